@@ -1,0 +1,108 @@
+# mailacct — see README.md. `make`, `make check`, `make demo`, `make install`.
+VERSION    := 0.1.0
+PREFIX     ?= /usr
+DESTDIR    ?=
+MULTIARCH  := $(shell $(CC) -print-multiarch 2>/dev/null || gcc -print-multiarch)
+LIBDIR     ?= $(PREFIX)/lib/$(MULTIARCH)
+# PAM modules and NSS modules live in /lib/<triplet> on Debian whatever PREFIX says
+PAMDIR     ?= /lib/$(MULTIARCH)/security
+NSSDIR     ?= /lib/$(MULTIARCH)
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/mailacct
+EXAMPLEDIR ?= $(DOCDIR)/examples
+
+BUILD      ?= build
+CC         ?= cc
+# Messages are cut to their buffers on purpose: -Wno-format-truncation.
+WARN       := -Wall -Wextra -Wshadow -Wformat=2 -Wwrite-strings -Wmissing-prototypes -Wno-missing-field-initializers -Wno-format-truncation
+WERROR     ?= $(if $(CI),-Werror,)
+SAN        ?=
+OPT        ?= -O2 -g
+CFLAGS     ?=
+CFLAGS     += -std=gnu11 $(OPT) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DMAILACCT_VERSION='"$(VERSION)"' \
+              $(WARN) $(WERROR) $(SAN) -fstack-protector-strong -D_FORTIFY_SOURCE=2
+LDFLAGS    += -Wl,-z,relro -Wl,-z,now $(SAN)
+CPPFLAGS   += -Ilib -Iconfig
+LIBCONFIG_CFLAGS := $(shell pkg-config --cflags libconfig)
+LIBCONFIG_LIBS   := $(shell pkg-config --libs libconfig)
+CMOCKA_LIBS      := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+LIB_SRC    := $(wildcard lib/*.c)
+CONFIG_SRC := $(wildcard config/*.c)
+CLI_SRC    := $(wildcard cli/*.c)
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CONFIG_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+ARCHIVE    := $(BUILD)/libmailacct.a
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+# Module fragments add to these.
+ALL_TARGETS := $(BUILD)/mailacct
+# Each entry is a command run by tests/run-suites; it exits 0 pass, 77 skip.
+SUITES      = $(UNIT_BIN) tests/cli/run.sh
+INSTALL_TARGETS :=
+UNINSTALL_FILES :=
+
+all: build-all
+
+-include pam_mailacct/module.mk
+-include nss_mailacct/module.mk
+-include bench/bench.mk
+-include tests/fuzz/fuzz.mk
+
+build-all: $(ALL_TARGETS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(ARCHIVE): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/mailacct: $(CLI_OBJ) $(ARCHIVE)
+	$(CC) $(LDFLAGS) -pie -o $@ $(CLI_OBJ) $(ARCHIVE) $(LIBCONFIG_LIBS) -lcrypt $(CLI_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(ARCHIVE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ARCHIVE) $(LIBCONFIG_LIBS) -lcrypt $(CMOCKA_LIBS)
+
+tests: $(UNIT_BIN)
+
+check: build-all tests
+	BUILD=$(abspath $(BUILD)) tests/run-suites $(SUITES)
+
+asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+		SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" check
+
+demo: build-all
+	BUILD=$(abspath $(BUILD)) tests/demo.sh
+
+format:
+	clang-format -i lib/*.[ch] config/*.[ch] cli/*.[ch] $(wildcard pam_mailacct/*.[ch] nss_mailacct/*.[ch])
+
+format-check:
+	clang-format --dry-run --Werror lib/*.[ch] config/*.[ch] cli/*.[ch] $(wildcard pam_mailacct/*.[ch] nss_mailacct/*.[ch])
+
+install: build-all $(INSTALL_TARGETS)
+	install -D -m 0755 $(BUILD)/mailacct $(DESTDIR)$(SBINDIR)/mailacct
+	install -D -m 0644 man/mailacct.8 $(DESTDIR)$(MANDIR)/man8/mailacct.8
+	install -D -m 0644 man/mailacct.conf.5 $(DESTDIR)$(MANDIR)/man5/mailacct.conf.5
+	install -D -m 0644 config/mailacct.conf.example $(DESTDIR)$(EXAMPLEDIR)/mailacct.conf.example
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/mailacct $(DESTDIR)$(MANDIR)/man8/mailacct.8 \
+		$(DESTDIR)$(MANDIR)/man5/mailacct.conf.5 $(DESTDIR)$(EXAMPLEDIR)/mailacct.conf.example \
+		$(addprefix $(DESTDIR),$(UNINSTALL_FILES))
+	-rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+clean:
+	rm -rf build
+
+.PHONY: all build-all tests check asan demo format format-check install uninstall clean
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

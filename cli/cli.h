@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdio.h>
+
+#include "directory.h"
+
+/* Exit codes: stable, documented in mailacct(8). */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAILED = 1,   /* a login did not resolve; check found warnings */
+        EXIT_CONFIG = 2,   /* configuration unusable; check found errors */
+        EXIT_USAGE = 64,   /* EX_USAGE */
+        EXIT_SOFTWARE = 70 /* EX_SOFTWARE: out of memory and the like */
+};
+
+struct cli {
+        const char *config;
+        const char *argv0;
+};
+
+/* Loads and finalises the configuration, printing findings as check does.
+ * Returns NULL (after printing why) when it is unusable. */
+struct mailacct_dir *cli_load(const struct cli *c, bool print_warnings);
+void cli_print_diags(FILE *f, const struct mailacct_diags *d, const char *file);
+
+int cmd_resolve(const struct cli *c, int argc, char **argv, bool explain);
+int cmd_check(const struct cli *c, int argc, char **argv);

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: MIT */
+#include "directory.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashmap.h"
+#include "resolve.h"
+#include "strutil.h"
+
+#define DEFAULT_HOME "/var/mail/%d/%n"
+#define DEFAULT_SHELL "/usr/sbin/nologin"
+
+/* Marks NT domains that no hosted domain names, so that "OTHERDOM\jdoe" keys
+ * can never collide with the DNS-name keys of hosted domains. */
+#define FOREIGN_NT_PREFIX "\001"
+
+struct mailacct_dir *mailacct_dir_new(void)
+{
+        struct mailacct_dir *d = calloc(1, sizeof(*d));
+
+        if (d)
+                d->default_domain_id = MAILACCT_NONE;
+        return d;
+}
+
+void mailacct_strv_free(struct mailacct_strv *v)
+{
+        for (size_t i = 0; i < v->n; i++)
+                free(v->v[i]);
+        free(v->v);
+        free(v->line);
+        memset(v, 0, sizeof(*v));
+}
+
+int mailacct_strv_add(struct mailacct_strv *v, const char *s, int line)
+{
+        char **nv = realloc(v->v, (v->n + 1) * sizeof(*nv));
+        int *nl;
+
+        if (!nv)
+                return -ENOMEM;
+        v->v = nv;
+        nl = realloc(v->line, (v->n + 1) * sizeof(*nl));
+        if (!nl)
+                return -ENOMEM;
+        v->line = nl;
+        v->v[v->n] = strdup(s);
+        if (!v->v[v->n])
+                return -ENOMEM;
+        v->line[v->n++] = line;
+        return 0;
+}
+
+static void defaults_free(struct mailacct_defaults *df)
+{
+        free(df->home);
+        free(df->shell);
+}
+
+static void tables_free(struct mailacct_dir *d)
+{
+        mailacct_hashmap_free(d->domain_names);
+        mailacct_hashmap_free(d->nt_domains);
+        mailacct_hashmap_free(d->by_address);
+        mailacct_hashmap_free(d->by_alias_at);
+        mailacct_hashmap_free(d->by_bare);
+        mailacct_hashmap_free(d->by_nt);
+        mailacct_hashmap_free(d->by_uid);
+        mailacct_hashmap_free(d->contact_alias);
+        mailacct_hashmap_free(d->contact_address);
+}
+
+void mailacct_dir_free(struct mailacct_dir *d)
+{
+        if (!d)
+                return;
+        for (size_t i = 0; i < d->n_domains; i++) {
+                struct mailacct_domain *dom = &d->domains[i];
+                free(dom->name);
+                free(dom->netbios);
+                mailacct_strv_free(&dom->aliases);
+                defaults_free(&dom->defaults);
+        }
+        for (size_t i = 0; i < d->n_mailboxes; i++) {
+                struct mailacct_mailbox *m = &d->mailboxes[i];
+                free(m->address);
+                free(m->local);
+                mailacct_strv_free(&m->aliases);
+                mailacct_strv_free(&m->addresses);
+                free(m->nt_domain);
+                free(m->nt_account);
+                free(m->name);
+                free(m->home);
+                free(m->shell);
+                mailacct_strv_free(&m->services);
+                mailacct_strv_free(&m->delegates);
+                free(m->delegate_ids);
+        }
+        for (size_t i = 0; i < d->n_contacts; i++) {
+                free(d->contacts[i].alias);
+                free(d->contacts[i].address);
+        }
+        free(d->domains);
+        free(d->mailboxes);
+        free(d->contacts);
+        free(d->default_domain);
+        free(d->secrets);
+        free(d->index);
+        defaults_free(&d->defaults);
+        tables_free(d);
+        free(d);
+}
+
+const char *mailacct_bare_policy_name(enum mailacct_bare_policy p)
+{
+        switch (p) {
+        case MAILACCT_BARE_DEFAULT_DOMAIN:
+                return "default-domain";
+        case MAILACCT_BARE_UNIQUE:
+                return "unique";
+        default:
+                return "prefer-default-domain";
+        }
+}
+
+const char *mailacct_canonical_name(enum mailacct_canonical c)
+{
+        switch (c) {
+        case MAILACCT_CANON_LOCAL:
+                return "local";
+        case MAILACCT_CANON_NETBIOS:
+                return "netbios";
+        default:
+                return "address";
+        }
+}
+
+static int copy_out(char *buf, size_t len, const char *a, const char *b, const char *c)
+{
+        int n = snprintf(buf, len, "%s%s%s", a, b ? b : "", c ? c : "");
+        return (n < 0 || (size_t)n >= len) ? -ERANGE : 0;
+}
+
+int mailacct_dir_key_local(const struct mailacct_dir *d, const char *local, char *buf, size_t len)
+{
+        if (copy_out(buf, len, local, NULL, NULL) < 0)
+                return -ERANGE;
+        if (!d->case_sensitive)
+                mailacct_fold(buf);
+        return 0;
+}
+
+/* local@domain with the domain normalised to its hosted name, so that
+ * jdoe@example.org and jdoe@example.com are one key when one is an alias. */
+static int key_address(const struct mailacct_dir *d, const char *local, const char *domain, char *buf, size_t len)
+{
+        uint32_t id = mailacct_dir_find_domain(d, domain);
+        const char *dn = id == MAILACCT_NONE ? domain : d->domains[id].name;
+        char *at;
+
+        if (mailacct_dir_key_local(d, local, buf, len) < 0)
+                return -ERANGE;
+        at = buf + strlen(buf);
+        if (copy_out(at, len - (size_t)(at - buf), "@", dn, NULL) < 0)
+                return -ERANGE;
+        mailacct_fold(at);
+        return 0;
+}
+
+static int key_nt(const struct mailacct_dir *d, uint32_t domain, const char *foreign, const char *account, char *buf,
+                  size_t len)
+{
+        size_t n;
+        int r;
+
+        if (domain != MAILACCT_NONE)
+                r = copy_out(buf, len, d->domains[domain].name, "\\", NULL);
+        else
+                r = copy_out(buf, len, FOREIGN_NT_PREFIX, foreign, "\\");
+        if (r < 0)
+                return r;
+        mailacct_fold(buf);
+        n = strlen(buf);
+        return mailacct_dir_key_local(d, account, buf + n, len - n);
+}
+
+uint32_t mailacct_dir_find_domain(const struct mailacct_dir *d, const char *name)
+{
+        char key[MAILACCT_LOGIN_MAX + 8];
+        uint32_t id;
+
+        if (!d->domain_names || copy_out(key, sizeof(key), name, NULL, NULL) < 0)
+                return MAILACCT_NONE;
+        mailacct_fold(key);
+        return mailacct_hashmap_get(d->domain_names, key, &id, 1) == 1 ? id : MAILACCT_NONE;
+}
+
+static const char *split_at(const char *address, char *local, size_t len)
+{
+        const char *at = strrchr(address, '@');
+
+        if (!at || (size_t)(at - address) >= len)
+                return NULL;
+        memcpy(local, address, (size_t)(at - address));
+        local[at - address] = '\0';
+        return at + 1;
+}
+
+static int add_unique(struct mailacct_dir *d, struct mailacct_hashmap *m, const char *key, uint32_t mbox,
+                      const char *what, const char *shown, const char *file, int line,
+                      struct mailacct_diags *diags)
+{
+        uint32_t other;
+
+        if (mailacct_hashmap_get(m, key, &other, 1) && other != mbox) {
+                mailacct_diag_add(diags, MAILACCT_ERROR, file, line, "duplicate %s \"%s\": also mailbox %s (line %d)",
+                                  what, shown, d->mailboxes[other].address, d->mailboxes[other].line);
+                return 0;
+        }
+        return mailacct_hashmap_add(m, key, mbox);
+}
+
+static int index_domains(struct mailacct_dir *d, const char *file, struct mailacct_diags *diags)
+{
+        for (size_t i = 0; i < d->n_domains; i++) {
+                struct mailacct_domain *dom = &d->domains[i];
+                const char *names[2] = { dom->name, dom->netbios };
+
+                for (size_t k = 0; k < 2 + dom->aliases.n; k++) {
+                        const char *n = k < 2 ? names[k] : dom->aliases.v[k - 2];
+                        char key[MAILACCT_LOGIN_MAX + 8];
+                        uint32_t other;
+
+                        if (!n || copy_out(key, sizeof(key), n, NULL, NULL) < 0)
+                                continue;
+                        mailacct_fold(key);
+                        if (mailacct_hashmap_get(d->domain_names, key, &other, 1)) {
+                                mailacct_diag_add(diags, MAILACCT_ERROR, file, dom->line,
+                                                  "domain name \"%s\" is used twice (also domain %s, line %d)", n,
+                                                  d->domains[other].name, d->domains[other].line);
+                                continue;
+                        }
+                        if (mailacct_hashmap_add(d->domain_names, key, (uint32_t)i) < 0)
+                                return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+/* The hosted domain that name sits inside, for "mail1.example.com" -> "example.com"
+ * (seed Q230373: a host name typed where the mail domain belongs). */
+static const char *hosted_parent(const struct mailacct_dir *d, const char *name)
+{
+        for (const char *p = strchr(name, '.'); p; p = strchr(p + 1, '.')) {
+                uint32_t id = mailacct_dir_find_domain(d, p + 1);
+                if (id != MAILACCT_NONE)
+                        return d->domains[id].name;
+        }
+        return NULL;
+}
+
+static void check_default_domain(struct mailacct_dir *d, const char *file, struct mailacct_diags *diags)
+{
+        const char *parent;
+
+        if (!d->default_domain) {
+                if (d->n_domains == 1)
+                        d->default_domain_id = 0;
+                return;
+        }
+        d->default_domain_id = mailacct_dir_find_domain(d, d->default_domain);
+        if (d->default_domain_id != MAILACCT_NONE)
+                return;
+        parent = hosted_parent(d, d->default_domain);
+        if (parent)
+                mailacct_diag_add(diags, MAILACCT_ERROR, file, d->default_domain_line,
+                                  "default_domain \"%s\" is not hosted; it looks like a host name inside hosted domain "
+                                  "\"%s\": set default_domain = \"%s\"",
+                                  d->default_domain, parent, parent);
+        else
+                mailacct_diag_add(diags, MAILACCT_ERROR, file, d->default_domain_line,
+                                  "default_domain \"%s\" is not hosted: add it to domains or name a hosted domain",
+                                  d->default_domain);
+}
+
+static int index_mailbox(struct mailacct_dir *d, uint32_t i, const char *file, struct mailacct_diags *diags)
+{
+        struct mailacct_mailbox *m = &d->mailboxes[i];
+        char key[2 * MAILACCT_LOGIN_MAX + 16], local[MAILACCT_LOGIN_MAX + 1];
+        const char *dom;
+        uid_t uid;
+        gid_t gid;
+        int r;
+
+        if (key_address(d, m->local, d->domains[m->domain].name, key, sizeof(key)) < 0)
+                return 0;
+        r = add_unique(d, d->by_address, key, i, "address", m->address, file, m->line, diags);
+        for (size_t k = 0; r == 0 && k < m->addresses.n; k++) {
+                dom = split_at(m->addresses.v[k], local, sizeof(local));
+                if (!dom || key_address(d, local, dom, key, sizeof(key)) < 0)
+                        continue;
+                r = add_unique(d, d->by_address, key, i, "address", m->addresses.v[k], file, m->addresses.line[k],
+                               diags);
+        }
+        /* the bare-alias set: every alias plus the primary local part */
+        for (size_t k = 0; r == 0 && k <= m->aliases.n; k++) {
+                const char *a = k < m->aliases.n ? m->aliases.v[k] : m->local;
+                if (mailacct_dir_key_local(d, a, key, sizeof(key)) < 0)
+                        continue;
+                r = mailacct_hashmap_add(d->by_bare, key, i);
+                if (r == 0 && key_address(d, a, d->domains[m->domain].name, key, sizeof(key)) == 0)
+                        r = mailacct_hashmap_add(d->by_alias_at, key, i);
+        }
+        if (r == 0 && m->nt_account) {
+                uint32_t ntdom = m->domain;
+                if (m->nt_domain) {
+                        ntdom = mailacct_dir_find_domain(d, m->nt_domain);
+                        if (ntdom == MAILACCT_NONE) {
+                                char fk[MAILACCT_LOGIN_MAX + 1];
+                                if (copy_out(fk, sizeof(fk), m->nt_domain, NULL, NULL) == 0) {
+                                        mailacct_fold(fk);
+                                        r = mailacct_hashmap_add(d->nt_domains, fk, 0);
+                                }
+                        }
+                }
+                if (r == 0 && key_nt(d, ntdom, m->nt_domain, m->nt_account, key, sizeof(key)) == 0)
+                        r = add_unique(d, d->by_nt, key, i, "NT account", m->nt_account, file, m->line, diags);
+        }
+        if (r == 0 && mailacct_dir_ids(d, i, &uid, &gid) == 0) {
+                snprintf(key, sizeof(key), "%lu", (unsigned long)uid);
+                r = mailacct_hashmap_add(d->by_uid, key, i);
+        }
+        return r;
+}
+
+static int index_contacts(struct mailacct_dir *d)
+{
+        char key[MAILACCT_LOGIN_MAX * 2 + 16], local[MAILACCT_LOGIN_MAX + 1];
+
+        for (uint32_t i = 0; i < d->n_contacts; i++) {
+                const char *dom;
+                if (mailacct_dir_key_local(d, d->contacts[i].alias, key, sizeof(key)) == 0 &&
+                    mailacct_hashmap_add(d->contact_alias, key, i) < 0)
+                        return -ENOMEM;
+                dom = d->contacts[i].address ? split_at(d->contacts[i].address, local, sizeof(local)) : NULL;
+                if (dom && key_address(d, local, dom, key, sizeof(key)) == 0 &&
+                    mailacct_hashmap_add(d->contact_address, key, i) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int resolve_delegates(struct mailacct_dir *d, const char *file, struct mailacct_diags *diags)
+{
+        struct mailacct_result *res = malloc(sizeof(*res));
+
+        if (!res)
+                return -ENOMEM;
+        for (size_t i = 0; i < d->n_mailboxes; i++) {
+                struct mailacct_mailbox *m = &d->mailboxes[i];
+                if (m->delegates.n == 0)
+                        continue;
+                m->delegate_ids = calloc(m->delegates.n, sizeof(*m->delegate_ids));
+                if (!m->delegate_ids) {
+                        free(res);
+                        return -ENOMEM;
+                }
+                for (size_t k = 0; k < m->delegates.n; k++) {
+                        m->delegate_ids[k] = MAILACCT_NONE;
+                        if (mailacct_resolve(d, m->delegates.v[k], res) == 0 &&
+                            res->form != MAILACCT_FORM_DELEGATE)
+                                m->delegate_ids[k] = res->mailbox;
+                        else
+                                mailacct_diag_add(diags, MAILACCT_ERROR, file, m->delegates.line[k],
+                                                  "delegate \"%s\" of %s resolves to no mailbox: %s: %s",
+                                                  m->delegates.v[k], m->address, mailacct_reason_name(res->reason),
+                                                  res->message);
+                }
+        }
+        free(res);
+        return 0;
+}
+
+static int check_local_collisions(struct mailacct_dir *d, const char *file, struct mailacct_diags *diags)
+{
+        struct mailacct_hashmap *seen;
+        char key[MAILACCT_LOGIN_MAX + 1];
+        int r = 0;
+
+        if (d->canonical != MAILACCT_CANON_LOCAL)
+                return 0;
+        seen = mailacct_hashmap_new(d->n_mailboxes);
+        if (!seen)
+                return -ENOMEM;
+        for (uint32_t i = 0; r == 0 && i < d->n_mailboxes; i++) {
+                uint32_t other;
+                if (mailacct_dir_key_local(d, d->mailboxes[i].local, key, sizeof(key)) < 0)
+                        continue;
+                if (mailacct_hashmap_get(seen, key, &other, 1))
+                        mailacct_diag_add(diags, MAILACCT_ERROR, file, d->mailboxes[i].line,
+                                          "canonical = \"local\" but %s and %s (line %d) share the local part \"%s\"",
+                                          d->mailboxes[i].address, d->mailboxes[other].address,
+                                          d->mailboxes[other].line, d->mailboxes[i].local);
+                else
+                        r = mailacct_hashmap_add(seen, key, i);
+        }
+        mailacct_hashmap_free(seen);
+        return r;
+}
+
+int mailacct_dir_finalize(struct mailacct_dir *d, const char *file, struct mailacct_diags *diags)
+{
+        size_t errors = diags->errors, nm = d->n_mailboxes;
+        int r;
+
+        tables_free(d);
+        d->domain_names = mailacct_hashmap_new(d->n_domains * 3);
+        d->nt_domains = mailacct_hashmap_new(4);
+        d->by_address = mailacct_hashmap_new(nm * 2);
+        d->by_alias_at = mailacct_hashmap_new(nm * 2);
+        d->by_bare = mailacct_hashmap_new(nm * 2);
+        d->by_nt = mailacct_hashmap_new(nm);
+        d->by_uid = mailacct_hashmap_new(nm);
+        d->contact_alias = mailacct_hashmap_new(d->n_contacts);
+        d->contact_address = mailacct_hashmap_new(d->n_contacts);
+        if (!d->domain_names || !d->nt_domains || !d->by_address || !d->by_alias_at || !d->by_bare || !d->by_nt ||
+            !d->by_uid || !d->contact_alias || !d->contact_address)
+                return -ENOMEM;
+
+        r = index_domains(d, file, diags);
+        if (r < 0)
+                return r;
+        check_default_domain(d, file, diags);
+        for (uint32_t i = 0; i < nm; i++) {
+                r = index_mailbox(d, i, file, diags);
+                if (r < 0)
+                        return r;
+        }
+        r = index_contacts(d);
+        if (r == 0)
+                r = resolve_delegates(d, file, diags);
+        if (r == 0)
+                r = check_local_collisions(d, file, diags);
+        if (r < 0)
+                return r;
+        d->finalized = true;
+        return diags->errors > errors ? -EINVAL : 0;
+}
+
+int mailacct_dir_canonical(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len)
+{
+        const struct mailacct_mailbox *m = &d->mailboxes[mbox];
+        const struct mailacct_domain *dom = &d->domains[m->domain];
+
+        switch (d->canonical) {
+        case MAILACCT_CANON_LOCAL:
+                return copy_out(buf, len, m->local, NULL, NULL);
+        case MAILACCT_CANON_NETBIOS:
+                if (m->nt_account && m->nt_domain)
+                        return copy_out(buf, len, m->nt_domain, "\\", m->nt_account);
+                if (dom->netbios)
+                        return copy_out(buf, len, dom->netbios, "\\", m->nt_account ? m->nt_account : m->local);
+                return copy_out(buf, len, m->address, NULL, NULL);
+        default:
+                return copy_out(buf, len, m->address, NULL, NULL);
+        }
+}
+
+static const struct mailacct_defaults *pick(const struct mailacct_dir *d, const struct mailacct_mailbox *m,
+                                            int field)
+{
+        const struct mailacct_defaults *dd = &d->domains[m->domain].defaults;
+        bool has = field == 0 ? dd->has_uid : field == 1 ? dd->has_gid : field == 2 ? !!dd->home : !!dd->shell;
+        return has ? dd : &d->defaults;
+}
+
+int mailacct_dir_home(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len)
+{
+        const struct mailacct_mailbox *m = &d->mailboxes[mbox];
+        const char *t = m->home ? m->home : pick(d, m, 2)->home;
+        size_t o = 0;
+
+        if (!t)
+                t = DEFAULT_HOME;
+        for (; *t; t++) {
+                const char *sub = NULL;
+                char one[2] = { *t, 0 };
+                if (*t == '%' && t[1]) {
+                        switch (t[1]) {
+                        case 'd':
+                                sub = d->domains[m->domain].name;
+                                break;
+                        case 'n':
+                                sub = m->local;
+                                break;
+                        case 'u':
+                                sub = m->address;
+                                break;
+                        case '%':
+                                sub = "%";
+                                break;
+                        }
+                        if (sub)
+                                t++;
+                }
+                if (!sub)
+                        sub = one;
+                for (; *sub; sub++) {
+                        if (o + 1 >= len)
+                                return -ERANGE;
+                        buf[o++] = *sub;
+                }
+        }
+        if (o >= len)
+                return -ERANGE;
+        buf[o] = '\0';
+        return 0;
+}
+
+const char *mailacct_dir_shell(const struct mailacct_dir *d, uint32_t mbox)
+{
+        const struct mailacct_mailbox *m = &d->mailboxes[mbox];
+        const char *s = m->shell ? m->shell : pick(d, m, 3)->shell;
+        return s ? s : DEFAULT_SHELL;
+}
+
+int mailacct_dir_ids(const struct mailacct_dir *d, uint32_t mbox, uid_t *uid, gid_t *gid)
+{
+        const struct mailacct_mailbox *m = &d->mailboxes[mbox];
+        const struct mailacct_defaults *du = pick(d, m, 0), *dg = pick(d, m, 1);
+
+        if ((!m->has_uid && !du->has_uid) || (!m->has_gid && !dg->has_gid))
+                return -ENODATA;
+        *uid = m->has_uid ? m->uid : du->uid;
+        *gid = m->has_gid ? m->gid : dg->gid;
+        return 0;
+}
+
+bool mailacct_dir_allows_service(const struct mailacct_dir *d, uint32_t mbox, const char *service)
+{
+        const struct mailacct_mailbox *m = &d->mailboxes[mbox];
+
+        if (!m->has_services)
+                return true;
+        if (!service)
+                return false;
+        for (size_t i = 0; i < m->services.n; i++)
+                if (mailacct_streq_fold(m->services.v[i], service))
+                        return true;
+        return false;
+}
+
+bool mailacct_dir_is_delegate(const struct mailacct_dir *d, uint32_t mbox, uint32_t principal)
+{
+        const struct mailacct_mailbox *m = &d->mailboxes[mbox];
+
+        if (mbox == principal)
+                return true;
+        for (size_t i = 0; m->delegate_ids && i < m->delegates.n; i++)
+                if (m->delegate_ids[i] == principal)
+                        return true;
+        return false;
+}
+
+uint32_t mailacct_dir_find_uid(const struct mailacct_dir *d, uid_t uid)
+{
+        char key[32];
+        uint32_t id;
+
+        snprintf(key, sizeof(key), "%lu", (unsigned long)uid);
+        return mailacct_hashmap_get(d->by_uid, key, &id, 1) == 1 ? id : MAILACCT_NONE;
+}

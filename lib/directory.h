@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "diag.h"
+
+#define MAILACCT_NONE UINT32_MAX
+
+enum mailacct_bare_policy {
+        MAILACCT_BARE_PREFER_DEFAULT = 0, /* default domain first, else unique anywhere */
+        MAILACCT_BARE_DEFAULT_DOMAIN,     /* MCIS: only the default domain */
+        MAILACCT_BARE_UNIQUE,             /* Exchange 5.5: anywhere, must be unique */
+};
+
+enum mailacct_canonical {
+        MAILACCT_CANON_ADDRESS = 0,
+        MAILACCT_CANON_LOCAL,
+        MAILACCT_CANON_NETBIOS,
+};
+
+struct mailacct_strv {
+        char **v;
+        int *line;
+        size_t n;
+};
+
+/* Account defaults; a domain's own values win over the global ones. */
+struct mailacct_defaults {
+        uid_t uid;
+        gid_t gid;
+        bool has_uid, has_gid;
+        char *home; /* %d domain, %n local part, %u address */
+        char *shell;
+};
+
+struct mailacct_domain {
+        char *name; /* DNS name as configured */
+        char *netbios;
+        struct mailacct_strv aliases;
+        struct mailacct_defaults defaults;
+        int line;
+};
+
+struct mailacct_mailbox {
+        char *address; /* primary address: the canonical identity */
+        char *local;   /* local part of address (copy) */
+        uint32_t domain;
+        struct mailacct_strv aliases;
+        struct mailacct_strv addresses; /* secondary */
+        char *nt_domain;                /* NULL: the mailbox's own domain */
+        char *nt_account;               /* NULL: none */
+        char *name;
+        char *home, *shell; /* NULL: defaults */
+        uid_t uid;
+        gid_t gid;
+        bool has_uid, has_gid;
+        bool enabled;
+        bool has_services; /* false: every service is allowed */
+        struct mailacct_strv services;
+        struct mailacct_strv delegates; /* as written */
+        uint32_t *delegate_ids;         /* resolved principals, n = delegates.n */
+        int line;
+};
+
+struct mailacct_contact {
+        char *alias;
+        char *address;
+        int line;
+};
+
+struct mailacct_hashmap;
+
+struct mailacct_dir {
+        char *default_domain;
+        int default_domain_line;
+        uint32_t default_domain_id;
+        enum mailacct_bare_policy bare_alias;
+        bool case_sensitive;
+        enum mailacct_canonical canonical;
+        char *secrets;
+        char *index;
+        struct mailacct_defaults defaults;
+
+        struct mailacct_domain *domains;
+        size_t n_domains;
+        struct mailacct_mailbox *mailboxes;
+        size_t n_mailboxes;
+        struct mailacct_contact *contacts;
+        size_t n_contacts;
+
+        /* built by mailacct_dir_finalize() */
+        struct mailacct_hashmap *domain_names; /* name, alias, NetBIOS -> domain */
+        struct mailacct_hashmap *nt_domains;   /* NetBIOS names only known from nt_account */
+        struct mailacct_hashmap *by_address;   /* local@domain of primary and secondary */
+        struct mailacct_hashmap *by_alias_at;  /* alias@domain of bare-alias sets */
+        struct mailacct_hashmap *by_bare;      /* bare-alias sets */
+        struct mailacct_hashmap *by_nt;        /* NTDOMAIN\account */
+        struct mailacct_hashmap *by_uid;
+        struct mailacct_hashmap *contact_alias;
+        struct mailacct_hashmap *contact_address;
+        bool finalized;
+};
+
+struct mailacct_dir *mailacct_dir_new(void);
+void mailacct_dir_free(struct mailacct_dir *d);
+
+void mailacct_strv_free(struct mailacct_strv *v);
+int mailacct_strv_add(struct mailacct_strv *v, const char *s, int line);
+
+/* Builds the lookup tables and resolves delegates. Findings (duplicate
+ * addresses, delegates that resolve to nothing, ...) go to diags with the
+ * line of the entry; file names the configuration for them. Returns 0 when no
+ * error was found, -EINVAL otherwise, -ENOMEM. */
+int mailacct_dir_finalize(struct mailacct_dir *d, const char *file, struct mailacct_diags *diags);
+
+/* Lookup keys. Domains always fold; local parts fold unless case_sensitive. */
+int mailacct_dir_key_local(const struct mailacct_dir *d, const char *local, char *buf, size_t len);
+uint32_t mailacct_dir_find_domain(const struct mailacct_dir *d, const char *name);
+
+/* Identity formatting; each returns 0 or -ERANGE. */
+int mailacct_dir_canonical(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len);
+int mailacct_dir_home(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len);
+const char *mailacct_dir_shell(const struct mailacct_dir *d, uint32_t mbox);
+int mailacct_dir_ids(const struct mailacct_dir *d, uint32_t mbox, uid_t *uid, gid_t *gid);
+bool mailacct_dir_allows_service(const struct mailacct_dir *d, uint32_t mbox, const char *service);
+bool mailacct_dir_is_delegate(const struct mailacct_dir *d, uint32_t mbox, uint32_t principal);
+/* The mailbox for uid when exactly one mailbox has it, else MAILACCT_NONE. */
+uint32_t mailacct_dir_find_uid(const struct mailacct_dir *d, uid_t uid);
+
+const char *mailacct_bare_policy_name(enum mailacct_bare_policy p);
+const char *mailacct_canonical_name(enum mailacct_canonical c);

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+#include "hashmap.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+struct slot {
+        uint64_t hash; /* 0 marks an empty slot */
+        uint32_t key_off;
+        uint32_t value;
+};
+
+struct mailacct_hashmap {
+        struct slot *slots;
+        size_t cap, used; /* cap is a power of two */
+        char *arena;
+        size_t arena_len, arena_cap;
+        uint8_t sipkey[16];
+};
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                                    \
+        do {                                                                                        \
+                v0 += v1;                                                                           \
+                v1 = ROTL(v1, 13);                                                                  \
+                v1 ^= v0;                                                                           \
+                v0 = ROTL(v0, 32);                                                                  \
+                v2 += v3;                                                                           \
+                v3 = ROTL(v3, 16);                                                                  \
+                v3 ^= v2;                                                                           \
+                v0 += v3;                                                                           \
+                v3 = ROTL(v3, 21);                                                                  \
+                v3 ^= v0;                                                                           \
+                v2 += v1;                                                                           \
+                v1 = ROTL(v1, 17);                                                                  \
+                v1 ^= v2;                                                                           \
+                v2 = ROTL(v2, 32);                                                                  \
+        } while (0)
+
+static uint64_t load64(const uint8_t *p)
+{
+        uint64_t v = 0;
+        for (int i = 7; i >= 0; i--)
+                v = (v << 8) | p[i];
+        return v;
+}
+
+uint64_t mailacct_siphash13(const uint8_t key[16], const void *data, size_t len)
+{
+        const uint8_t *in = data, *end = in + (len & ~(size_t)7);
+        uint64_t k0 = load64(key), k1 = load64(key + 8);
+        uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
+        uint64_t v2 = 0x6c7967656e657261ULL ^ k0, v3 = 0x7465646279746573ULL ^ k1;
+        uint64_t b = (uint64_t)len << 56, m;
+
+        for (; in != end; in += 8) {
+                m = load64(in);
+                v3 ^= m;
+                SIPROUND;
+                v0 ^= m;
+        }
+        for (size_t i = 0; i < (len & 7); i++)
+                b |= (uint64_t)in[i] << (8 * i);
+        v3 ^= b;
+        SIPROUND;
+        v0 ^= b;
+        v2 ^= 0xff;
+        SIPROUND;
+        SIPROUND;
+        SIPROUND;
+        return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static uint64_t hash_of(const struct mailacct_hashmap *m, const char *key)
+{
+        uint64_t h = mailacct_siphash13(m->sipkey, key, strlen(key));
+        return h ? h : 1;
+}
+
+struct mailacct_hashmap *mailacct_hashmap_new(size_t expect)
+{
+        struct mailacct_hashmap *m = calloc(1, sizeof(*m));
+        size_t cap = 16;
+
+        if (!m)
+                return NULL;
+        while (cap < expect * 2)
+                cap <<= 1;
+        m->slots = calloc(cap, sizeof(*m->slots));
+        m->cap = cap;
+        /* GRND_NONBLOCK: an NSS module must never stall a process at boot;
+         * a weak key only weakens flooding resistance, never correctness. */
+        if (getrandom(m->sipkey, sizeof(m->sipkey), GRND_NONBLOCK) != sizeof(m->sipkey))
+                memcpy(m->sipkey, &m, sizeof(m) < 16 ? sizeof(m) : 16);
+        if (!m->slots) {
+                free(m);
+                return NULL;
+        }
+        return m;
+}
+
+void mailacct_hashmap_free(struct mailacct_hashmap *m)
+{
+        if (!m)
+                return;
+        free(m->slots);
+        free(m->arena);
+        free(m);
+}
+
+static int grow(struct mailacct_hashmap *m)
+{
+        size_t ncap = m->cap * 2;
+        struct slot *ns = calloc(ncap, sizeof(*ns));
+
+        if (!ns)
+                return -ENOMEM;
+        for (size_t i = 0; i < m->cap; i++) {
+                size_t j;
+                if (!m->slots[i].hash)
+                        continue;
+                for (j = m->slots[i].hash & (ncap - 1); ns[j].hash; j = (j + 1) & (ncap - 1))
+                        ;
+                ns[j] = m->slots[i];
+        }
+        free(m->slots);
+        m->slots = ns;
+        m->cap = ncap;
+        return 0;
+}
+
+int mailacct_hashmap_add(struct mailacct_hashmap *m, const char *key, uint32_t value)
+{
+        size_t klen = strlen(key) + 1, j;
+        uint64_t h = hash_of(m, key);
+        uint32_t off = UINT32_MAX;
+
+        if ((m->used + 1) * 4 > m->cap * 3 && grow(m) < 0)
+                return -ENOMEM;
+        /* share the key bytes with an equal key already present */
+        for (j = h & (m->cap - 1); m->slots[j].hash; j = (j + 1) & (m->cap - 1))
+                if (m->slots[j].hash == h && strcmp(m->arena + m->slots[j].key_off, key) == 0) {
+                        /* a mailbox listing one alias twice counts once */
+                        if (m->slots[j].value == value)
+                                return 0;
+                        off = m->slots[j].key_off;
+                }
+        if (off == UINT32_MAX) {
+                if (m->arena_len + klen > UINT32_MAX)
+                        return -E2BIG;
+                if (m->arena_len + klen > m->arena_cap) {
+                        size_t ncap = m->arena_cap ? m->arena_cap * 2 : 4096;
+                        char *na;
+                        while (ncap < m->arena_len + klen)
+                                ncap *= 2;
+                        na = realloc(m->arena, ncap);
+                        if (!na)
+                                return -ENOMEM;
+                        m->arena = na;
+                        m->arena_cap = ncap;
+                }
+                memcpy(m->arena + m->arena_len, key, klen);
+                off = (uint32_t)m->arena_len;
+                m->arena_len += klen;
+        }
+        m->slots[j] = (struct slot){ .hash = h, .key_off = off, .value = value };
+        m->used++;
+        return 0;
+}
+
+size_t mailacct_hashmap_get(const struct mailacct_hashmap *m, const char *key, uint32_t *out, size_t max)
+{
+        uint64_t h = hash_of(m, key);
+        size_t n = 0;
+
+        for (size_t j = h & (m->cap - 1); m->slots[j].hash; j = (j + 1) & (m->cap - 1)) {
+                if (m->slots[j].hash != h || strcmp(m->arena + m->slots[j].key_off, key) != 0)
+                        continue;
+                if (n < max)
+                        out[n] = m->slots[j].value;
+                n++;
+        }
+        return n;
+}

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A multimap from byte-string keys to 32-bit values. Keys are copied into an
+ * arena owned by the map. Several values may share a key: that is how the
+ * directory records an alias held by two mailboxes (an ambiguity, not an
+ * error). Hashing is keyed (SipHash-1-3) with a per-map random key, so names
+ * chosen by an attacker cannot pile up in one chain. */
+struct mailacct_hashmap;
+
+struct mailacct_hashmap *mailacct_hashmap_new(size_t expect);
+void mailacct_hashmap_free(struct mailacct_hashmap *m);
+int mailacct_hashmap_add(struct mailacct_hashmap *m, const char *key, uint32_t value);
+/* Writes up to max values for key into out; returns how many exist in all. */
+size_t mailacct_hashmap_get(const struct mailacct_hashmap *m, const char *key, uint32_t *out, size_t max);
+
+uint64_t mailacct_siphash13(const uint8_t key[16], const void *data, size_t len);

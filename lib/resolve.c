@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: MIT */
+#include "resolve.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hashmap.h"
+#include "strutil.h"
+
+/* Candidates gathered before the default-domain filter; an alias shared by
+ * more mailboxes than this is reported with the first ones only. */
+#define GATHER_MAX 256
+#define KEY_MAX (2 * MAILACCT_LOGIN_MAX + 16)
+
+static const char *const reason_names[_MAILACCT_REASON_MAX] = {
+        [MAILACCT_OK] = "ok",
+        [MAILACCT_INVALID_LOGIN] = "invalid-login",
+        [MAILACCT_DOMAIN_NOT_HOSTED] = "domain-not-hosted",
+        [MAILACCT_NOT_FOUND] = "not-found",
+        [MAILACCT_AMBIGUOUS] = "ambiguous",
+        [MAILACCT_CONTACT] = "contact",
+        [MAILACCT_NOT_DELEGATED] = "not-delegated",
+};
+
+const char *mailacct_reason_name(enum mailacct_reason r)
+{
+        return (unsigned)r < _MAILACCT_REASON_MAX ? reason_names[r] : "unknown";
+}
+
+__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t len, const char *fmt, ...)
+{
+        size_t o = strnlen(buf, len);
+        va_list ap;
+
+        if (o + 1 >= len)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(buf + o, len - o, fmt, ap);
+        va_end(ap);
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(struct mailacct_result *r, enum mailacct_reason reason,
+                                                      const char *fmt, ...)
+{
+        va_list ap;
+
+        r->reason = reason;
+        r->mailbox = MAILACCT_NONE;
+        va_start(ap, fmt);
+        vsnprintf(r->message, sizeof(r->message), fmt, ap);
+        va_end(ap);
+        return -ENOENT;
+}
+
+static int found(struct mailacct_result *r, uint32_t mbox)
+{
+        r->reason = MAILACCT_OK;
+        r->mailbox = mbox;
+        r->n_candidates = 1;
+        r->candidates[0] = mbox;
+        return 0;
+}
+
+static void set_candidates(struct mailacct_result *r, const uint32_t *ids, size_t n)
+{
+        r->n_candidates = n < MAILACCT_MAX_CANDIDATES ? n : MAILACCT_MAX_CANDIDATES;
+        memcpy(r->candidates, ids, r->n_candidates * sizeof(*ids));
+}
+
+static int key_address(const struct mailacct_dir *d, uint32_t dom, const char *local, char *key)
+{
+        char *at;
+
+        if (mailacct_dir_key_local(d, local, key, KEY_MAX) < 0)
+                return -ERANGE;
+        at = key + strlen(key);
+        if ((size_t)snprintf(at, KEY_MAX - (size_t)(at - key), "@%s", d->domains[dom].name) >=
+            KEY_MAX - (size_t)(at - key))
+                return -ERANGE;
+        mailacct_fold(at);
+        return 0;
+}
+
+/* Rule 5: only asked once no mailbox matched, so a contact never wins. */
+static int contact_or_not_found(const struct mailacct_dir *d, struct mailacct_result *r, const char *local,
+                                const char *address_key, const char *what)
+{
+        char key[KEY_MAX];
+        uint32_t c;
+
+        if ((address_key && mailacct_hashmap_get(d->contact_address, address_key, &c, 1)) ||
+            (mailacct_dir_key_local(d, local, key, sizeof(key)) == 0 &&
+             mailacct_hashmap_get(d->contact_alias, key, &c, 1))) {
+                r->rule = "5";
+                return fail(r, MAILACCT_CONTACT, "\"%s\" is the contact %s <%s>, not a mailbox: contacts receive mail "
+                            "elsewhere and never log in", local, d->contacts[c].alias,
+                            d->contacts[c].address ? d->contacts[c].address : "");
+        }
+        return fail(r, MAILACCT_NOT_FOUND, "%s", what);
+}
+
+/* Lists every candidate and, for each, the forms that reach it alone (seed
+ * Q198143: "the requested mailbox is not available" told nobody anything). */
+static int ambiguous(const struct mailacct_dir *d, struct mailacct_result *r, const char *typed, const uint32_t *ids,
+                     size_t n);
+
+static int resolve_nt(const struct mailacct_dir *d, const char *domain, const char *account,
+                      struct mailacct_result *r);
+
+static int resolve_address(const struct mailacct_dir *d, const char *local, const char *domain,
+                           struct mailacct_result *r)
+{
+        uint32_t ids[GATHER_MAX], dom = mailacct_dir_find_domain(d, domain);
+        char key[KEY_MAX], what[MAILACCT_LOGIN_MAX * 2 + 128];
+        size_t n;
+
+        r->rule = "1";
+        r->domain = dom;
+        if (dom == MAILACCT_NONE) {
+                const char *parent = NULL;
+                if (snprintf(key, sizeof(key), "%s@%s", local, domain) < (int)sizeof(key)) {
+                        uint32_t c;
+                        char fk[KEY_MAX];
+                        if (mailacct_dir_key_local(d, local, fk, sizeof(fk)) == 0) {
+                                char *at = fk + strlen(fk);
+                                snprintf(at, sizeof(fk) - (size_t)(at - fk), "@%s", domain);
+                                mailacct_fold(at);
+                                if (mailacct_hashmap_get(d->contact_address, fk, &c, 1)) {
+                                        r->rule = "5";
+                                        return fail(r, MAILACCT_CONTACT,
+                                                    "\"%s\" is the address of the contact %s, not a mailbox: contacts "
+                                                    "receive mail elsewhere and never log in",
+                                                    key, d->contacts[c].alias);
+                                }
+                        }
+                }
+                for (const char *p = strchr(domain, '.'); p && !parent; p = strchr(p + 1, '.')) {
+                        uint32_t id = mailacct_dir_find_domain(d, p + 1);
+                        if (id != MAILACCT_NONE)
+                                parent = d->domains[id].name;
+                }
+                if (parent)
+                        return fail(r, MAILACCT_DOMAIN_NOT_HOSTED,
+                                    "domain \"%s\" is not hosted here; it looks like a host name inside hosted domain "
+                                    "%s: log in as %s@%s",
+                                    domain, parent, local, parent);
+                return fail(r, MAILACCT_DOMAIN_NOT_HOSTED,
+                            "domain \"%s\" is not hosted here (not a domain name or domain alias in the directory); "
+                            "the client may point at the wrong server or hold a wrong address",
+                            domain);
+        }
+        if (key_address(d, dom, local, key) < 0)
+                return fail(r, MAILACCT_NOT_FOUND, "login too long");
+        n = mailacct_hashmap_get(d->by_address, key, ids, GATHER_MAX);
+        if (n == 1) {
+                snprintf(r->why, sizeof(r->why), "%s is %s address of %s", key,
+                         strcmp(d->mailboxes[ids[0]].local, local) == 0 ||
+                                         mailacct_streq_fold(d->mailboxes[ids[0]].local, local)
+                                 ? "the primary"
+                                 : "an",
+                         d->mailboxes[ids[0]].address);
+                return found(r, ids[0]);
+        }
+        n = mailacct_hashmap_get(d->by_alias_at, key, ids, GATHER_MAX);
+        set_candidates(r, ids, n);
+        if (n == 1) {
+                snprintf(r->why, sizeof(r->why), "\"%s\" is an alias of %s in %s", local, d->mailboxes[ids[0]].address,
+                         d->domains[dom].name);
+                return found(r, ids[0]);
+        }
+        if (n > 1)
+                return ambiguous(d, r, local, ids, n);
+        snprintf(what, sizeof(what), "no mailbox in %s has the address or alias \"%s\"", d->domains[dom].name, local);
+        return contact_or_not_found(d, r, local, key, what);
+}
+
+static int resolve_nt(const struct mailacct_dir *d, const char *domain, const char *account,
+                      struct mailacct_result *r)
+{
+        uint32_t ids[GATHER_MAX], dom = mailacct_dir_find_domain(d, domain);
+        char key[KEY_MAX], what[MAILACCT_LOGIN_MAX * 2 + 128];
+        size_t n;
+        int k;
+
+        r->rule = "2";
+        r->domain = dom;
+        if (dom != MAILACCT_NONE)
+                k = snprintf(key, sizeof(key), "%s\\", d->domains[dom].name);
+        else {
+                char fk[KEY_MAX];
+                snprintf(fk, sizeof(fk), "%s", domain);
+                mailacct_fold(fk);
+                if (!mailacct_hashmap_get(d->nt_domains, fk, ids, 1))
+                        return fail(r, MAILACCT_DOMAIN_NOT_HOSTED,
+                                    "\"%s\" is not the NetBIOS or DNS name of a hosted domain, nor the NT domain of "
+                                    "any mailbox's nt_account",
+                                    domain);
+                k = snprintf(key, sizeof(key), "\001%s\\", domain);
+        }
+        if (k < 0 || (size_t)k >= sizeof(key))
+                return fail(r, MAILACCT_NOT_FOUND, "login too long");
+        mailacct_fold(key);
+        if (mailacct_dir_key_local(d, account, key + k, sizeof(key) - (size_t)k) < 0)
+                return fail(r, MAILACCT_NOT_FOUND, "login too long");
+        n = mailacct_hashmap_get(d->by_nt, key, ids, GATHER_MAX);
+        if (n == 1) {
+                snprintf(r->why, sizeof(r->why), "%s\\%s is the NT account of %s", domain, account,
+                         d->mailboxes[ids[0]].address);
+                return found(r, ids[0]);
+        }
+        if (dom == MAILACCT_NONE)
+                return contact_or_not_found(d, r, account, NULL, "no mailbox has this NT account");
+        /* Exchange assumed alias == NT account (seed Q198704) */
+        if (key_address(d, dom, account, key) < 0)
+                return fail(r, MAILACCT_NOT_FOUND, "login too long");
+        n = mailacct_hashmap_get(d->by_alias_at, key, ids, GATHER_MAX);
+        set_candidates(r, ids, n);
+        if (n == 1) {
+                snprintf(r->why, sizeof(r->why), "no NT account \"%s\" in %s; \"%s\" is the alias of %s", account,
+                         d->domains[dom].name, account, d->mailboxes[ids[0]].address);
+                return found(r, ids[0]);
+        }
+        if (n > 1)
+                return ambiguous(d, r, account, ids, n);
+        snprintf(what, sizeof(what), "no mailbox in %s has the NT account or alias \"%s\"", d->domains[dom].name,
+                 account);
+        return contact_or_not_found(d, r, account, NULL, what);
+}
+
+static int resolve_bare(const struct mailacct_dir *d, const char *alias, struct mailacct_result *r)
+{
+        uint32_t all[GATHER_MAX], dflt[GATHER_MAX], def = d->default_domain_id;
+        const uint32_t *use = all;
+        char key[KEY_MAX], what[1024] = "";
+        size_t n, n_all, n_def = 0;
+        const char *scope;
+
+        r->rule = "4";
+        r->domain = def;
+        if (mailacct_dir_key_local(d, alias, key, sizeof(key)) < 0)
+                return fail(r, MAILACCT_NOT_FOUND, "login too long");
+        n_all = mailacct_hashmap_get(d->by_bare, key, all, GATHER_MAX);
+        if (n_all > GATHER_MAX)
+                n_all = GATHER_MAX;
+        for (size_t i = 0; i < n_all; i++)
+                if (d->mailboxes[all[i]].domain == def)
+                        dflt[n_def++] = all[i];
+
+        n = n_all;
+        scope = "in any domain";
+        if (d->bare_alias == MAILACCT_BARE_DEFAULT_DOMAIN ||
+            (d->bare_alias == MAILACCT_BARE_PREFER_DEFAULT && n_def > 0)) {
+                use = dflt;
+                n = n_def;
+                scope = "in the default domain";
+        }
+        set_candidates(r, use, n);
+        if (n == 1) {
+                snprintf(r->why, sizeof(r->why), "\"%s\" is an alias of %s, unique %s%s%s (bare_alias = %s)", alias,
+                         d->mailboxes[use[0]].address, scope, use == dflt ? " " : "",
+                         use == dflt ? d->domains[def].name : "", mailacct_bare_policy_name(d->bare_alias));
+                return found(r, use[0]);
+        }
+        if (n > 1)
+                return ambiguous(d, r, alias, use, n);
+
+        if (def == MAILACCT_NONE && d->bare_alias == MAILACCT_BARE_DEFAULT_DOMAIN)
+                snprintf(what, sizeof(what), "bare_alias = default-domain but no default_domain is set");
+        else if (use == dflt && n_all > 0) {
+                /* default-domain policy: say where the alias does exist */
+                snprintf(what, sizeof(what), "no mailbox in the default domain %s has the alias \"%s\" "
+                         "(bare_alias = default-domain); it exists as", d->domains[def].name, alias);
+                for (size_t i = 0; i < n_all && i < MAILACCT_MAX_CANDIDATES; i++)
+                        append(what, sizeof(what), "%s %s", i ? "," : "", d->mailboxes[all[i]].address);
+                append(what, sizeof(what), ": log in with the address");
+        } else
+                snprintf(what, sizeof(what), "no mailbox has the alias \"%s\" %s", alias,
+                         use == dflt && def != MAILACCT_NONE ? d->domains[def].name : "in any domain");
+        return contact_or_not_found(d, r, alias, NULL, what);
+}
+
+static int ambiguous(const struct mailacct_dir *d, struct mailacct_result *r, const char *typed, const uint32_t *ids,
+                     size_t n)
+{
+        size_t shown = n < MAILACCT_MAX_CANDIDATES ? n : MAILACCT_MAX_CANDIDATES;
+        char *msg = r->message;
+
+        set_candidates(r, ids, n);
+        r->reason = MAILACCT_AMBIGUOUS;
+        r->mailbox = MAILACCT_NONE;
+        msg[0] = '\0';
+        for (size_t i = 0; i < shown; i++)
+                append(msg, sizeof(r->message), "%s%s", i ? ", " : "", d->mailboxes[ids[i]].address);
+        if (shown < n)
+                append(msg, sizeof(r->message), " and %zu more", n - shown);
+        append(msg, sizeof(r->message), "; log in as ");
+        for (size_t i = 0; i < shown; i++) {
+                const struct mailacct_mailbox *m = &d->mailboxes[ids[i]];
+                const char *nb = d->domains[m->domain].netbios;
+                struct mailacct_result probe;
+
+                append(msg, sizeof(r->message), "%s", i ? ", or as " : "");
+                /* offer DOMAIN\alias only where it reaches this mailbox alone */
+                memset(&probe, 0, sizeof(probe));
+                if (nb && resolve_nt(d, nb, typed, &probe) == 0 && probe.mailbox == ids[i])
+                        append(msg, sizeof(r->message), "%s\\%s or ", nb, typed);
+                append(msg, sizeof(r->message), "%s", m->address);
+        }
+        return -ENOENT;
+}
+
+int mailacct_resolve(const struct mailacct_dir *d, const char *login, struct mailacct_result *r)
+{
+        struct mailacct_login l;
+        const char *why;
+        int ret;
+
+        memset(r, 0, sizeof(*r));
+        r->mailbox = r->principal = r->domain = MAILACCT_NONE;
+        r->rule = "6";
+        if (mailacct_login_parse(login, &l, &why) < 0)
+                return fail(r, MAILACCT_INVALID_LOGIN, "%s", why);
+        r->form = l.form;
+
+        switch (l.form) {
+        case MAILACCT_FORM_ADDRESS:
+                ret = resolve_address(d, l.account, l.domain, r);
+                break;
+        case MAILACCT_FORM_NTACCOUNT:
+                ret = resolve_nt(d, l.domain, l.account, r);
+                break;
+        case MAILACCT_FORM_BARE:
+                ret = resolve_bare(d, l.account, r);
+                break;
+        case MAILACCT_FORM_DELEGATE: {
+                uint32_t principal;
+                char pwhy[sizeof(r->why)];
+
+                ret = resolve_nt(d, l.domain, l.account, r);
+                if (ret < 0) {
+                        char inner[sizeof(r->message)];
+                        memcpy(inner, r->message, sizeof(inner));
+                        snprintf(r->message, sizeof(r->message), "account part %s\\%s: %s", l.domain, l.account,
+                                 inner);
+                        break;
+                }
+                principal = r->mailbox;
+                memcpy(pwhy, r->why, sizeof(pwhy));
+                /* the third part is resolved as if typed alone */
+                ret = l.mbox_domain ? resolve_address(d, l.mbox_local, l.mbox_domain, r)
+                                    : resolve_bare(d, l.mbox_local, r);
+                r->form = MAILACCT_FORM_DELEGATE;
+                if (ret < 0) {
+                        char inner[sizeof(r->message)];
+                        memcpy(inner, r->message, sizeof(inner));
+                        snprintf(r->message, sizeof(r->message), "mailbox part \"%s%s%s\": %s", l.mbox_local,
+                                 l.mbox_domain ? "@" : "", l.mbox_domain ? l.mbox_domain : "", inner);
+                        break;
+                }
+                r->rule = "3";
+                if (!mailacct_dir_is_delegate(d, r->mailbox, principal)) {
+                        uint32_t mb = r->mailbox;
+                        r->principal = principal;
+                        ret = fail(r, MAILACCT_NOT_DELEGATED,
+                                   "%s\\%s (%s) may not open %s: it is not that mailbox's owner and not in its "
+                                   "delegates",
+                                   l.domain, l.account, d->mailboxes[principal].address, d->mailboxes[mb].address);
+                        break;
+                }
+                r->principal = principal;
+                snprintf(r->why + strlen(r->why), sizeof(r->why) - strlen(r->why), "; %s%s", pwhy,
+                         principal == r->mailbox ? " (its own mailbox)" : ", a delegate of the mailbox");
+                break;
+        }
+        default:
+                ret = fail(r, MAILACCT_INVALID_LOGIN, "unrecognised form");
+                break;
+        }
+        if (ret < 0)
+                return ret;
+        if (r->principal == MAILACCT_NONE)
+                r->principal = r->mailbox;
+        if (mailacct_dir_canonical(d, r->mailbox, r->canonical, sizeof(r->canonical)) < 0)
+                return fail(r, MAILACCT_NOT_FOUND, "canonical name too long");
+        return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "directory.h"
+#include "login.h"
+
+/* One code per failure; the CLI prints the name, the PAM module logs it and
+ * maps it, the NSS module answers NOTFOUND for every one of them. */
+enum mailacct_reason {
+        MAILACCT_OK = 0,
+        MAILACCT_INVALID_LOGIN,
+        MAILACCT_DOMAIN_NOT_HOSTED,
+        MAILACCT_NOT_FOUND,
+        MAILACCT_AMBIGUOUS,
+        MAILACCT_CONTACT,
+        MAILACCT_NOT_DELEGATED,
+        _MAILACCT_REASON_MAX,
+};
+
+#define MAILACCT_MAX_CANDIDATES 16
+
+struct mailacct_result {
+        enum mailacct_reason reason;
+        enum mailacct_form form;
+        const char *rule;   /* "1".."5": the DESIGN.md rule that decided */
+        uint32_t mailbox;   /* the mailbox opened (MAILACCT_NONE on failure) */
+        uint32_t principal; /* who authenticates; differs in the delegate form */
+        uint32_t domain;    /* hosted domain the login named, or MAILACCT_NONE */
+        size_t n_candidates;
+        uint32_t candidates[MAILACCT_MAX_CANDIDATES];
+        char canonical[MAILACCT_LOGIN_MAX + 1];
+        char why[512];      /* why the winner won, or what was tried */
+        char message[1024]; /* on failure: what an administrator needs */
+};
+
+/* Resolves login against d. Returns 0 when a mailbox was found (r->reason ==
+ * MAILACCT_OK) and -ENOENT otherwise; r is filled in either case. Pure:
+ * no I/O, no logging. */
+int mailacct_resolve(const struct mailacct_dir *d, const char *login, struct mailacct_result *r);
+
+const char *mailacct_reason_name(enum mailacct_reason r);

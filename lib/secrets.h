@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+/* The secrets file: lines "ADDRESS:CRYPT-HASH", '#' comments, blank lines.
+ * Kept apart from the configuration so that the configuration may be world
+ * readable (the NSS module reads it in every process) while hashes are not. */
+struct mailacct_secrets;
+
+/* Pure parser. On a malformed line returns -EINVAL with *bad_line set. */
+int mailacct_secrets_parse(const char *buf, size_t len, struct mailacct_secrets **out, int *bad_line);
+
+/* Opens, checks the mode (no access for others, no write for the group),
+ * reads and parses. check_mode is false only for `mailacct check`, which
+ * reports a bad mode as a finding and goes on. err receives a sentence on failure. Returns 0, -EACCES
+ * (bad mode), -ENOENT, -EINVAL (malformed), or another -errno. */
+int mailacct_secrets_load(const char *path, bool check_mode, struct mailacct_secrets **out, char *err, size_t errlen);
+
+/* Mode check alone, shared by the loader and `mailacct check`. */
+int mailacct_secrets_check_mode(const struct stat *st, char *err, size_t errlen);
+
+const char *mailacct_secrets_get(const struct mailacct_secrets *s, const char *address);
+/* A real hash from the file, so that verifying a login that exists nowhere
+ * costs the same as a wrong password; NULL when the file is empty. */
+const char *mailacct_secrets_any(const struct mailacct_secrets *s);
+size_t mailacct_secrets_count(const struct mailacct_secrets *s);
+/* Entry i (address and hash), in file order; for `mailacct passwd`. */
+int mailacct_secrets_entry(const struct mailacct_secrets *s, size_t i, const char **address, const char **hash);
+void mailacct_secrets_free(struct mailacct_secrets *s);
