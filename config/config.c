@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <libconfig.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +21,9 @@ struct loader {
         const char *file;
         struct mailacct_diags *diags;
         struct mailacct_dir *dir;
+        /* the text of the file being read, for literal_int() */
+        char *src_name, *src;
+        size_t src_len, *src_lines, n_src_lines;
 };
 
 #define LINE(s) ((int)config_setting_source_line(s))
@@ -108,17 +114,122 @@ static int dup_string(struct loader *L, const config_setting_t *g, const char *k
         return *out ? 0 : -ENOMEM;
 }
 
+static void source_free(struct loader *L)
+{
+        free(L->src_name);
+        free(L->src);
+        free(L->src_lines);
+        L->src_name = L->src = NULL;
+        L->src_lines = NULL;
+        L->src_len = L->n_src_lines = 0;
+}
+
+/* Line n (1-based) of file, from a copy read once per file; NULL if unknown. */
+static const char *source_line(struct loader *L, const char *file, int n, size_t *len)
+{
+        if (!file || n < 1)
+                return NULL;
+        if (!L->src_name || strcmp(L->src_name, file) != 0) {
+                FILE *f = fopen(file, "re");
+                size_t cap = 0;
+
+                source_free(L);
+                if (!f)
+                        return NULL;
+                if (getdelim(&L->src, &cap, '\0', f) < 0 || !(L->src_name = strdup(file))) {
+                        fclose(f);
+                        source_free(L);
+                        return NULL;
+                }
+                fclose(f);
+                L->src_len = strlen(L->src);
+                /* one allocation for the line table: growing it line by line
+                 * would leave a trail of freed chunks of every size behind */
+                for (const char *p = L->src; (p = memchr(p, '\n', L->src_len - (size_t)(p - L->src))); p++)
+                        L->n_src_lines++;
+                L->src_lines = malloc((L->n_src_lines + 1) * sizeof(*L->src_lines));
+                if (!L->src_lines) {
+                        source_free(L);
+                        return NULL;
+                }
+                L->n_src_lines = 0;
+                L->src_lines[L->n_src_lines++] = 0;
+                for (const char *p = L->src; (p = memchr(p, '\n', L->src_len - (size_t)(p - L->src))); p++)
+                        L->src_lines[L->n_src_lines++] = (size_t)(p + 1 - L->src);
+        }
+        if ((size_t)n > L->n_src_lines)
+                return NULL;
+        {
+                const char *b = L->src + L->src_lines[n - 1], *e = strchr(b, '\n');
+                *len = e ? (size_t)(e - b) : strlen(b);
+                return b;
+        }
+}
+
+/* libconfig 1.5 (Debian 12) reads an integer literal through a plain int:
+ * "uid = 4294967296;" arrives as 0 (root) and 4294967294 as -2, without a
+ * word. So the literal the administrator wrote is read again from its line
+ * and checked itself; *out holds libconfig's value on entry, and a literal
+ * counts only if its low 32 bits agree with it. Returns false when it cannot
+ * be found (then libconfig's value stands). */
+static bool literal_int(struct loader *L, const config_setting_t *s, const char *key, long long *out, char *text,
+                        size_t textlen)
+{
+        size_t len, klen = strlen(key);
+        const char *line = source_line(L, config_setting_source_file(s), LINE(s), &len);
+
+        for (const char *p = line; p && p + klen < line + len; p++) {
+                const char *q;
+                unsigned long long u;
+                bool neg = false;
+                char *end;
+
+                p = memmem(p, (size_t)(line + len - p), key, klen);
+                if (!p)
+                        break;
+                q = p + klen;
+                if (p > line && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+                        continue;
+                while (*q == ' ' || *q == '\t')
+                        q++;
+                if (*q != '=' && *q != ':')
+                        continue;
+                q++;
+                while (*q == ' ' || *q == '\t')
+                        q++;
+                if (*q == '-' || *q == '+')
+                        neg = *q++ == '-';
+                if (!isdigit((unsigned char)*q))
+                        return false;
+                errno = 0;
+                u = strtoull(q, &end, 0);
+                if (errno != ERANGE && (uint32_t)(neg ? -u : u) != (uint32_t)*out)
+                        continue; /* not this literal (a string holding "uid=4", say) */
+                snprintf(text, textlen, "%s%.*s", neg ? "-" : "", (int)(end - q), q);
+                if (errno == ERANGE || u > (unsigned long long)LLONG_MAX)
+                        *out = neg ? LLONG_MIN : LLONG_MAX;
+                else
+                        *out = neg ? -(long long)u : (long long)u;
+                return true;
+        }
+        return false;
+}
+
 static bool get_id(struct loader *L, const config_setting_t *g, const char *key, unsigned *out)
 {
         config_setting_t *s = config_setting_get_member(g, key);
+        char text[64];
         long long v;
 
         if (!s || !want_type(L, s, CONFIG_TYPE_INT))
                 return false;
         v = config_setting_get_int64(s);
+        snprintf(text, sizeof(text), "%lld", v);
+        if (config_setting_type(s) == CONFIG_TYPE_INT) /* an "L" literal is read exactly */
+                (void)literal_int(L, s, key, &v, text, sizeof(text));
         /* (uid_t)-1 means "no change" to chown(2) and setresuid(2) */
         if (v < 0 || v >= 4294967295LL) {
-                err(L, s, "\"%s\" = %lld is out of range (0 to 4294967294)", key, v);
+                err(L, s, "\"%s\" = %s is out of range (0 to 4294967294)", key, text);
                 return false;
         }
         *out = (unsigned)v;
@@ -333,10 +444,12 @@ static int load_mailbox(struct loader *L, const config_setting_t *g, struct mail
                 return 1;
         }
         at = strrchr(addr, '@');
-        m->domain = mailacct_dir_find_domain(d, at + 1);
+        /* a NetBIOS name is not a mail domain (rule 1) */
+        m->domain = mailacct_dir_find_mail_domain(d, at + 1);
         if (m->domain == MAILACCT_NONE) {
-                err(L, config_setting_get_member(g, "address"),
-                    "address \"%s\": domain \"%s\" is not in domains", addr, at + 1);
+                err(L, config_setting_get_member(g, "address"), "address \"%s\": domain \"%s\" is not in domains%s",
+                    addr, at + 1,
+                    mailacct_dir_find_domain(d, at + 1) != MAILACCT_NONE ? " (it is a NetBIOS name)" : "");
                 return 1;
         }
         m->line = LINE(g);
@@ -350,6 +463,13 @@ static int load_mailbox(struct loader *L, const config_setting_t *g, struct mail
             dup_string(L, g, "name", &m->name) < 0 || dup_string(L, g, "home", &m->home) < 0 ||
             dup_string(L, g, "shell", &m->shell) < 0)
                 return -ENOMEM;
+        for (size_t k = 0; k < m->addresses.n; k++) {
+                const char *dom = strrchr(m->addresses.v[k], '@') + 1;
+                if (mailacct_dir_find_domain(d, dom) != MAILACCT_NONE &&
+                    mailacct_dir_find_mail_domain(d, dom) == MAILACCT_NONE)
+                        err(L, config_setting_get_member(g, "addresses"),
+                            "addresses \"%s\": \"%s\" is a NetBIOS name, not a mail domain", m->addresses.v[k], dom);
+        }
         svc = config_setting_get_member(g, "services");
         m->has_services = svc != NULL;
         if ((m->has_uid = get_id(L, g, "uid", &v)))
@@ -443,9 +563,19 @@ static int enum_value(struct loader *L, const config_setting_t *root, const char
         for (int i = 0; names[i]; i++)
                 if (strcmp(v, names[i]) == 0)
                         return i;
-        err(L, config_setting_get_member(root, key), "%s = \"%s\": expected one of%s%s%s%s%s", key, v,
-            names[0] ? " \"" : "", names[0], names[1] ? "\", \"" : "", names[1] ? names[1] : "",
-            names[2] ? "\" or the default" : "\"");
+        {
+                /* name every accepted value (the old text dropped the third) */
+                char list[256] = "";
+                for (int i = 0; names[i]; i++) {
+                        const char *sep = ", ";
+                        if (i == 0)
+                                sep = "";
+                        else if (!names[i + 1])
+                                sep = " or ";
+                        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s\"%s\"", sep, names[i]);
+                }
+                err(L, config_setting_get_member(root, key), "%s = \"%s\": expected %s", key, v, list);
+        }
         return dflt;
 }
 
@@ -562,6 +692,7 @@ int mailacct_config_load(const char *path, struct mailacct_dir **out, struct mai
                 return -ENOMEM;
         }
         r = load_root(&L, config_root_setting(&cf));
+        source_free(&L);
         config_destroy(&cf);
         if (r == 0)
                 r = mailacct_dir_finalize(L.dir, path, diags);

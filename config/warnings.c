@@ -115,10 +115,12 @@ static void nt_equals_alias(const struct mailacct_dir *d, const char *file, stru
                                 continue;
                         mailacct_diag_add(diags, MAILACCT_WARNING, file, m->line,
                                           "NT account \"%s\" of %s is also an alias of %s (line %d): "
-                                          "DOMAIN\\%s opens %s, not %s",
+                                          "%s\\%s opens %s, not %s",
                                           m->nt_account, m->address, d->mailboxes[ids[j]].address,
-                                          d->mailboxes[ids[j]].line, m->nt_account, m->address,
-                                          d->mailboxes[ids[j]].address);
+                                          d->mailboxes[ids[j]].line,
+                                          /* the form an administrator can type, not a placeholder */
+                                          d->domains[dom].netbios ? d->domains[dom].netbios : d->domains[dom].name,
+                                          m->nt_account, m->address, d->mailboxes[ids[j]].address);
                 }
         }
 }

@@ -11,9 +11,40 @@ static bool is_sep(char c)
         return c == '\\' || c == '/';
 }
 
-static bool is_space(char c)
+/* Length of the white-space character at p (at most avail bytes), or 0.
+ * Besides ' ' and tab, the Unicode White_Space characters above U+007F: a
+ * no-break space pasted after a name is as invisible as a blank. (U+0085 is
+ * a C1 control and is refused as such.) */
+static size_t space_len(const char *s, size_t avail)
 {
-        return c == ' ' || c == '\t';
+        const unsigned char *p = (const unsigned char *)s;
+
+        if (avail >= 1 && (p[0] == ' ' || p[0] == '\t'))
+                return 1;
+        if (avail >= 2 && p[0] == 0xc2 && p[1] == 0xa0) /* U+00A0 */
+                return 2;
+        if (avail < 3)
+                return 0;
+        if ((p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80) || /* U+1680 */
+            (p[0] == 0xe2 && p[1] == 0x80 &&
+             ((p[2] >= 0x80 && p[2] <= 0x8a) ||                 /* U+2000..200A */
+              p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf)) || /* 2028 2029 202F */
+            (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) ||   /* U+205F */
+            (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80))     /* U+3000 */
+                return 3;
+        return 0;
+}
+
+static bool space_around(const char *p, size_t n)
+{
+        if (n == 0)
+                return false;
+        if (space_len(p, n))
+                return true;
+        for (size_t k = 1; k <= 3 && k <= n; k++)
+                if (space_len(p + n - k, k) == k)
+                        return true;
+        return false;
 }
 
 /* A part must be non-empty and carry no white space at either end: a client
@@ -24,7 +55,7 @@ static const char *check_part(const char *p)
 
         if (n == 0)
                 return "empty part";
-        if (is_space(p[0]) || is_space(p[n - 1]))
+        if (space_around(p, n))
                 return "white space around a part";
         return NULL;
 }
@@ -92,7 +123,7 @@ int mailacct_login_parse(const char *s, struct mailacct_login *out, const char *
                 err = "invalid UTF-8";
                 goto fail;
         }
-        if (is_space(s[0]) || is_space(s[len - 1])) {
+        if (space_around(s, len)) {
                 err = "leading or trailing white space";
                 goto fail;
         }

@@ -90,9 +90,12 @@ static int contact_or_not_found(const struct mailacct_dir *d, struct mailacct_re
         char key[KEY_MAX];
         uint32_t c;
 
+        /* A contact's alias counts only when no mailbox anywhere has it: a
+         * mailbox out of this login's reach (another domain, the bare_alias
+         * policy) must not be reported as "a contact" (seed Q198704). */
         if ((address_key && mailacct_hashmap_get(d->contact_address, address_key, &c, 1)) ||
             (mailacct_dir_key_local(d, local, key, sizeof(key)) == 0 &&
-             mailacct_hashmap_get(d->contact_alias, key, &c, 1))) {
+             mailacct_hashmap_get(d->contact_alias, key, &c, 1) && !mailacct_hashmap_get(d->by_bare, key, NULL, 0))) {
                 r->rule = "5";
                 return fail(r, MAILACCT_CONTACT, "\"%s\" is the contact %s <%s>, not a mailbox: contacts receive mail "
                             "elsewhere and never log in", local, d->contacts[c].alias,
@@ -106,13 +109,15 @@ static int contact_or_not_found(const struct mailacct_dir *d, struct mailacct_re
 static int ambiguous(const struct mailacct_dir *d, struct mailacct_result *r, const char *typed, const uint32_t *ids,
                      size_t n);
 
-static int resolve_nt(const struct mailacct_dir *d, const char *domain, const char *account,
-                      struct mailacct_result *r);
+/* probe: called by ambiguous() to test a DOMAIN\alias suggestion; it must
+ * not build an ambiguity message itself (that would recurse without end). */
+static int resolve_nt(const struct mailacct_dir *d, const char *domain, const char *account, struct mailacct_result *r,
+                      bool probe);
 
 static int resolve_address(const struct mailacct_dir *d, const char *local, const char *domain,
                            struct mailacct_result *r)
 {
-        uint32_t ids[GATHER_MAX], dom = mailacct_dir_find_domain(d, domain);
+        uint32_t ids[GATHER_MAX], dom = mailacct_dir_find_mail_domain(d, domain);
         char key[KEY_MAX], what[MAILACCT_LOGIN_MAX * 2 + 128];
         size_t n;
 
@@ -137,10 +142,16 @@ static int resolve_address(const struct mailacct_dir *d, const char *local, cons
                         }
                 }
                 for (const char *p = strchr(domain, '.'); p && !parent; p = strchr(p + 1, '.')) {
-                        uint32_t id = mailacct_dir_find_domain(d, p + 1);
+                        uint32_t id = mailacct_dir_find_mail_domain(d, p + 1);
                         if (id != MAILACCT_NONE)
                                 parent = d->domains[id].name;
                 }
+                /* rule 1: "jdoe@EXAMPLE" names a NetBIOS name, not a mail domain */
+                uint32_t nb = mailacct_dir_find_domain(d, domain);
+                if (nb != MAILACCT_NONE)
+                        return fail(r, MAILACCT_DOMAIN_NOT_HOSTED,
+                                    "\"%s\" is the NetBIOS name of %s, not a mail domain: log in as %s\\%s or %s@%s",
+                                    domain, d->domains[nb].name, domain, local, local, d->domains[nb].name);
                 if (parent)
                         return fail(r, MAILACCT_DOMAIN_NOT_HOSTED,
                                     "domain \"%s\" is not hosted here; it looks like a host name inside hosted domain "
@@ -176,8 +187,8 @@ static int resolve_address(const struct mailacct_dir *d, const char *local, cons
         return contact_or_not_found(d, r, local, key, what);
 }
 
-static int resolve_nt(const struct mailacct_dir *d, const char *domain, const char *account,
-                      struct mailacct_result *r)
+static int resolve_nt(const struct mailacct_dir *d, const char *domain, const char *account, struct mailacct_result *r,
+                      bool probe)
 {
         uint32_t ids[GATHER_MAX], dom = mailacct_dir_find_domain(d, domain);
         char key[KEY_MAX], what[MAILACCT_LOGIN_MAX * 2 + 128];
@@ -210,8 +221,11 @@ static int resolve_nt(const struct mailacct_dir *d, const char *domain, const ch
                          d->mailboxes[ids[0]].address);
                 return found(r, ids[0]);
         }
-        if (dom == MAILACCT_NONE)
-                return contact_or_not_found(d, r, account, NULL, "no mailbox has this NT account");
+        if (dom == MAILACCT_NONE) {
+                /* name the account: "this NT account" told an administrator nothing */
+                snprintf(what, sizeof(what), "no mailbox has the NT account %s\\%s", domain, account);
+                return contact_or_not_found(d, r, account, NULL, what);
+        }
         /* Exchange assumed alias == NT account (seed Q198704) */
         if (key_address(d, dom, account, key) < 0)
                 return fail(r, MAILACCT_NOT_FOUND, "login too long");
@@ -223,7 +237,7 @@ static int resolve_nt(const struct mailacct_dir *d, const char *domain, const ch
                 return found(r, ids[0]);
         }
         if (n > 1)
-                return ambiguous(d, r, account, ids, n);
+                return probe ? fail(r, MAILACCT_AMBIGUOUS, "ambiguous") : ambiguous(d, r, account, ids, n);
         snprintf(what, sizeof(what), "no mailbox in %s has the NT account or alias \"%s\"", d->domains[dom].name,
                  account);
         return contact_or_not_found(d, r, account, NULL, what);
@@ -276,8 +290,9 @@ static int resolve_bare(const struct mailacct_dir *d, const char *alias, struct 
                         append(what, sizeof(what), "%s %s", i ? "," : "", d->mailboxes[all[i]].address);
                 append(what, sizeof(what), ": log in with the address");
         } else
-                snprintf(what, sizeof(what), "no mailbox has the alias \"%s\" %s", alias,
-                         use == dflt && def != MAILACCT_NONE ? d->domains[def].name : "in any domain");
+                snprintf(what, sizeof(what), "no mailbox has the alias \"%s\" %s%s", alias,
+                         use == dflt && def != MAILACCT_NONE ? "in the default domain " : "in any domain",
+                         use == dflt && def != MAILACCT_NONE ? d->domains[def].name : "");
         return contact_or_not_found(d, r, alias, NULL, what);
 }
 
@@ -304,7 +319,7 @@ static int ambiguous(const struct mailacct_dir *d, struct mailacct_result *r, co
                 append(msg, sizeof(r->message), "%s", i ? ", or as " : "");
                 /* offer DOMAIN\alias only where it reaches this mailbox alone */
                 memset(&probe, 0, sizeof(probe));
-                if (nb && resolve_nt(d, nb, typed, &probe) == 0 && probe.mailbox == ids[i])
+                if (nb && resolve_nt(d, nb, typed, &probe, true) == 0 && probe.mailbox == ids[i])
                         append(msg, sizeof(r->message), "%s\\%s or ", nb, typed);
                 append(msg, sizeof(r->message), "%s", m->address);
         }
@@ -329,7 +344,7 @@ int mailacct_resolve(const struct mailacct_dir *d, const char *login, struct mai
                 ret = resolve_address(d, l.account, l.domain, r);
                 break;
         case MAILACCT_FORM_NTACCOUNT:
-                ret = resolve_nt(d, l.domain, l.account, r);
+                ret = resolve_nt(d, l.domain, l.account, r, false);
                 break;
         case MAILACCT_FORM_BARE:
                 ret = resolve_bare(d, l.account, r);
@@ -338,7 +353,7 @@ int mailacct_resolve(const struct mailacct_dir *d, const char *login, struct mai
                 uint32_t principal;
                 char pwhy[sizeof(r->why)];
 
-                ret = resolve_nt(d, l.domain, l.account, r);
+                ret = resolve_nt(d, l.domain, l.account, r, false);
                 if (ret < 0) {
                         char inner[sizeof(r->message)];
                         memcpy(inner, r->message, sizeof(inner));

@@ -1,0 +1,316 @@
+#!/bin/bash
+# CLI tests: runs $BUILD/mailacct against the directories in tests/data and
+# checks stdout, stderr and the exit status of every command. The expected
+# answers come from DESIGN.md and the issue, not from the program's output.
+# Ends with "cli: N passed, N failed"; exits 1 when anything failed.
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$top/build}
+MAILACCT=$BUILD/mailacct
+[ -x "$MAILACCT" ] || { echo "cli: $MAILACCT not built" >&2; exit 1; }
+
+# A private copy of the data: git does not keep modes, and the tool refuses a
+# configuration that others may write and warns about readable secrets.
+T=$(mktemp -d "${TMPDIR:-/tmp}/mailacct-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cp "$top"/tests/data/* "$T"/
+chmod 0644 "$T"/*.conf
+chmod 0600 "$T"/*.secrets
+chmod 0644 "$T"/warnings.secrets
+D=$T
+
+passed=0 failed=0 name="" bad=""
+OUT=$T/.out ERR=$T/.err
+
+# run ARGS...: runs mailacct with the given environment (unset MAILACCT_CONF
+# unless the test sets it through env).
+run() {
+        "$@" >"$OUT" 2>"$ERR"
+        rc=$?
+}
+m() { run env -u MAILACCT_CONF "$MAILACCT" "$@"; }
+
+begin() { name=$1; bad=""; }
+no() { bad="$bad
+    $*"; }
+end() {
+        if [ -z "$bad" ]; then
+                passed=$((passed + 1))
+        else
+                failed=$((failed + 1))
+                echo "FAIL: $name:$bad"
+                echo "    --- stdout:"; sed 's/^/    | /' "$OUT"
+                echo "    --- stderr:"; sed 's/^/    | /' "$ERR"
+        fi
+}
+
+rc_is() { [ "$rc" -eq "$1" ] || no "exit status $rc, expected $1"; }
+out_is() { [ "$(cat "$OUT")" = "$1" ] || no "stdout is not: $1"; }
+err_is() { [ "$(cat "$ERR")" = "$1" ] || no "stderr is not: $1"; }
+out_empty() { [ ! -s "$OUT" ] || no "stdout is not empty"; }
+err_empty() { [ ! -s "$ERR" ] || no "stderr is not empty"; }
+out_has() { grep -qF -- "$1" "$OUT" || no "stdout lacks: $1"; }
+err_has() { grep -qF -- "$1" "$ERR" || no "stderr lacks: $1"; }
+out_lacks() { ! grep -qF -- "$1" "$OUT" || no "stdout has: $1"; }
+err_lacks() { ! grep -qF -- "$1" "$ERR" || no "stderr has: $1"; }
+err_lines() { [ "$(wc -l <"$ERR")" -eq "$1" ] || no "stderr has $(wc -l <"$ERR") lines, expected $1"; }
+# every stdout line but the last (the summary) is FILE:LINE: sev: text or FILE: sev: text
+check_format() {
+        local body
+        body=$(sed '$d' "$OUT")
+        [ -n "$body" ] || { no "check printed no finding"; return; }
+        if printf '%s\n' "$body" | grep -qvE '^[^: ]+(:[0-9]+)?: (error|warning): .+'; then
+                no "a finding is not 'FILE:LINE: error|warning: text'"
+        fi
+}
+
+# ---------------------------------------------------------------- usage
+begin "--help"; m --help
+rc_is 0; out_has "Usage: mailacct"; out_has "resolve"; out_has "check"; out_has "MAILACCT_CONF"; err_empty; end
+begin "-h"; m -h
+rc_is 0; out_has "Usage: mailacct"; err_empty; end
+begin "help command"; m help
+rc_is 0; out_has "Usage: mailacct"; end
+begin "--version"; m --version
+rc_is 0; err_empty
+grep -qE '^mailacct [0-9]+\.[0-9]+' "$OUT" || no "no 'mailacct VERSION' line"; end
+begin "-V"; m -V
+rc_is 0; grep -qE '^mailacct [0-9]' "$OUT" || no "no version"; end
+begin "no command is a usage error"; m -c "$D/seeds.conf"
+rc_is 64; out_empty; err_has "no command"; end
+begin "unknown command is a usage error"; m -c "$D/seeds.conf" frobnicate
+rc_is 64; out_empty; err_has "frobnicate"; end
+begin "unknown option is a usage error"; m --bogus resolve jdoe
+rc_is 64; out_empty; end
+begin "-c without a file is a usage error"; m -c
+rc_is 64; out_empty; end
+begin "resolve without a login is a usage error"; m -c "$D/seeds.conf" resolve
+rc_is 64; out_empty; err_has "Usage"; end
+begin "resolve with an unknown option is a usage error"; m -c "$D/seeds.conf" resolve --bogus jdoe
+rc_is 64; out_empty; end
+begin "check takes no argument"; m -c "$D/seeds.conf" check extra
+rc_is 64; out_empty; end
+begin "usage is checked before the configuration"; m -c "$D/missing.conf" resolve
+rc_is 64; end
+
+# ---------------------------------------------------------------- resolve: every form
+begin "resolve: every form of one mailbox"
+m -c "$D/seeds.conf" resolve jdoe 'EXAMPLE\jdoe' 'EXAMPLE/jdoe' jdoe@example.com john@example.com \
+        jdoe@EXAMPLE.ORG 'EXAMPLE\assistant\jdoe' 'example.com\john.doe' JDoe
+rc_is 0; err_empty
+out_is "$(for i in $(seq 9); do echo jdoe@example.com; done)"; end
+begin "resolve: one line per login, in order"
+m -c "$D/seeds.conf" resolve assistant 'EXAMPLE\bigboss' sales
+rc_is 0; err_empty; out_is "assistant@example.com
+boss@example.com
+sales@example.com"; end
+
+# ---------------------------------------------------------------- resolve: every reason
+begin "resolve: a failure goes to stderr, the rest still resolves"
+m -c "$D/seeds.conf" resolve jdoe nobody sales
+rc_is 1; out_is "jdoe@example.com
+sales@example.com"; err_lines 1
+grep -qE '^mailacct: nobody: not-found: .*nobody' "$ERR" || no "not 'mailacct: LOGIN: REASON: message'"; end
+begin "reason invalid-login: empty"; m -c "$D/seeds.conf" resolve ''
+rc_is 1; out_empty; err_has "mailacct: : invalid-login: empty"; end
+begin "reason invalid-login: white space"; m -c "$D/seeds.conf" resolve 'jdoe '
+rc_is 1; out_empty; err_has "mailacct: jdoe : invalid-login: "; err_has "white space"; end
+begin "reason invalid-login: mixed forms"; m -c "$D/seeds.conf" resolve 'EXAMPLE\jdoe@example.com'
+rc_is 1; out_empty; err_has "invalid-login: mixed"; end
+begin "reason invalid-login: control character"; m -c "$D/seeds.conf" resolve "$(printf 'jd\001oe')"
+rc_is 1; out_empty; err_has "invalid-login: control"; end
+begin "reason invalid-login: 321 bytes"; m -c "$D/seeds.conf" resolve "$(printf 'a%.0s' $(seq 321))"
+rc_is 1; err_has "invalid-login: longer than 320"; end
+begin "320 bytes is a login"; m -c "$D/seeds.conf" resolve "$(printf 'a%.0s' $(seq 320))"
+rc_is 1; err_has ": not-found: "; end
+begin "reason domain-not-hosted (Q230373)"; m -c "$D/seeds.conf" resolve jdoe@mail1.example.com
+rc_is 1; out_empty
+err_has "mailacct: jdoe@mail1.example.com: domain-not-hosted: "; err_has "jdoe@example.com"; end
+begin "reason domain-not-hosted: NetBIOS name after '@'"; m -c "$D/seeds.conf" resolve jdoe@EXAMPLE
+rc_is 1; err_has "domain-not-hosted"; err_has 'EXAMPLE\jdoe'; end
+begin "reason not-found"; m -c "$D/seeds.conf" resolve 'EXAMPLE\ghost'
+rc_is 1; err_has 'mailacct: EXAMPLE\ghost: not-found: '; err_has "ghost"; err_has "example.com"; end
+begin "reason ambiguous (Q198143)"; m -c "$D/seeds.conf" resolve user
+rc_is 1; out_empty; err_lines 1
+err_has "mailacct: user: ambiguous: "; err_has "user@site1.org.com"; err_has "user@site2.org.com"
+err_has 'SITE1\user'; err_has 'SITE2\user'; end
+begin "Q198143: the unique forms resolve"; m -c "$D/seeds.conf" resolve 'SITE1\user' user@site2.org.com 'SITE2/user'
+rc_is 0; out_is "user@site1.org.com
+user@site2.org.com
+user@site2.org.com"; end
+begin "reason contact (Q198704)"; m -c "$D/seeds.conf" resolve partner
+rc_is 1; out_empty; err_has "mailacct: partner: contact: "; err_has "partner@elsewhere.net"; end
+begin "reason not-delegated"; m -c "$D/seeds.conf" resolve 'EXAMPLE\intern\jdoe'
+rc_is 1; out_empty; err_has 'mailacct: EXAMPLE\intern\jdoe: not-delegated: '; err_has "intern@example.com"
+err_has "jdoe@example.com"; end
+begin "KB932605: '*' and '%' are plain characters"; m -c "$D/seeds.conf" resolve 'we*ird' '100%' 'we*ird@example.com'
+rc_is 0; out_is "we*ird@example.com
+we*ird@example.com
+we*ird@example.com"; end
+begin "KB932605: 'we*' matches nothing"; m -c "$D/seeds.conf" resolve 'we*' '*' '%'
+rc_is 1; out_empty; err_lines 3; err_has "mailacct: we*: not-found"; err_has "mailacct: *: not-found"
+err_has "mailacct: %: not-found"; end
+
+# ---------------------------------------------------------------- explain
+begin "explain: the three-part form"; m -c "$D/seeds.conf" explain 'EXAMPLE\assistant\jdoe'
+rc_is 0; err_empty
+out_has 'login:      EXAMPLE\assistant\jdoe'; out_has 'form:       DOMAIN\account\mailbox (rule 3)'
+out_has "domain:     example.com"; out_has "candidates: jdoe@example.com"
+out_has "mailbox:    jdoe@example.com"; out_has "principal:  assistant@example.com"
+out_has "canonical:  jdoe@example.com"; out_has "why:"; out_has "delegate"; end
+begin "resolve --explain: ambiguous"; m -c "$D/seeds.conf" resolve --explain user
+rc_is 1; out_has "form:       bare alias (rule 4)"; out_has "policy:     bare_alias = prefer-default-domain"
+out_has "candidates: user@site1.org.com, user@site2.org.com"; out_has "result:     ambiguous"
+out_has 'SITE1\user'; err_has "mailacct: user: ambiguous"; end
+begin "explain: the address form and several logins"; m -c "$D/seeds.conf" explain john@example.org 'EXAMPLE\bigboss'
+rc_is 0; out_has "form:       address (rule 1)"; out_has "form:       DOMAIN\\account (rule 2)"
+out_has "principal:  boss@example.com"; out_has "NT account"; end
+begin "explain: a contact"; m -c "$D/seeds.conf" explain partner
+rc_is 1; out_has "result:     contact"; out_has "candidates: none"; end
+
+# ---------------------------------------------------------------- check
+begin "check: clean directory exits 0"; m -c "$D/clean.conf" check
+rc_is 0; err_empty; out_has "ok: 1 domains, 1 mailboxes"; end
+begin "check: warnings only exit 1"; m -c "$D/warnings.conf" check
+rc_is 1; err_empty; check_format
+out_has "$D/warnings.conf:10: warning: alias \"user\" is shared"
+out_has 'user@site1.org.com (line 10) is reached by user, SITE1\user, user@site1.org.com'
+out_has 'user@site2.org.com (line 11) is reached by SITE2\user, user@site2.org.com'
+out_has "$D/warnings.conf:17: warning: contact alias \"sales\""
+out_has "$D/warnings.conf:12: warning: NT account \"jsmith\""
+out_has "$D/warnings.conf:14: warning: mailbox sales@site1.org.com has no entry in the secrets file"
+out_has "$D/warnings.secrets: warning: mode 0644"
+out_has "0 errors, 5 warnings"; end
+begin "check: errors exit 2 with file and line"; m -c "$D/errors.conf" check
+rc_is 2; err_empty; check_format
+out_has "$D/errors.conf:2: error: default_domain \"mail1.example.com\""
+out_has 'set default_domain = "example.com"'
+out_has "$D/errors.conf:3: error: unknown key \"colour\""
+out_has "$D/errors.conf:4: error: \"case_sensitive\" must be true or false"
+out_has "$D/errors.conf:8: error: delegate \"EXAMPLE\\nobody\""
+out_has "$D/errors.conf:9: error: duplicate address \"JDOE@example.com\""
+out_has "$D/errors.conf:10: error: \"uid\" = 4294967296 is out of range"
+out_has "$D/errors.conf:11: error: home \"/var/mail/%x\""
+out_has "7 errors, 0 warnings"; end
+begin "check: syntax error exits 2"; m -c "$D/broken.conf" check
+rc_is 2; out_has "$D/broken.conf:4: error: "; check_format; end
+begin "check: warnings beside the Q198143 alias in the seeds"; m -c "$D/seeds.conf" check
+rc_is 1; check_format; out_has "$D/seeds.conf:23: warning: alias \"user\""; out_has "0 errors, 1 warnings"; end
+begin "check: missing file exits 2"; m -c "$D/missing.conf" check
+rc_is 2; out_has "$D/missing.conf: error: cannot read"; end
+
+# ---------------------------------------------------------------- unusable configurations
+begin "resolve: syntax error exits 2, nothing on stdout"; m -c "$D/broken.conf" resolve jdoe
+rc_is 2; out_empty; err_has "$D/broken.conf:4: error: "; err_has "unusable"; end
+begin "resolve: errors exit 2, nothing on stdout"; m -c "$D/errors.conf" resolve jdoe
+rc_is 2; out_empty; err_has "$D/errors.conf:3: error: unknown key"; end
+begin "resolve: missing file exits 2"; m -c "$D/missing.conf" resolve jdoe
+rc_is 2; out_empty; err_has "cannot read"; end
+begin "resolve: a folder exits 2"; m -c "$D" resolve jdoe
+rc_is 2; out_empty; end
+cp "$D/seeds.conf" "$D/writable.conf"; chmod 0666 "$D/writable.conf"
+begin "resolve: a configuration others may write is refused"; m -c "$D/writable.conf" resolve jdoe
+rc_is 2; out_empty; err_has "0666"; end
+cp "$D/seeds.conf" "$D/unreadable.conf"; chmod 0000 "$D/unreadable.conf"
+if [ "$(id -u)" -ne 0 ]; then
+        begin "resolve: unreadable file exits 2"; m -c "$D/unreadable.conf" resolve jdoe
+        rc_is 2; out_empty; err_has "Permission denied"; end
+else
+        begin "resolve: unreadable file exits 2 (as nobody)"
+        run setpriv --reuid=65534 --regid=65534 --clear-groups env -u MAILACCT_CONF "$MAILACCT" -c "$D/unreadable.conf" \
+                resolve jdoe
+        if [ "$rc" -eq 127 ] || grep -q "setpriv" "$ERR"; then
+                no "setpriv failed"
+        else
+                rc_is 2; out_empty; err_has "Permission denied"
+        fi
+        end
+fi
+begin "resolve: warnings do not make a configuration unusable"; m -c "$D/warnings.conf" resolve user 'SITE2\user'
+rc_is 0; err_empty; out_is "user@site1.org.com
+user@site2.org.com"; end
+
+# ---------------------------------------------------------------- -c, $MAILACCT_CONF, default
+begin "\$MAILACCT_CONF names the configuration"
+run env MAILACCT_CONF="$D/seeds.conf" "$MAILACCT" resolve jdoe
+rc_is 0; out_is "jdoe@example.com"; end
+begin "-c wins over \$MAILACCT_CONF"
+run env MAILACCT_CONF="$D/broken.conf" "$MAILACCT" -c "$D/clean.conf" resolve ann
+rc_is 0; out_is "ann@example.net"; end
+begin "--config wins over \$MAILACCT_CONF"
+run env MAILACCT_CONF="$D/clean.conf" "$MAILACCT" --config "$D/seeds.conf" resolve jdoe
+rc_is 0; out_is "jdoe@example.com"; end
+begin "check reads \$MAILACCT_CONF too"
+run env MAILACCT_CONF="$D/errors.conf" "$MAILACCT" check
+rc_is 2; out_has "$D/errors.conf:3: error"; end
+if [ ! -e /etc/mailacct.conf ]; then
+        begin "without -c or \$MAILACCT_CONF: /etc/mailacct.conf"
+        m resolve jdoe
+        rc_is 2; out_empty; err_has "/etc/mailacct.conf"; end
+        begin "an empty \$MAILACCT_CONF means the default"
+        run env MAILACCT_CONF= "$MAILACCT" resolve jdoe
+        rc_is 2; err_has "/etc/mailacct.conf"; end
+else
+        echo "note: /etc/mailacct.conf exists; the default-path tests are skipped"
+fi
+
+# ---------------------------------------------------------------- directories not seen before
+begin "unique + case_sensitive + canonical local: answers"
+m -c "$D/unique.conf" resolve al Al 'CORP\alice' 'CORP\Alice' Alice@CORP.EXAMPLE 'CORP\shared' 'lab.test\shared'
+rc_is 0; err_empty; out_is "Alice
+carol
+Alice
+Alice
+Alice
+bob
+carol"; end
+begin "unique: the same alias in two domains is ambiguous, default domain or not"
+m -c "$D/unique.conf" resolve shared
+rc_is 1; out_empty; err_has "ambiguous"; err_has "bob@corp.test"; err_has "carol@lab.test"; err_has 'CORP\shared'; end
+begin "case_sensitive: other case is another name"; m -c "$D/unique.conf" resolve AL alice alice@corp.test
+rc_is 1; out_empty; err_lines 3; err_has "mailacct: AL: not-found"; err_has "mailacct: alice: not-found"
+err_has "mailacct: alice@corp.test: not-found"; end
+begin "unique: not-delegated with case-sensitive names"; m -c "$D/unique.conf" resolve 'CORP\alice\Al'
+rc_is 1; err_has "not-delegated"; end
+begin "netbios + default-domain: answers"
+m -c "$D/netbios.conf" resolve dave dave@hq.test 'HQ\d.smith' 'HQ\dave' erin 'BRANCH\frank' 'legacy\fj' \
+        gina@nonb.test 'nonb.test\gina' hal9000@branch.test
+rc_is 0; err_empty; out_is 'HQ\d.smith
+HQ\d.smith
+HQ\d.smith
+HQ\d.smith
+HQ\erin
+LEGACY\fj
+LEGACY\fj
+gina@nonb.test
+gina@nonb.test
+BRANCH\hal'; end
+begin "default-domain: an alias outside the default domain is not found, and says where it is"
+m -c "$D/netbios.conf" resolve frank gina
+rc_is 1; out_empty; err_has "mailacct: frank: not-found"; err_has "frank@branch.test"
+err_has "mailacct: gina: not-found"; err_has "gina@nonb.test"; end
+begin "default-domain: a mailbox elsewhere is not hidden behind a contact of its alias"
+m -c "$D/netbios.conf" resolve hal9000
+rc_is 1; err_has "mailacct: hal9000: not-found"; err_has "hal@branch.test"; err_lacks "contact"; end
+begin "contact address"; m -c "$D/netbios.conf" resolve hal@space.test
+rc_is 1; err_has "mailacct: hal@space.test: contact:"; end
+begin "check of the netbios directory: one warning"; m -c "$D/netbios.conf" check
+rc_is 1; check_format; out_has "$D/netbios.conf:20: warning: contact alias \"hal9000\""; out_has "0 errors, 1 warnings"; end
+
+# ---------------------------------------------------------------- the bundled example
+# copied like the data: a checkout made under umask 002 has it group-writable,
+# which the tool rightly refuses
+ex=$T/mailacct.conf.example
+if cp "$top/config/mailacct.conf.example" "$ex" 2>/dev/null; then
+        chmod 0644 "$ex"
+        begin "example: every form of jdoe"
+        m -c "$ex" resolve jdoe 'EXAMPLE\jdoe' 'EXAMPLE/jdoe' jdoe@example.com jdoe@example.org \
+                'EXAMPLE\assistant\jdoe'
+        rc_is 0; err_empty; out_is "$(for i in 1 2 3 4 5 6; do echo jdoe@example.com; done)"; end
+        begin "example: check finds no error"; m -c "$ex" check
+        [ "$rc" -le 1 ] || no "exit status $rc"; out_lacks ": error: "; end
+fi
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
