@@ -1,0 +1,19 @@
+# `make bench`: mailacct's NSS module against the peer NSS modules (bench/README.md).
+# Included by the top Makefile. Not part of `make` or `make check`: nothing is
+# timed in the tests. Needs root (mount namespaces); installs nothing.
+BENCH_N    ?= 1000 100000 1000000
+BENCH_DATA ?= build/bench-data
+BENCH_BIN  := $(BUILD)/nss_bench
+
+# The harness links nothing of mailacct: it dlopens the module it measures.
+$(BENCH_BIN): bench/nss_bench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -ldl
+
+# build-all: whatever of mailacct exists (the command, libnss_mailacct.so.2)
+# is measured; what does not exist yet is reported as n/a.
+bench: build-all $(BENCH_BIN)
+	BUILD=$(abspath $(BUILD)) BENCH_N="$(BENCH_N)" BENCH_DATA=$(abspath $(BENCH_DATA)) \
+		python3 bench/run-bench.py
+
+.PHONY: bench
