@@ -3,65 +3,78 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 
+/* How long a snapshot is trusted without looking at the files again. */
+#define RECHECK_NS 1000000000LL
+
 /* Parsing the libconfig file takes milliseconds per thousand mailboxes: far
- * too slow for every getpwnam(). The loaded directory stays here until the
- * file changes; a stat() per lookup is the price of noticing that. */
+ * too slow for every getpwnam(). The opened directory stays here until a
+ * file changes. */
 static struct {
         pthread_mutex_t lock;
-        struct mailacct_nss_snapshot *current;
-} cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+        struct mailacct_snapshot *current;
+        long long checked_ns; /* CLOCK_MONOTONIC_COARSE of the last look */
+} cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-void mailacct_nss_cache_lock(void)
+void mailacct_cache_lock(void)
 {
         pthread_mutex_lock(&cache.lock);
 }
 
-void mailacct_nss_cache_unlock(void)
+void mailacct_cache_unlock(void)
 {
         pthread_mutex_unlock(&cache.lock);
 }
 
-/* secure_getenv: a setuid program must not be pointed at a directory of the
- * caller's choosing. */
-static const char *config_path(void)
+static long long now_ns(void)
 {
-        const char *p = secure_getenv("MAILACCT_CONF");
+        struct timespec ts;
 
-        return p && *p ? p : MAILACCT_CONF_DEFAULT;
+        /* the coarse clock is read from the vDSO without a system call */
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+        return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static bool same_file(const struct mailacct_nss_snapshot *s, const char *path, const struct stat *st)
-{
-        return s && s->dev == st->st_dev && s->ino == st->st_ino && s->size == st->st_size &&
-               s->mtim.tv_sec == st->st_mtim.tv_sec && s->mtim.tv_nsec == st->st_mtim.tv_nsec &&
-               strcmp(s->path, path) == 0;
-}
-
-static void snapshot_free(struct mailacct_nss_snapshot *s)
+static void snapshot_free(struct mailacct_snapshot *s)
 {
         mailacct_dir_free(s->dir);
         free(s->path);
         free(s);
 }
 
-void mailacct_nss_snapshot_put(struct mailacct_nss_snapshot *s)
+void mailacct_snapshot_put(struct mailacct_snapshot *s)
 {
         if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
                 snapshot_free(s);
 }
 
-/* Loads path into a new snapshot with one reference (the cache's). A file
- * that cannot be used gives a snapshot without a directory, so that a broken
- * configuration is parsed once per change, not once per lookup. */
-static int snapshot_load(const char *path, const struct stat *st, struct mailacct_nss_snapshot **out)
+/* The identity of both files: a change to either means opening again. */
+static int identify(const char *path, struct mailacct_index_source *conf, struct mailacct_index_source *index)
 {
-        struct mailacct_nss_snapshot *s = calloc(1, sizeof(*s));
+        char ipath[4096];
+        struct stat st;
+
+        if (stat(path, &st) < 0)
+                return -EIO;
+        mailacct_index_source_of(&st, conf);
+        memset(index, 0, sizeof(*index));
+        if (mailacct_source_index_path(path, ipath, sizeof(ipath)) == 0 && stat(ipath, &st) == 0)
+                mailacct_index_source_of(&st, index);
+        return 0;
+}
+
+/* Opens path into a new snapshot with one reference (the cache's). Files that
+ * cannot be used give a snapshot without a directory, so that a broken
+ * configuration is parsed once per change, not once per lookup. */
+static int snapshot_open(const char *path, const struct mailacct_index_source *conf,
+                         const struct mailacct_index_source *index, struct mailacct_snapshot **out)
+{
+        struct mailacct_snapshot *s = calloc(1, sizeof(*s));
         struct mailacct_diags diags;
         int r;
 
@@ -73,14 +86,11 @@ static int snapshot_load(const char *path, const struct stat *st, struct mailacc
                 return -ENOMEM;
         }
         atomic_init(&s->refs, 1);
-        s->dev = st->st_dev;
-        s->ino = st->st_ino;
-        s->size = st->st_size;
-        s->mtim = st->st_mtim;
-
+        s->conf = *conf;
+        s->index = *index;
         /* the findings are for `mailacct check`; a module prints nothing */
         mailacct_diags_init(&diags);
-        r = mailacct_config_load(path, &s->dir, &diags);
+        r = mailacct_source_open(path, &s->dir, &diags, &s->kind, &s->stale_index);
         mailacct_diags_clear(&diags);
         if (r == -ENOMEM) {
                 snapshot_free(s);
@@ -90,29 +100,32 @@ static int snapshot_load(const char *path, const struct stat *st, struct mailacc
         return 0;
 }
 
-int mailacct_nss_snapshot_get(struct mailacct_nss_snapshot **out)
+int mailacct_snapshot_get(const char *path, struct mailacct_snapshot **out)
 {
-        const char *path = config_path();
-        struct mailacct_nss_snapshot *s;
-        struct stat st;
+        struct mailacct_index_source conf, index;
+        struct mailacct_snapshot *s = NULL;
+        long long now = now_ns();
         int r = 0;
 
         *out = NULL;
-        if (stat(path, &st) < 0)
-                return -EIO;
-
         pthread_mutex_lock(&cache.lock);
-        /* Loading under the lock: threads that start together wait for one
-         * parse instead of each running their own. */
-        if (!same_file(cache.current, path, &st)) {
-                r = snapshot_load(path, &st, &s);
-                if (r == 0) {
-                        mailacct_nss_snapshot_put(cache.current);
-                        cache.current = s;
+        s = cache.current;
+        if (!s || strcmp(s->path, path) != 0 || now - cache.checked_ns >= RECHECK_NS) {
+                r = identify(path, &conf, &index);
+                cache.checked_ns = now;
+                /* Opening under the lock: threads that start together wait
+                 * for one parse instead of each running their own. */
+                if (r == 0 && (!s || strcmp(s->path, path) != 0 || memcmp(&s->conf, &conf, sizeof(conf)) != 0 ||
+                               memcmp(&s->index, &index, sizeof(index)) != 0)) {
+                        r = snapshot_open(path, &conf, &index, &s);
+                        if (r == 0) {
+                                mailacct_snapshot_put(cache.current);
+                                cache.current = s;
+                        }
                 }
         }
         s = cache.current;
-        if (r == 0 && !s->dir)
+        if (r == 0 && (!s || !s->dir))
                 r = -EIO;
         if (r == 0) {
                 atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
@@ -128,7 +141,7 @@ int mailacct_nss_snapshot_get(struct mailacct_nss_snapshot **out)
 __attribute__((destructor)) static void cache_release(void)
 {
         pthread_mutex_lock(&cache.lock);
-        mailacct_nss_snapshot_put(cache.current);
+        mailacct_snapshot_put(cache.current);
         cache.current = NULL;
         pthread_mutex_unlock(&cache.lock);
 }

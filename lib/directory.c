@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hashmap.h"
+#include "index.h"
 #include "resolve.h"
 #include "strutil.h"
 
@@ -71,12 +72,16 @@ static void tables_free(struct mailacct_dir *d)
         mailacct_hashmap_free(d->by_uid);
         mailacct_hashmap_free(d->contact_alias);
         mailacct_hashmap_free(d->contact_address);
+        mailacct_hashmap_free(d->mail_domains);
 }
 
 void mailacct_dir_free(struct mailacct_dir *d)
 {
         if (!d)
                 return;
+        /* a directory mapped from an index owns no entries, only counts */
+        if (d->ix)
+                d->n_domains = d->n_mailboxes = d->n_contacts = 0;
         for (size_t i = 0; i < d->n_domains; i++) {
                 struct mailacct_domain *dom = &d->domains[i];
                 free(dom->name);
@@ -111,6 +116,7 @@ void mailacct_dir_free(struct mailacct_dir *d)
         free(d->index);
         defaults_free(&d->defaults);
         tables_free(d);
+        mailacct_index_close(d->ix);
         free(d);
 }
 
@@ -187,15 +193,143 @@ static int key_nt(const struct mailacct_dir *d, uint32_t domain, const char *for
         return mailacct_dir_key_local(d, account, buf + n, len - n);
 }
 
-uint32_t mailacct_dir_find_domain(const struct mailacct_dir *d, const char *name)
+static uint32_t find_in(const struct mailacct_dir *d, enum mailacct_table t, const char *name)
 {
         char key[MAILACCT_LOGIN_MAX + 8];
         uint32_t id;
 
-        if (!d->domain_names || copy_out(key, sizeof(key), name, NULL, NULL) < 0)
+        if (copy_out(key, sizeof(key), name, NULL, NULL) < 0)
                 return MAILACCT_NONE;
         mailacct_fold(key);
-        return mailacct_hashmap_get(d->domain_names, key, &id, 1) == 1 ? id : MAILACCT_NONE;
+        return mailacct_dir_get(d, t, key, &id, 1) == 1 ? id : MAILACCT_NONE;
+}
+
+uint32_t mailacct_dir_find_domain(const struct mailacct_dir *d, const char *name)
+{
+        return find_in(d, MAILACCT_T_DOMAIN, name);
+}
+
+/* domain_names also holds NetBIOS names, for rule 2; a mail domain is a DNS
+ * name or a domain alias only */
+uint32_t mailacct_dir_find_mail_domain(const struct mailacct_dir *d, const char *name)
+{
+        return find_in(d, MAILACCT_T_MAILDOMAIN, name);
+}
+
+static const struct mailacct_hashmap *table_of(const struct mailacct_dir *d, enum mailacct_table t)
+{
+        switch (t) {
+        case MAILACCT_T_DOMAIN:
+                return d->domain_names;
+        case MAILACCT_T_NTDOMAIN:
+                return d->nt_domains;
+        case MAILACCT_T_ADDRESS:
+                return d->by_address;
+        case MAILACCT_T_ALIAS_AT:
+                return d->by_alias_at;
+        case MAILACCT_T_BARE:
+                return d->by_bare;
+        case MAILACCT_T_NT:
+                return d->by_nt;
+        case MAILACCT_T_UID:
+                return d->by_uid;
+        case MAILACCT_T_CONTACT_ALIAS:
+                return d->contact_alias;
+        case MAILACCT_T_CONTACT_ADDRESS:
+                return d->contact_address;
+        case MAILACCT_T_MAILDOMAIN:
+                return d->mail_domains;
+        default:
+                return NULL;
+        }
+}
+
+long mailacct_dir_get(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out,
+                      size_t max)
+{
+        const struct mailacct_hashmap *m;
+
+        if (d->ix)
+                return mailacct_index_get(d->ix, t, key, out, max);
+        m = table_of(d, t);
+        return m ? (long)mailacct_hashmap_get(m, key, out, max) : 0;
+}
+
+int mailacct_dir_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v)
+{
+        const struct mailacct_mailbox *m;
+
+        if (id >= d->n_mailboxes)
+                return -EBADMSG;
+        if (d->ix)
+                return mailacct_index_mailbox(d->ix, id, v);
+        m = &d->mailboxes[id];
+        *v = (struct mailacct_mbox_view){
+                .address = m->address, .local = m->local, .nt_domain = m->nt_domain, .nt_account = m->nt_account,
+                .name = m->name, .home = m->home, .shell = m->shell, .domain = m->domain, .uid = m->uid,
+                .gid = m->gid, .has_uid = m->has_uid, .has_gid = m->has_gid, .enabled = m->enabled,
+                .has_services = m->has_services,
+        };
+        return 0;
+}
+
+const char *mailacct_dir_address(const struct mailacct_dir *d, uint32_t id)
+{
+        struct mailacct_mbox_view v;
+
+        return mailacct_dir_mailbox(d, id, &v) < 0 ? NULL : v.address;
+}
+
+const char *mailacct_dir_display_name(const struct mailacct_dir *d, uint32_t id)
+{
+        struct mailacct_mbox_view v;
+
+        return mailacct_dir_mailbox(d, id, &v) < 0 ? NULL : v.name;
+}
+
+bool mailacct_dir_enabled(const struct mailacct_dir *d, uint32_t id)
+{
+        struct mailacct_mbox_view v;
+
+        return mailacct_dir_mailbox(d, id, &v) == 0 && v.enabled;
+}
+
+static void defaults_view(const struct mailacct_defaults *df, const char *name, const char *netbios,
+                          struct mailacct_domain_view *v)
+{
+        *v = (struct mailacct_domain_view){
+                .name = name, .netbios = netbios, .home = df->home, .shell = df->shell, .uid = df->uid,
+                .gid = df->gid, .has_uid = df->has_uid, .has_gid = df->has_gid,
+        };
+}
+
+int mailacct_dir_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v)
+{
+        if (id >= d->n_domains)
+                return -EBADMSG;
+        if (d->ix)
+                return mailacct_index_domain(d->ix, id, v);
+        defaults_view(&d->domains[id].defaults, d->domains[id].name, d->domains[id].netbios, v);
+        return 0;
+}
+
+int mailacct_dir_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v)
+{
+        if (id >= d->n_contacts)
+                return -EBADMSG;
+        if (d->ix)
+                return mailacct_index_contact(d->ix, id, v);
+        v->alias = d->contacts[id].alias;
+        v->address = d->contacts[id].address;
+        return 0;
+}
+
+static int global_defaults(const struct mailacct_dir *d, struct mailacct_domain_view *v)
+{
+        if (d->ix)
+                return mailacct_index_defaults(d->ix, v);
+        defaults_view(&d->defaults, NULL, NULL, v);
+        return 0;
 }
 
 static const char *split_at(const char *address, char *local, size_t len)
@@ -245,6 +379,9 @@ static int index_domains(struct mailacct_dir *d, const char *file, struct mailac
                         }
                         if (mailacct_hashmap_add(d->domain_names, key, (uint32_t)i) < 0)
                                 return -ENOMEM;
+                        /* k == 1 is the NetBIOS name: not a mail domain (rule 1) */
+                        if (k != 1 && mailacct_hashmap_add(d->mail_domains, key, (uint32_t)i) < 0)
+                                return -ENOMEM;
                 }
         }
         return 0;
@@ -255,7 +392,7 @@ static int index_domains(struct mailacct_dir *d, const char *file, struct mailac
 static const char *hosted_parent(const struct mailacct_dir *d, const char *name)
 {
         for (const char *p = strchr(name, '.'); p; p = strchr(p + 1, '.')) {
-                uint32_t id = mailacct_dir_find_domain(d, p + 1);
+                uint32_t id = mailacct_dir_find_mail_domain(d, p + 1);
                 if (id != MAILACCT_NONE)
                         return d->domains[id].name;
         }
@@ -384,28 +521,50 @@ static int resolve_delegates(struct mailacct_dir *d, const char *file, struct ma
         return 0;
 }
 
-static int check_local_collisions(struct mailacct_dir *d, const char *file, struct mailacct_diags *diags)
+/* Two mailboxes must never share a canonical name: it is the name PAM hands
+ * back and NSS answers for. Addresses are unique already; "local" and
+ * "netbios" can collide (jdoe@a and jdoe@b; EXAMPLE\jdoe as one mailbox's
+ * NT account and another's local part). */
+static int check_canonical_collisions(struct mailacct_dir *d, const char *file, struct mailacct_diags *diags)
 {
         struct mailacct_hashmap *seen;
-        char key[MAILACCT_LOGIN_MAX + 1];
+        char key[2 * MAILACCT_LOGIN_MAX + 2], shown[sizeof(key)];
         int r = 0;
 
-        if (d->canonical != MAILACCT_CANON_LOCAL)
+        if (d->canonical == MAILACCT_CANON_ADDRESS)
                 return 0;
         seen = mailacct_hashmap_new(d->n_mailboxes);
         if (!seen)
                 return -ENOMEM;
         for (uint32_t i = 0; r == 0 && i < d->n_mailboxes; i++) {
+                char *sep;
                 uint32_t other;
-                if (mailacct_dir_key_local(d, d->mailboxes[i].local, key, sizeof(key)) < 0)
+                if (mailacct_dir_canonical(d, i, shown, sizeof(shown)) < 0)
                         continue;
-                if (mailacct_hashmap_get(seen, key, &other, 1))
+                memcpy(key, shown, sizeof(key));
+                /* the NetBIOS part always folds, the account part as local parts do */
+                sep = strchr(key, '\\');
+                if (sep) {
+                        *sep = '\0';
+                        mailacct_fold(key);
+                        *sep = '\\';
+                }
+                if (!d->case_sensitive)
+                        mailacct_fold(key);
+                if (!mailacct_hashmap_get(seen, key, &other, 1)) {
+                        r = mailacct_hashmap_add(seen, key, i);
+                        continue;
+                }
+                if (d->canonical == MAILACCT_CANON_LOCAL)
                         mailacct_diag_add(diags, MAILACCT_ERROR, file, d->mailboxes[i].line,
                                           "canonical = \"local\" but %s and %s (line %d) share the local part \"%s\"",
                                           d->mailboxes[i].address, d->mailboxes[other].address,
                                           d->mailboxes[other].line, d->mailboxes[i].local);
                 else
-                        r = mailacct_hashmap_add(seen, key, i);
+                        mailacct_diag_add(diags, MAILACCT_ERROR, file, d->mailboxes[i].line,
+                                          "canonical = \"netbios\" but %s and %s (line %d) both become \"%s\"",
+                                          d->mailboxes[i].address, d->mailboxes[other].address,
+                                          d->mailboxes[other].line, shown);
         }
         mailacct_hashmap_free(seen);
         return r;
@@ -426,7 +585,8 @@ int mailacct_dir_finalize(struct mailacct_dir *d, const char *file, struct maila
         d->by_uid = mailacct_hashmap_new(nm);
         d->contact_alias = mailacct_hashmap_new(d->n_contacts);
         d->contact_address = mailacct_hashmap_new(d->n_contacts);
-        if (!d->domain_names || !d->nt_domains || !d->by_address || !d->by_alias_at || !d->by_bare || !d->by_nt ||
+        d->mail_domains = mailacct_hashmap_new(d->n_domains * 2);
+        if (!d->mail_domains || !d->domain_names || !d->nt_domains || !d->by_address || !d->by_alias_at || !d->by_bare || !d->by_nt ||
             !d->by_uid || !d->contact_alias || !d->contact_address)
                 return -ENOMEM;
 
@@ -443,7 +603,7 @@ int mailacct_dir_finalize(struct mailacct_dir *d, const char *file, struct maila
         if (r == 0)
                 r = resolve_delegates(d, file, diags);
         if (r == 0)
-                r = check_local_collisions(d, file, diags);
+                r = check_canonical_collisions(d, file, diags);
         if (r < 0)
                 return r;
         d->finalized = true;
@@ -452,37 +612,60 @@ int mailacct_dir_finalize(struct mailacct_dir *d, const char *file, struct maila
 
 int mailacct_dir_canonical(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len)
 {
-        const struct mailacct_mailbox *m = &d->mailboxes[mbox];
-        const struct mailacct_domain *dom = &d->domains[m->domain];
+        struct mailacct_mbox_view m;
+        struct mailacct_domain_view dom;
 
+        if (mailacct_dir_mailbox(d, mbox, &m) < 0 || mailacct_dir_domain(d, m.domain, &dom) < 0)
+                return -EBADMSG;
         switch (d->canonical) {
         case MAILACCT_CANON_LOCAL:
-                return copy_out(buf, len, m->local, NULL, NULL);
+                return copy_out(buf, len, m.local, NULL, NULL);
         case MAILACCT_CANON_NETBIOS:
-                if (m->nt_account && m->nt_domain)
-                        return copy_out(buf, len, m->nt_domain, "\\", m->nt_account);
-                if (dom->netbios)
-                        return copy_out(buf, len, dom->netbios, "\\", m->nt_account ? m->nt_account : m->local);
-                return copy_out(buf, len, m->address, NULL, NULL);
+                if (m.nt_account && m.nt_domain) {
+                        /* an NT domain that is a hosted domain (written as its DNS name,
+                         * or in another case) is spelled as that domain's NetBIOS name,
+                         * so that one mailbox has one canonical spelling */
+                        struct mailacct_domain_view nt;
+                        uint32_t id = mailacct_dir_find_domain(d, m.nt_domain);
+                        if (id == MAILACCT_NONE)
+                                return copy_out(buf, len, m.nt_domain, "\\", m.nt_account);
+                        if (mailacct_dir_domain(d, id, &nt) < 0)
+                                return -EBADMSG;
+                        if (nt.netbios)
+                                return copy_out(buf, len, nt.netbios, "\\", m.nt_account);
+                        return copy_out(buf, len, m.address, NULL, NULL);
+                }
+                if (dom.netbios)
+                        return copy_out(buf, len, dom.netbios, "\\", m.nt_account ? m.nt_account : m.local);
+                return copy_out(buf, len, m.address, NULL, NULL);
         default:
-                return copy_out(buf, len, m->address, NULL, NULL);
+                return copy_out(buf, len, m.address, NULL, NULL);
         }
 }
 
-static const struct mailacct_defaults *pick(const struct mailacct_dir *d, const struct mailacct_mailbox *m,
-                                            int field)
+/* A mailbox's own value, else its domain's default, else the global one. */
+struct effective {
+        struct mailacct_mbox_view m;
+        struct mailacct_domain_view dom, all;
+};
+
+static int effective(const struct mailacct_dir *d, uint32_t mbox, struct effective *e)
 {
-        const struct mailacct_defaults *dd = &d->domains[m->domain].defaults;
-        bool has = field == 0 ? dd->has_uid : field == 1 ? dd->has_gid : field == 2 ? !!dd->home : !!dd->shell;
-        return has ? dd : &d->defaults;
+        if (mailacct_dir_mailbox(d, mbox, &e->m) < 0 || mailacct_dir_domain(d, e->m.domain, &e->dom) < 0 ||
+            global_defaults(d, &e->all) < 0)
+                return -EBADMSG;
+        return 0;
 }
 
 int mailacct_dir_home(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len)
 {
-        const struct mailacct_mailbox *m = &d->mailboxes[mbox];
-        const char *t = m->home ? m->home : pick(d, m, 2)->home;
+        struct effective e;
+        const char *t;
         size_t o = 0;
 
+        if (effective(d, mbox, &e) < 0)
+                return -EBADMSG;
+        t = e.m.home ? e.m.home : e.dom.home ? e.dom.home : e.all.home;
         if (!t)
                 t = DEFAULT_HOME;
         for (; *t; t++) {
@@ -491,13 +674,13 @@ int mailacct_dir_home(const struct mailacct_dir *d, uint32_t mbox, char *buf, si
                 if (*t == '%' && t[1]) {
                         switch (t[1]) {
                         case 'd':
-                                sub = d->domains[m->domain].name;
+                                sub = e.dom.name;
                                 break;
                         case 'n':
-                                sub = m->local;
+                                sub = e.m.local;
                                 break;
                         case 'u':
-                                sub = m->address;
+                                sub = e.m.address;
                                 break;
                         case '%':
                                 sub = "%";
@@ -522,27 +705,47 @@ int mailacct_dir_home(const struct mailacct_dir *d, uint32_t mbox, char *buf, si
 
 const char *mailacct_dir_shell(const struct mailacct_dir *d, uint32_t mbox)
 {
-        const struct mailacct_mailbox *m = &d->mailboxes[mbox];
-        const char *s = m->shell ? m->shell : pick(d, m, 3)->shell;
-        return s ? s : DEFAULT_SHELL;
+        struct effective e;
+
+        if (effective(d, mbox, &e) < 0)
+                return NULL;
+        return e.m.shell ? e.m.shell : e.dom.shell ? e.dom.shell : e.all.shell ? e.all.shell : DEFAULT_SHELL;
 }
 
 int mailacct_dir_ids(const struct mailacct_dir *d, uint32_t mbox, uid_t *uid, gid_t *gid)
 {
-        const struct mailacct_mailbox *m = &d->mailboxes[mbox];
-        const struct mailacct_defaults *du = pick(d, m, 0), *dg = pick(d, m, 1);
+        struct effective e;
 
-        if ((!m->has_uid && !du->has_uid) || (!m->has_gid && !dg->has_gid))
+        if (effective(d, mbox, &e) < 0)
+                return -EBADMSG;
+        if (e.m.has_uid)
+                *uid = e.m.uid;
+        else if (e.dom.has_uid)
+                *uid = e.dom.uid;
+        else if (e.all.has_uid)
+                *uid = e.all.uid;
+        else
                 return -ENODATA;
-        *uid = m->has_uid ? m->uid : du->uid;
-        *gid = m->has_gid ? m->gid : dg->gid;
+        if (e.m.has_gid)
+                *gid = e.m.gid;
+        else if (e.dom.has_gid)
+                *gid = e.dom.gid;
+        else if (e.all.has_gid)
+                *gid = e.all.gid;
+        else
+                return -ENODATA;
         return 0;
 }
 
 bool mailacct_dir_allows_service(const struct mailacct_dir *d, uint32_t mbox, const char *service)
 {
-        const struct mailacct_mailbox *m = &d->mailboxes[mbox];
+        const struct mailacct_mailbox *m;
 
+        if (mbox >= d->n_mailboxes)
+                return false;
+        if (d->ix)
+                return mailacct_index_allows_service(d->ix, mbox, service);
+        m = &d->mailboxes[mbox];
         if (!m->has_services)
                 return true;
         if (!service)
@@ -555,10 +758,15 @@ bool mailacct_dir_allows_service(const struct mailacct_dir *d, uint32_t mbox, co
 
 bool mailacct_dir_is_delegate(const struct mailacct_dir *d, uint32_t mbox, uint32_t principal)
 {
-        const struct mailacct_mailbox *m = &d->mailboxes[mbox];
+        const struct mailacct_mailbox *m;
 
+        if (mbox >= d->n_mailboxes)
+                return false;
+        if (d->ix)
+                return mailacct_index_is_delegate(d->ix, mbox, principal) == 1;
         if (mbox == principal)
                 return true;
+        m = &d->mailboxes[mbox];
         for (size_t i = 0; m->delegate_ids && i < m->delegates.n; i++)
                 if (m->delegate_ids[i] == principal)
                         return true;
@@ -571,5 +779,5 @@ uint32_t mailacct_dir_find_uid(const struct mailacct_dir *d, uid_t uid)
         uint32_t id;
 
         snprintf(key, sizeof(key), "%lu", (unsigned long)uid);
-        return mailacct_hashmap_get(d->by_uid, key, &id, 1) == 1 ? id : MAILACCT_NONE;
+        return mailacct_dir_get(d, MAILACCT_T_UID, key, &id, 1) == 1 ? id : MAILACCT_NONE;
 }

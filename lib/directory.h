@@ -72,7 +72,29 @@ struct mailacct_contact {
         int line;
 };
 
+/* Read-only views of one entry, the same whether the directory was loaded
+ * from the configuration or mapped from the compiled index. */
+struct mailacct_mbox_view {
+        const char *address, *local, *nt_domain, *nt_account, *name, *home, *shell;
+        uint32_t domain;
+        uid_t uid;
+        gid_t gid;
+        bool has_uid, has_gid, enabled, has_services;
+};
+
+struct mailacct_domain_view {
+        const char *name, *netbios, *home, *shell;
+        uid_t uid;
+        gid_t gid;
+        bool has_uid, has_gid;
+};
+
+struct mailacct_contact_view {
+        const char *alias, *address;
+};
+
 struct mailacct_hashmap;
+struct mailacct_index;
 
 struct mailacct_dir {
         char *default_domain;
@@ -102,7 +124,10 @@ struct mailacct_dir {
         struct mailacct_hashmap *by_uid;
         struct mailacct_hashmap *contact_alias;
         struct mailacct_hashmap *contact_address;
+        struct mailacct_hashmap *mail_domains; /* name, alias -> domain (no NetBIOS) */
         bool finalized;
+        /* set when the data live in a compiled index rather than above */
+        struct mailacct_index *ix;
 };
 
 struct mailacct_dir *mailacct_dir_new(void);
@@ -120,6 +145,23 @@ int mailacct_dir_finalize(struct mailacct_dir *d, const char *file, struct maila
 /* Lookup keys. Domains always fold; local parts fold unless case_sensitive. */
 int mailacct_dir_key_local(const struct mailacct_dir *d, const char *local, char *buf, size_t len);
 uint32_t mailacct_dir_find_domain(const struct mailacct_dir *d, const char *name);
+/* Rule 1: the domain of an address is a hosted DNS name or domain alias,
+ * never a NetBIOS name ("jdoe@EXAMPLE" is not an address of example.com). */
+uint32_t mailacct_dir_find_mail_domain(const struct mailacct_dir *d, const char *name);
+
+/* Reads that work the same on a loaded configuration and on a mapped index.
+ * Each returns 0 or -EBADMSG (a damaged index: the caller fails closed). */
+enum mailacct_table;
+long mailacct_dir_get(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out,
+                      size_t max);
+int mailacct_dir_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v);
+int mailacct_dir_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v);
+int mailacct_dir_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v);
+
+/* The primary address and display name of a mailbox; NULL when damaged. */
+const char *mailacct_dir_address(const struct mailacct_dir *d, uint32_t id);
+const char *mailacct_dir_display_name(const struct mailacct_dir *d, uint32_t id);
+bool mailacct_dir_enabled(const struct mailacct_dir *d, uint32_t id);
 
 /* Identity formatting; each returns 0 or -ERANGE. */
 int mailacct_dir_canonical(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len);

@@ -184,3 +184,21 @@ size_t mailacct_hashmap_get(const struct mailacct_hashmap *m, const char *key, u
         }
         return n;
 }
+
+bool mailacct_hashmap_next(const struct mailacct_hashmap *m, size_t *pos, const char **key, uint32_t *value)
+{
+        for (; *pos < m->cap; (*pos)++) {
+                if (!m->slots[*pos].hash)
+                        continue;
+                *key = m->arena + m->slots[*pos].key_off;
+                *value = m->slots[*pos].value;
+                (*pos)++;
+                return true;
+        }
+        return false;
+}
+
+size_t mailacct_hashmap_size(const struct mailacct_hashmap *m)
+{
+        return m->used;
+}

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,5 +17,10 @@ void mailacct_hashmap_free(struct mailacct_hashmap *m);
 int mailacct_hashmap_add(struct mailacct_hashmap *m, const char *key, uint32_t value);
 /* Writes up to max values for key into out; returns how many exist in all. */
 size_t mailacct_hashmap_get(const struct mailacct_hashmap *m, const char *key, uint32_t *out, size_t max);
+
+/* Walks every (key, value) pair; *pos starts at 0. Returns false at the end.
+ * A key held by several values comes once per value. */
+bool mailacct_hashmap_next(const struct mailacct_hashmap *m, size_t *pos, const char **key, uint32_t *value);
+size_t mailacct_hashmap_size(const struct mailacct_hashmap *m);
 
 uint64_t mailacct_siphash13(const uint8_t key[16], const void *data, size_t len);

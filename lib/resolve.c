@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hashmap.h"
+#include "index.h"
 #include "strutil.h"
 
 /* Candidates gathered before the default-domain filter; an alias shared by
@@ -22,6 +22,7 @@ static const char *const reason_names[_MAILACCT_REASON_MAX] = {
         [MAILACCT_AMBIGUOUS] = "ambiguous",
         [MAILACCT_CONTACT] = "contact",
         [MAILACCT_NOT_DELEGATED] = "not-delegated",
+        [MAILACCT_UNAVAILABLE] = "unavailable",
 };
 
 const char *mailacct_reason_name(enum mailacct_reason r)
@@ -69,14 +70,98 @@ static void set_candidates(struct mailacct_result *r, const uint32_t *ids, size_
         memcpy(r->candidates, ids, r->n_candidates * sizeof(*ids));
 }
 
-static int key_address(const struct mailacct_dir *d, uint32_t dom, const char *local, char *key)
+/* Reads of the directory that note damage in r instead of failing on the
+ * spot: mailacct_resolve() turns any damage into "unavailable" at the end,
+ * whatever the rules had concluded from the damaged data. */
+static size_t get(const struct mailacct_dir *d, struct mailacct_result *r, enum mailacct_table t, const char *key,
+                  uint32_t *out, size_t max)
+{
+        long n = mailacct_dir_get(d, t, key, out, max);
+
+        if (n < 0) {
+                r->damaged = true;
+                return 0;
+        }
+        return (size_t)n;
+}
+
+static const char *address_of(const struct mailacct_dir *d, struct mailacct_result *r, uint32_t id)
+{
+        struct mailacct_mbox_view v;
+
+        if (mailacct_dir_mailbox(d, id, &v) < 0) {
+                r->damaged = true;
+                return "?";
+        }
+        return v.address;
+}
+
+static uint32_t domain_of(const struct mailacct_dir *d, struct mailacct_result *r, uint32_t id)
+{
+        struct mailacct_mbox_view v;
+
+        if (mailacct_dir_mailbox(d, id, &v) < 0) {
+                r->damaged = true;
+                return MAILACCT_NONE;
+        }
+        return v.domain;
+}
+
+static bool local_is(const struct mailacct_dir *d, struct mailacct_result *r, uint32_t id, const char *local)
+{
+        struct mailacct_mbox_view v;
+
+        if (mailacct_dir_mailbox(d, id, &v) < 0) {
+                r->damaged = true;
+                return false;
+        }
+        return mailacct_streq_fold(v.local, local);
+}
+
+static const char *dom_name(const struct mailacct_dir *d, struct mailacct_result *r, uint32_t id)
+{
+        struct mailacct_domain_view v;
+
+        if (id == MAILACCT_NONE)
+                return "-";
+        if (mailacct_dir_domain(d, id, &v) < 0) {
+                r->damaged = true;
+                return "?";
+        }
+        return v.name;
+}
+
+static const char *dom_netbios(const struct mailacct_dir *d, struct mailacct_result *r, uint32_t id)
+{
+        struct mailacct_domain_view v;
+
+        if (id == MAILACCT_NONE)
+                return NULL;
+        if (mailacct_dir_domain(d, id, &v) < 0) {
+                r->damaged = true;
+                return NULL;
+        }
+        return v.netbios;
+}
+
+static struct mailacct_contact_view contact_of(const struct mailacct_dir *d, struct mailacct_result *r, uint32_t id)
+{
+        struct mailacct_contact_view v = { "?", NULL };
+
+        if (mailacct_dir_contact(d, id, &v) < 0)
+                r->damaged = true;
+        return v;
+}
+
+static int key_address(const struct mailacct_dir *d, struct mailacct_result *r, uint32_t dom, const char *local,
+                       char *key)
 {
         char *at;
 
         if (mailacct_dir_key_local(d, local, key, KEY_MAX) < 0)
                 return -ERANGE;
         at = key + strlen(key);
-        if ((size_t)snprintf(at, KEY_MAX - (size_t)(at - key), "@%s", d->domains[dom].name) >=
+        if ((size_t)snprintf(at, KEY_MAX - (size_t)(at - key), "@%s", dom_name(d, r, dom)) >=
             KEY_MAX - (size_t)(at - key))
                 return -ERANGE;
         mailacct_fold(at);
@@ -93,13 +178,13 @@ static int contact_or_not_found(const struct mailacct_dir *d, struct mailacct_re
         /* A contact's alias counts only when no mailbox anywhere has it: a
          * mailbox out of this login's reach (another domain, the bare_alias
          * policy) must not be reported as "a contact" (seed Q198704). */
-        if ((address_key && mailacct_hashmap_get(d->contact_address, address_key, &c, 1)) ||
+        if ((address_key && get(d, r, MAILACCT_T_CONTACT_ADDRESS, address_key, &c, 1)) ||
             (mailacct_dir_key_local(d, local, key, sizeof(key)) == 0 &&
-             mailacct_hashmap_get(d->contact_alias, key, &c, 1) && !mailacct_hashmap_get(d->by_bare, key, NULL, 0))) {
+             get(d, r, MAILACCT_T_CONTACT_ALIAS, key, &c, 1) && !get(d, r, MAILACCT_T_BARE, key, NULL, 0))) {
+                struct mailacct_contact_view cv = contact_of(d, r, c);
                 r->rule = "5";
                 return fail(r, MAILACCT_CONTACT, "\"%s\" is the contact %s <%s>, not a mailbox: contacts receive mail "
-                            "elsewhere and never log in", local, d->contacts[c].alias,
-                            d->contacts[c].address ? d->contacts[c].address : "");
+                            "elsewhere and never log in", local, cv.alias, cv.address ? cv.address : "");
         }
         return fail(r, MAILACCT_NOT_FOUND, "%s", what);
 }
@@ -132,26 +217,26 @@ static int resolve_address(const struct mailacct_dir *d, const char *local, cons
                                 char *at = fk + strlen(fk);
                                 snprintf(at, sizeof(fk) - (size_t)(at - fk), "@%s", domain);
                                 mailacct_fold(at);
-                                if (mailacct_hashmap_get(d->contact_address, fk, &c, 1)) {
+                                if (get(d, r, MAILACCT_T_CONTACT_ADDRESS, fk, &c, 1)) {
                                         r->rule = "5";
                                         return fail(r, MAILACCT_CONTACT,
                                                     "\"%s\" is the address of the contact %s, not a mailbox: contacts "
                                                     "receive mail elsewhere and never log in",
-                                                    key, d->contacts[c].alias);
+                                                    key, contact_of(d, r, c).alias);
                                 }
                         }
                 }
                 for (const char *p = strchr(domain, '.'); p && !parent; p = strchr(p + 1, '.')) {
                         uint32_t id = mailacct_dir_find_mail_domain(d, p + 1);
                         if (id != MAILACCT_NONE)
-                                parent = d->domains[id].name;
+                                parent = dom_name(d, r, id);
                 }
                 /* rule 1: "jdoe@EXAMPLE" names a NetBIOS name, not a mail domain */
                 uint32_t nb = mailacct_dir_find_domain(d, domain);
                 if (nb != MAILACCT_NONE)
                         return fail(r, MAILACCT_DOMAIN_NOT_HOSTED,
                                     "\"%s\" is the NetBIOS name of %s, not a mail domain: log in as %s\\%s or %s@%s",
-                                    domain, d->domains[nb].name, domain, local, local, d->domains[nb].name);
+                                    domain, dom_name(d, r, nb), domain, local, local, dom_name(d, r, nb));
                 if (parent)
                         return fail(r, MAILACCT_DOMAIN_NOT_HOSTED,
                                     "domain \"%s\" is not hosted here; it looks like a host name inside hosted domain "
@@ -162,28 +247,25 @@ static int resolve_address(const struct mailacct_dir *d, const char *local, cons
                             "the client may point at the wrong server or hold a wrong address",
                             domain);
         }
-        if (key_address(d, dom, local, key) < 0)
+        if (key_address(d, r, dom, local, key) < 0)
                 return fail(r, MAILACCT_NOT_FOUND, "login too long");
-        n = mailacct_hashmap_get(d->by_address, key, ids, GATHER_MAX);
+        n = get(d, r, MAILACCT_T_ADDRESS, key, ids, GATHER_MAX);
         if (n == 1) {
                 snprintf(r->why, sizeof(r->why), "%s is %s address of %s", key,
-                         strcmp(d->mailboxes[ids[0]].local, local) == 0 ||
-                                         mailacct_streq_fold(d->mailboxes[ids[0]].local, local)
-                                 ? "the primary"
-                                 : "an",
-                         d->mailboxes[ids[0]].address);
+                         local_is(d, r, ids[0], local) && domain_of(d, r, ids[0]) == dom ? "the primary" : "an",
+                         address_of(d, r, ids[0]));
                 return found(r, ids[0]);
         }
-        n = mailacct_hashmap_get(d->by_alias_at, key, ids, GATHER_MAX);
+        n = get(d, r, MAILACCT_T_ALIAS_AT, key, ids, GATHER_MAX);
         set_candidates(r, ids, n);
         if (n == 1) {
-                snprintf(r->why, sizeof(r->why), "\"%s\" is an alias of %s in %s", local, d->mailboxes[ids[0]].address,
-                         d->domains[dom].name);
+                snprintf(r->why, sizeof(r->why), "\"%s\" is an alias of %s in %s", local, address_of(d, r, ids[0]),
+                         dom_name(d, r, dom));
                 return found(r, ids[0]);
         }
         if (n > 1)
                 return ambiguous(d, r, local, ids, n);
-        snprintf(what, sizeof(what), "no mailbox in %s has the address or alias \"%s\"", d->domains[dom].name, local);
+        snprintf(what, sizeof(what), "no mailbox in %s has the address or alias \"%s\"", dom_name(d, r, dom), local);
         return contact_or_not_found(d, r, local, key, what);
 }
 
@@ -198,12 +280,12 @@ static int resolve_nt(const struct mailacct_dir *d, const char *domain, const ch
         r->rule = "2";
         r->domain = dom;
         if (dom != MAILACCT_NONE)
-                k = snprintf(key, sizeof(key), "%s\\", d->domains[dom].name);
+                k = snprintf(key, sizeof(key), "%s\\", dom_name(d, r, dom));
         else {
                 char fk[KEY_MAX];
                 snprintf(fk, sizeof(fk), "%s", domain);
                 mailacct_fold(fk);
-                if (!mailacct_hashmap_get(d->nt_domains, fk, ids, 1))
+                if (!get(d, r, MAILACCT_T_NTDOMAIN, fk, ids, 1))
                         return fail(r, MAILACCT_DOMAIN_NOT_HOSTED,
                                     "\"%s\" is not the NetBIOS or DNS name of a hosted domain, nor the NT domain of "
                                     "any mailbox's nt_account",
@@ -215,10 +297,10 @@ static int resolve_nt(const struct mailacct_dir *d, const char *domain, const ch
         mailacct_fold(key);
         if (mailacct_dir_key_local(d, account, key + k, sizeof(key) - (size_t)k) < 0)
                 return fail(r, MAILACCT_NOT_FOUND, "login too long");
-        n = mailacct_hashmap_get(d->by_nt, key, ids, GATHER_MAX);
+        n = get(d, r, MAILACCT_T_NT, key, ids, GATHER_MAX);
         if (n == 1) {
                 snprintf(r->why, sizeof(r->why), "%s\\%s is the NT account of %s", domain, account,
-                         d->mailboxes[ids[0]].address);
+                         address_of(d, r, ids[0]));
                 return found(r, ids[0]);
         }
         if (dom == MAILACCT_NONE) {
@@ -227,18 +309,18 @@ static int resolve_nt(const struct mailacct_dir *d, const char *domain, const ch
                 return contact_or_not_found(d, r, account, NULL, what);
         }
         /* Exchange assumed alias == NT account (seed Q198704) */
-        if (key_address(d, dom, account, key) < 0)
+        if (key_address(d, r, dom, account, key) < 0)
                 return fail(r, MAILACCT_NOT_FOUND, "login too long");
-        n = mailacct_hashmap_get(d->by_alias_at, key, ids, GATHER_MAX);
+        n = get(d, r, MAILACCT_T_ALIAS_AT, key, ids, GATHER_MAX);
         set_candidates(r, ids, n);
         if (n == 1) {
                 snprintf(r->why, sizeof(r->why), "no NT account \"%s\" in %s; \"%s\" is the alias of %s", account,
-                         d->domains[dom].name, account, d->mailboxes[ids[0]].address);
+                         dom_name(d, r, dom), account, address_of(d, r, ids[0]));
                 return found(r, ids[0]);
         }
         if (n > 1)
                 return probe ? fail(r, MAILACCT_AMBIGUOUS, "ambiguous") : ambiguous(d, r, account, ids, n);
-        snprintf(what, sizeof(what), "no mailbox in %s has the NT account or alias \"%s\"", d->domains[dom].name,
+        snprintf(what, sizeof(what), "no mailbox in %s has the NT account or alias \"%s\"", dom_name(d, r, dom),
                  account);
         return contact_or_not_found(d, r, account, NULL, what);
 }
@@ -255,11 +337,11 @@ static int resolve_bare(const struct mailacct_dir *d, const char *alias, struct 
         r->domain = def;
         if (mailacct_dir_key_local(d, alias, key, sizeof(key)) < 0)
                 return fail(r, MAILACCT_NOT_FOUND, "login too long");
-        n_all = mailacct_hashmap_get(d->by_bare, key, all, GATHER_MAX);
+        n_all = get(d, r, MAILACCT_T_BARE, key, all, GATHER_MAX);
         if (n_all > GATHER_MAX)
                 n_all = GATHER_MAX;
         for (size_t i = 0; i < n_all; i++)
-                if (d->mailboxes[all[i]].domain == def)
+                if (domain_of(d, r, all[i]) == def)
                         dflt[n_def++] = all[i];
 
         n = n_all;
@@ -273,8 +355,8 @@ static int resolve_bare(const struct mailacct_dir *d, const char *alias, struct 
         set_candidates(r, use, n);
         if (n == 1) {
                 snprintf(r->why, sizeof(r->why), "\"%s\" is an alias of %s, unique %s%s%s (bare_alias = %s)", alias,
-                         d->mailboxes[use[0]].address, scope, use == dflt ? " " : "",
-                         use == dflt ? d->domains[def].name : "", mailacct_bare_policy_name(d->bare_alias));
+                         address_of(d, r, use[0]), scope, use == dflt ? " " : "",
+                         use == dflt ? dom_name(d, r, def) : "", mailacct_bare_policy_name(d->bare_alias));
                 return found(r, use[0]);
         }
         if (n > 1)
@@ -285,14 +367,14 @@ static int resolve_bare(const struct mailacct_dir *d, const char *alias, struct 
         else if (use == dflt && n_all > 0) {
                 /* default-domain policy: say where the alias does exist */
                 snprintf(what, sizeof(what), "no mailbox in the default domain %s has the alias \"%s\" "
-                         "(bare_alias = default-domain); it exists as", d->domains[def].name, alias);
+                         "(bare_alias = default-domain); it exists as", dom_name(d, r, def), alias);
                 for (size_t i = 0; i < n_all && i < MAILACCT_MAX_CANDIDATES; i++)
-                        append(what, sizeof(what), "%s %s", i ? "," : "", d->mailboxes[all[i]].address);
+                        append(what, sizeof(what), "%s %s", i ? "," : "", address_of(d, r, all[i]));
                 append(what, sizeof(what), ": log in with the address");
         } else
                 snprintf(what, sizeof(what), "no mailbox has the alias \"%s\" %s%s", alias,
                          use == dflt && def != MAILACCT_NONE ? "in the default domain " : "in any domain",
-                         use == dflt && def != MAILACCT_NONE ? d->domains[def].name : "");
+                         use == dflt && def != MAILACCT_NONE ? dom_name(d, r, def) : "");
         return contact_or_not_found(d, r, alias, NULL, what);
 }
 
@@ -307,13 +389,12 @@ static int ambiguous(const struct mailacct_dir *d, struct mailacct_result *r, co
         r->mailbox = MAILACCT_NONE;
         msg[0] = '\0';
         for (size_t i = 0; i < shown; i++)
-                append(msg, sizeof(r->message), "%s%s", i ? ", " : "", d->mailboxes[ids[i]].address);
+                append(msg, sizeof(r->message), "%s%s", i ? ", " : "", address_of(d, r, ids[i]));
         if (shown < n)
                 append(msg, sizeof(r->message), " and %zu more", n - shown);
         append(msg, sizeof(r->message), "; log in as ");
         for (size_t i = 0; i < shown; i++) {
-                const struct mailacct_mailbox *m = &d->mailboxes[ids[i]];
-                const char *nb = d->domains[m->domain].netbios;
+                const char *nb = dom_netbios(d, r, domain_of(d, r, ids[i]));
                 struct mailacct_result probe;
 
                 append(msg, sizeof(r->message), "%s", i ? ", or as " : "");
@@ -321,7 +402,8 @@ static int ambiguous(const struct mailacct_dir *d, struct mailacct_result *r, co
                 memset(&probe, 0, sizeof(probe));
                 if (nb && resolve_nt(d, nb, typed, &probe, true) == 0 && probe.mailbox == ids[i])
                         append(msg, sizeof(r->message), "%s\\%s or ", nb, typed);
-                append(msg, sizeof(r->message), "%s", m->address);
+                r->damaged |= probe.damaged;
+                append(msg, sizeof(r->message), "%s", address_of(d, r, ids[i]));
         }
         return -ENOENT;
 }
@@ -381,7 +463,7 @@ int mailacct_resolve(const struct mailacct_dir *d, const char *login, struct mai
                         ret = fail(r, MAILACCT_NOT_DELEGATED,
                                    "%s\\%s (%s) may not open %s: it is not that mailbox's owner and not in its "
                                    "delegates",
-                                   l.domain, l.account, d->mailboxes[principal].address, d->mailboxes[mb].address);
+                                   l.domain, l.account, address_of(d, r, principal), address_of(d, r, mb));
                         break;
                 }
                 r->principal = principal;
@@ -393,11 +475,17 @@ int mailacct_resolve(const struct mailacct_dir *d, const char *login, struct mai
                 ret = fail(r, MAILACCT_INVALID_LOGIN, "unrecognised form");
                 break;
         }
-        if (ret < 0)
-                return ret;
-        if (r->principal == MAILACCT_NONE)
+        if (ret == 0 && r->principal == MAILACCT_NONE)
                 r->principal = r->mailbox;
-        if (mailacct_dir_canonical(d, r->mailbox, r->canonical, sizeof(r->canonical)) < 0)
-                return fail(r, MAILACCT_NOT_FOUND, "canonical name too long");
-        return 0;
+        if (ret == 0 && mailacct_dir_canonical(d, r->mailbox, r->canonical, sizeof(r->canonical)) < 0)
+                r->damaged = true;
+        /* an answer drawn from damaged data is no answer: fail closed */
+        if (r->damaged) {
+                r->principal = MAILACCT_NONE;
+                r->canonical[0] = '\0';
+                return fail(r, MAILACCT_UNAVAILABLE,
+                            "the compiled index is damaged; run 'mailacct compile' (lookups fall back to the "
+                            "configuration once the index is removed or rebuilt)");
+        }
+        return ret;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@ enum mailacct_reason {
         MAILACCT_AMBIGUOUS,
         MAILACCT_CONTACT,
         MAILACCT_NOT_DELEGATED,
+        MAILACCT_UNAVAILABLE, /* the compiled index is damaged: fail closed */
         _MAILACCT_REASON_MAX,
 };
 
@@ -34,6 +36,7 @@ struct mailacct_result {
         char canonical[MAILACCT_LOGIN_MAX + 1];
         char why[512];      /* why the winner won, or what was tried */
         char message[1024]; /* on failure: what an administrator needs */
+        bool damaged;       /* internal: a read of the index failed its check */
 };
 
 /* Resolves login against d. Returns 0 when a mailbox was found (r->reason ==

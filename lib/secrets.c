@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hashmap.h"
+#include "index.h"
 #include "login.h"
 #include "strutil.h"
 
@@ -24,6 +25,8 @@ struct mailacct_secrets {
         struct entry *v;
         size_t n;
         struct mailacct_hashmap *map; /* folded address -> entry */
+        /* or, in place of all the above, the compiled secrets index */
+        struct mailacct_index *ix;
 };
 
 void mailacct_secrets_free(struct mailacct_secrets *s)
@@ -39,6 +42,7 @@ void mailacct_secrets_free(struct mailacct_secrets *s)
         }
         free(s->v);
         mailacct_hashmap_free(s->map);
+        mailacct_index_close(s->ix);
         free(s);
 }
 
@@ -136,6 +140,36 @@ int mailacct_secrets_check_mode(const struct stat *st, char *err, size_t errlen)
         return 0;
 }
 
+/* `mailacct compile` leaves PATH.idx beside the secrets file, with its owner
+ * and mode: one lookup instead of parsing a million lines per login. It is
+ * used only while it stands for the file as it is now, and only when it is
+ * as well guarded as the file. */
+static int open_index(const char *path, const struct stat *st, struct mailacct_secrets **out)
+{
+        struct mailacct_index_source src;
+        struct mailacct_secrets *s;
+        struct mailacct_index *ix;
+        struct stat ist;
+        char *ipath, why[160];
+        int r;
+
+        if (asprintf(&ipath, "%s.idx", path) < 0)
+                return -ENOMEM;
+        r = mailacct_index_open_secrets(ipath, &ix, &ist);
+        free(ipath);
+        if (r < 0)
+                return r;
+        mailacct_index_source_of(st, &src);
+        if (!mailacct_index_matches(ix, &src) || ist.st_uid != st->st_uid ||
+            mailacct_secrets_check_mode(&ist, why, sizeof(why)) < 0 || !(s = calloc(1, sizeof(*s)))) {
+                mailacct_index_close(ix);
+                return -ESTALE;
+        }
+        s->ix = ix;
+        *out = s;
+        return 0;
+}
+
 int mailacct_secrets_load(const char *path, bool check_mode, struct mailacct_secrets **out, char *err, size_t errlen)
 {
         struct stat st;
@@ -170,6 +204,9 @@ int mailacct_secrets_load(const char *path, bool check_mode, struct mailacct_sec
                 snprintf(err, errlen, "%s: larger than %u bytes", path, SECRETS_MAX_BYTES);
                 goto out;
         }
+        r = open_index(path, &st, out);
+        if (r == 0)
+                goto out;
         buf = malloc((size_t)st.st_size + 1);
         if (!buf) {
                 r = -ENOMEM;
@@ -206,6 +243,10 @@ const char *mailacct_secrets_get(const struct mailacct_secrets *s, const char *a
 
         if (!s || !address)
                 return NULL;
+        if (s->ix) {
+                bool damaged;
+                return mailacct_index_secret(s->ix, address, &damaged);
+        }
         key = mailacct_strdup_fold(address);
         if (!key)
                 return NULL;
@@ -223,6 +264,8 @@ const char *mailacct_secrets_get(const struct mailacct_secrets *s, const char *a
 
 const char *mailacct_secrets_any(const struct mailacct_secrets *s)
 {
+        if (s && s->ix)
+                return mailacct_index_any_secret(s->ix);
         return s && s->n ? s->v[0].hash : NULL;
 }
 
@@ -233,7 +276,8 @@ size_t mailacct_secrets_count(const struct mailacct_secrets *s)
 
 int mailacct_secrets_entry(const struct mailacct_secrets *s, size_t i, const char **address, const char **hash)
 {
-        if (!s || i >= s->n)
+        /* an index answers lookups only; callers that list entries parse */
+        if (!s || s->ix || i >= s->n)
                 return -ENOENT;
         *address = s->v[i].address;
         *hash = s->v[i].hash;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "cache.h"
+#include "config.h"
 #include "login.h"
 #include "pack.h"
 #include "resolve.h"
@@ -28,7 +29,7 @@ enum nss_status _nss_mailacct_endpwent(void) _public_;
  * neither restarts nor skips it. Single lookups never touch this. */
 static struct {
         pthread_mutex_t lock;
-        struct mailacct_nss_snapshot *snap;
+        struct mailacct_snapshot *snap;
         uint32_t next;
 } ent = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
@@ -54,6 +55,15 @@ static enum nss_status answer(int r, int *errnop, int saved_errno)
         }
 }
 
+/* secure_getenv: a setuid program must not be pointed at a directory of the
+ * caller's choosing. */
+static const char *config_path(void)
+{
+        const char *p = secure_getenv("MAILACCT_CONF");
+
+        return p && *p ? p : MAILACCT_CONF_DEFAULT;
+}
+
 /* A name the parser refuses (too long, control characters, bad UTF-8, ...)
  * can name no mailbox: answered without touching the configuration. */
 static bool plausible_login(const char *name)
@@ -65,22 +75,22 @@ static bool plausible_login(const char *name)
 
 static int lookup_name(const char *name, struct passwd *pw, char *buf, size_t buflen)
 {
-        struct mailacct_nss_snapshot *s;
+        struct mailacct_snapshot *s;
         struct mailacct_result res;
         int r;
 
         if (!plausible_login(name))
                 return -ENOENT;
-        r = mailacct_nss_snapshot_get(&s);
+        r = mailacct_snapshot_get(config_path(), &s);
         if (r < 0)
                 return r;
         /* every failure reason (unknown, ambiguous, contact, not delegated)
-         * is simply "no such user" to NSS */
+         * is simply "no such user" to NSS; a damaged index is UNAVAIL */
         if (mailacct_resolve(s->dir, name, &res) < 0)
-                r = -ENOENT;
+                r = res.reason == MAILACCT_UNAVAILABLE ? -EIO : -ENOENT;
         else
                 r = mailacct_nss_pack_passwd(s->dir, res.mailbox, pw, buf, buflen);
-        mailacct_nss_snapshot_put(s);
+        mailacct_snapshot_put(s);
         return r;
 }
 
@@ -89,18 +99,18 @@ static int lookup_name(const char *name, struct passwd *pw, char *buf, size_t bu
  * mailbox. */
 static int lookup_uid(uid_t uid, struct passwd *pw, char *buf, size_t buflen)
 {
-        struct mailacct_nss_snapshot *s;
+        struct mailacct_snapshot *s;
         uint32_t mbox;
         int r;
 
         if (uid == 0 || uid == (uid_t)-1)
                 return -ENOENT;
-        r = mailacct_nss_snapshot_get(&s);
+        r = mailacct_snapshot_get(config_path(), &s);
         if (r < 0)
                 return r;
         mbox = mailacct_dir_find_uid(s->dir, uid);
         r = mbox == MAILACCT_NONE ? -ENOENT : mailacct_nss_pack_passwd(s->dir, mbox, pw, buf, buflen);
-        mailacct_nss_snapshot_put(s);
+        mailacct_snapshot_put(s);
         return r;
 }
 
@@ -120,7 +130,7 @@ enum nss_status _nss_mailacct_getpwuid_r(uid_t uid, struct passwd *pw, char *buf
 
 static void ent_reset_locked(void)
 {
-        mailacct_nss_snapshot_put(ent.snap);
+        mailacct_snapshot_put(ent.snap);
         ent.snap = NULL;
         ent.next = 0;
 }
@@ -132,7 +142,7 @@ enum nss_status _nss_mailacct_setpwent(int stayopen)
         (void)stayopen;
         pthread_mutex_lock(&ent.lock);
         ent_reset_locked();
-        r = mailacct_nss_snapshot_get(&ent.snap);
+        r = mailacct_snapshot_get(config_path(), &ent.snap);
         pthread_mutex_unlock(&ent.lock);
         return answer(r, &unused, saved_errno);
 }
@@ -146,7 +156,7 @@ static int next_entry_locked(struct passwd *pw, char *buf, size_t buflen)
         int r;
 
         if (!ent.snap) {
-                r = mailacct_nss_snapshot_get(&ent.snap);
+                r = mailacct_snapshot_get(config_path(), &ent.snap);
                 if (r < 0)
                         return r;
         }
@@ -185,12 +195,12 @@ enum nss_status _nss_mailacct_endpwent(void)
 static void fork_prepare(void)
 {
         pthread_mutex_lock(&ent.lock);
-        mailacct_nss_cache_lock();
+        mailacct_cache_lock();
 }
 
 static void fork_done(void)
 {
-        mailacct_nss_cache_unlock();
+        mailacct_cache_unlock();
         pthread_mutex_unlock(&ent.lock);
 }
 

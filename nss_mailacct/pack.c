@@ -37,9 +37,13 @@ int mailacct_nss_pack_passwd(const struct mailacct_dir *d, uint32_t mbox, struct
                 return -ENOENT;
         field[F_NAME] = name;
         field[F_PASSWD] = "x";
-        field[F_GECOS] = d->mailboxes[mbox].name ? d->mailboxes[mbox].name : "";
+        field[F_GECOS] = mailacct_dir_display_name(d, mbox);
+        if (!field[F_GECOS])
+                field[F_GECOS] = "";
         field[F_DIR] = home;
         field[F_SHELL] = mailacct_dir_shell(d, mbox);
+        if (!field[F_SHELL])
+                return -EIO; /* a damaged index: UNAVAIL, never a guess */
 
         for (int i = 0; i < F_MAX; i++) {
                 if (!fits_passwd_line(field[i]))

@@ -448,6 +448,8 @@ static void write_file(const char *path, const char *text, mode_t mode)
                 printf("FAIL: cannot write %s\n", path);
                 exit(1);
         }
+        /* the module looks at its files again at most once a second */
+        usleep(1100000);
 }
 
 static char *read_file(const char *path)

@@ -567,7 +567,7 @@ static void test_many_candidates(void **state)
 static void test_reason_names(void **state)
 {
         static const char *const names[] = { "ok", "invalid-login", "domain-not-hosted", "not-found",
-                                             "ambiguous", "contact", "not-delegated" };
+                                             "ambiguous", "contact", "not-delegated", "unavailable" };
         (void)state;
         assert_int_equal(N(names), _MAILACCT_REASON_MAX);
         for (int i = 0; i < _MAILACCT_REASON_MAX; i++)

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "diag.h"
+#include "directory.h"
+
+#define MAILACCT_INDEX_DEFAULT "/var/lib/mailacct/mailacct.idx"
+
+/* Where readers look for the compiled index of the configuration at
+ * conf_path: its top-level `index = "...";` setting, read from the lines
+ * before the first group or list (a reader must not parse a million-line
+ * file to find out it need not parse it), else MAILACCT_INDEX_DEFAULT. A
+ * relative path is taken from the configuration's folder, as the loader does. */
+int mailacct_source_index_path(const char *conf_path, char *buf, size_t len);
+
+enum mailacct_source_kind {
+        MAILACCT_SOURCE_CONFIG = 0, /* parsed the configuration */
+        MAILACCT_SOURCE_INDEX,      /* mapped the compiled index */
+};
+
+/* Opens the directory for a reader: the compiled index when it was built from
+ * the configuration file as it is now, else the configuration itself. *stale
+ * tells a caller that an index exists but was not used (it may log that once).
+ * diags receives the configuration's findings when it was parsed. */
+int mailacct_source_open(const char *conf_path, struct mailacct_dir **out, struct mailacct_diags *diags,
+                         enum mailacct_source_kind *kind, bool *stale);

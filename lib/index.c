@@ -1,0 +1,991 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The compiled index: one file that a process maps and answers from without
+ * parsing anything, so that the first lookup in a fresh process costs a few
+ * page faults instead of parsing a million-line configuration.
+ *
+ * Layout (native byte order; the header records it): header | string pool |
+ * domain records | mailbox records | contact records | table entries | table
+ * slots. Each table is open addressing over 12-byte slots {h32, entry, check};
+ * each entry is {check, key length, count, key, NUL, pad, ids}. Records,
+ * entries and slots carry a keyed checksum, so a flipped byte is seen as
+ * damage (-EBADMSG) instead of being read as another mailbox.
+ */
+#include "index.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "directory.h"
+#include "hashmap.h"
+#include "secrets.h"
+#include "strutil.h"
+
+#define IX_MAGIC "MAILACIX"
+#define IX_VERSION 1
+#define IX_ENDIAN 0x01020304u
+#define IX_STR_MAX 4096 /* longest string a record may hold */
+#define IX_UID_KEEP 2   /* a uid table entry only needs to say "one" or "many" */
+#define IX_KIND_DIRECTORY 1
+#define IX_KIND_SECRETS 2
+
+struct ix_table {
+        uint64_t slots_off;
+        uint32_t cap;
+        uint32_t nkeys;
+};
+
+struct ix_header {
+        char magic[8];
+        uint32_t version, endian;
+        uint32_t kind;     /* IX_KIND_* */
+        uint32_t any_hash; /* secrets index: a real hash, for dummy work */
+        uint32_t secrets;  /* directory index: the configuration's secrets path */
+        uint64_t file_size;
+        uint8_t sipkey[16];
+        struct mailacct_index_source src;
+        uint32_t bare_alias, case_sensitive, canonical, default_domain;
+        uint32_t def_uid, def_gid, def_flags, def_home, def_shell;
+        uint32_t n_domains, n_mailboxes, n_contacts;
+        uint64_t pool_off, pool_size;
+        uint64_t domains_off, mailboxes_off, contacts_off;
+        uint64_t entries_off, entries_size;
+        struct ix_table tables[_MAILACCT_T_MAX];
+        uint64_t check; /* siphash of everything above */
+};
+
+enum { F_HAS_UID = 1, F_HAS_GID = 2, F_ENABLED = 4, F_HAS_SERVICES = 8 };
+
+struct ix_domain {
+        uint32_t check;
+        uint32_t name, netbios, home, shell, uid, gid, flags;
+};
+
+struct ix_mailbox {
+        uint32_t check;
+        uint32_t address, local, nt_domain, nt_account, name, home, shell;
+        uint32_t domain, uid, gid, flags;
+        uint32_t services, n_services; /* pool: n NUL-terminated strings in a row */
+        uint32_t delegates, n_delegates; /* pool: n uint32 ids */
+};
+
+struct ix_contact {
+        uint32_t check;
+        uint32_t alias, address;
+};
+
+struct ix_slot {
+        uint32_t h32, entry, check;
+};
+
+struct mailacct_index {
+        const uint8_t *base;
+        size_t size;
+        const struct ix_header *h;
+        const char *pool;
+};
+
+void mailacct_index_source_of(const struct stat *st, struct mailacct_index_source *src)
+{
+        memset(src, 0, sizeof(*src));
+        src->dev = st->st_dev;
+        src->ino = st->st_ino;
+        src->size = (uint64_t)st->st_size;
+        src->mtime_sec = (uint64_t)st->st_mtim.tv_sec;
+        src->mtime_nsec = (uint64_t)st->st_mtim.tv_nsec;
+}
+
+/* ---- writer -------------------------------------------------------------- */
+
+struct buf {
+        uint8_t *p;
+        size_t len, cap;
+        int oom;
+};
+
+static size_t buf_add(struct buf *b, const void *data, size_t n)
+{
+        size_t at = b->len;
+
+        if (b->len + n > b->cap) {
+                size_t nc = b->cap ? b->cap : 1 << 16;
+                uint8_t *np;
+                while (nc < b->len + n)
+                        nc *= 2;
+                np = realloc(b->p, nc);
+                if (!np) {
+                        b->oom = 1;
+                        return at;
+                }
+                b->p = np;
+                b->cap = nc;
+        }
+        if (data)
+                memcpy(b->p + b->len, data, n);
+        else
+                memset(b->p + b->len, 0, n);
+        b->len += n;
+        return at;
+}
+
+static void buf_align(struct buf *b)
+{
+        while (b->len % 8)
+                buf_add(b, NULL, 1);
+}
+
+struct writer {
+        const struct mailacct_dir *d;
+        uint8_t key[16];
+        struct buf pool, domains, mailboxes, contacts, entries, slots;
+        struct ix_header h;
+};
+
+static uint32_t pool_str(struct writer *w, const char *s)
+{
+        if (!s)
+                return 0;
+        return (uint32_t)buf_add(&w->pool, s, strlen(s) + 1);
+}
+
+static uint32_t check32(const uint8_t key[16], const void *a, size_t alen)
+{
+        return (uint32_t)mailacct_siphash13(key, a, alen);
+}
+
+/* The checksum of a record covers its fields and every string and list it
+ * points to, so that no part of a mailbox can change unseen. */
+struct summer {
+        struct buf b;
+};
+
+static void sum_str(struct summer *s, const char *pool, uint32_t off)
+{
+        if (off)
+                buf_add(&s->b, pool + off, strlen(pool + off) + 1);
+        else
+                buf_add(&s->b, "", 1);
+}
+
+static uint32_t record_check(const uint8_t key[16], const char *pool, const void *rec, size_t len,
+                             const uint32_t *strs, size_t nstrs, const void *extra, size_t extra_len)
+{
+        struct summer s = { 0 };
+        uint32_t c;
+
+        buf_add(&s.b, (const uint8_t *)rec + sizeof(uint32_t), len - sizeof(uint32_t));
+        for (size_t i = 0; i < nstrs; i++)
+                sum_str(&s, pool, strs[i]);
+        if (extra_len)
+                buf_add(&s.b, extra, extra_len);
+        c = s.b.oom ? 0 : check32(key, s.b.p, s.b.len);
+        free(s.b.p);
+        return c;
+}
+
+static void write_defaults(struct writer *w, const struct mailacct_defaults *df, uint32_t *uid, uint32_t *gid,
+                           uint32_t *flags, uint32_t *home, uint32_t *shell)
+{
+        *uid = df->uid;
+        *gid = df->gid;
+        *flags = (df->has_uid ? F_HAS_UID : 0) | (df->has_gid ? F_HAS_GID : 0);
+        *home = pool_str(w, df->home);
+        *shell = pool_str(w, df->shell);
+}
+
+static void write_records(struct writer *w)
+{
+        const struct mailacct_dir *d = w->d;
+
+        for (size_t i = 0; i < d->n_domains; i++) {
+                const struct mailacct_domain *dom = &d->domains[i];
+                struct ix_domain r = { 0 };
+                r.name = pool_str(w, dom->name);
+                r.netbios = pool_str(w, dom->netbios);
+                write_defaults(w, &dom->defaults, &r.uid, &r.gid, &r.flags, &r.home, &r.shell);
+                buf_add(&w->domains, &r, sizeof(r));
+        }
+        for (size_t i = 0; i < d->n_mailboxes; i++) {
+                const struct mailacct_mailbox *m = &d->mailboxes[i];
+                struct ix_mailbox r = { 0 };
+                r.address = pool_str(w, m->address);
+                r.local = pool_str(w, m->local);
+                r.nt_domain = pool_str(w, m->nt_domain);
+                r.nt_account = pool_str(w, m->nt_account);
+                r.name = pool_str(w, m->name);
+                r.home = pool_str(w, m->home);
+                r.shell = pool_str(w, m->shell);
+                r.domain = m->domain;
+                r.uid = m->uid;
+                r.gid = m->gid;
+                r.flags = (m->has_uid ? F_HAS_UID : 0) | (m->has_gid ? F_HAS_GID : 0) |
+                          (m->enabled ? F_ENABLED : 0) | (m->has_services ? F_HAS_SERVICES : 0);
+                r.n_services = (uint32_t)m->services.n;
+                r.services = (uint32_t)w->pool.len;
+                for (size_t k = 0; k < m->services.n; k++)
+                        pool_str(w, m->services.v[k]);
+                r.n_delegates = (uint32_t)m->delegates.n;
+                r.delegates = (uint32_t)w->pool.len;
+                for (size_t k = 0; k < m->delegates.n; k++) {
+                        uint32_t id = m->delegate_ids ? m->delegate_ids[k] : MAILACCT_NONE;
+                        buf_add(&w->pool, &id, sizeof(id));
+                }
+                buf_add(&w->mailboxes, &r, sizeof(r));
+        }
+        for (size_t i = 0; i < d->n_contacts; i++) {
+                struct ix_contact r = { 0 };
+                r.alias = pool_str(w, d->contacts[i].alias);
+                r.address = pool_str(w, d->contacts[i].address);
+                buf_add(&w->contacts, &r, sizeof(r));
+        }
+}
+
+/* Checksums need the final pool, so they are computed after every string is in. */
+static void seal_records(struct writer *w)
+{
+        const char *pool = (const char *)w->pool.p;
+
+        for (size_t i = 0; i < w->d->n_domains; i++) {
+                struct ix_domain *r = (struct ix_domain *)w->domains.p + i;
+                uint32_t s[] = { r->name, r->netbios, r->home, r->shell };
+                r->check = record_check(w->key, pool, r, sizeof(*r), s, 4, NULL, 0);
+        }
+        for (size_t i = 0; i < w->d->n_mailboxes; i++) {
+                struct ix_mailbox *r = (struct ix_mailbox *)w->mailboxes.p + i;
+                uint32_t s[] = { r->address, r->local, r->nt_domain, r->nt_account, r->name, r->home, r->shell };
+                size_t svc_len = 0;
+                for (uint32_t k = 0, o = r->services; k < r->n_services; k++) {
+                        svc_len += strlen(pool + o) + 1;
+                        o += (uint32_t)strlen(pool + o) + 1;
+                }
+                /* services and delegates are contiguous: one span covers both */
+                r->check = record_check(w->key, pool, r, sizeof(*r), s, 7, pool + r->services,
+                                        svc_len + r->n_delegates * sizeof(uint32_t));
+        }
+        for (size_t i = 0; i < w->d->n_contacts; i++) {
+                struct ix_contact *r = (struct ix_contact *)w->contacts.p + i;
+                uint32_t s[] = { r->alias, r->address };
+                r->check = record_check(w->key, pool, r, sizeof(*r), s, 2, NULL, 0);
+        }
+}
+
+static uint32_t slot_check(const uint8_t key[16], uint32_t h32, uint32_t entry, uint32_t j)
+{
+        uint32_t v[3] = { h32, entry, j };
+        return check32(key, v, sizeof(v));
+}
+
+static int write_table(struct writer *w, enum mailacct_table t, const struct mailacct_hashmap *m)
+{
+        struct mailacct_hashmap *seen = mailacct_hashmap_new(mailacct_hashmap_size(m));
+        struct { uint64_t h; uint32_t entry; } *keys = NULL;
+        size_t nkeys = 0, pos = 0, cap = 8;
+        uint32_t *ids = NULL, value;
+        const char *key;
+        int r = -ENOMEM;
+
+        keys = malloc((mailacct_hashmap_size(m) + 1) * sizeof(*keys));
+        if (!seen || !keys)
+                goto out;
+        while (mailacct_hashmap_next(m, &pos, &key, &value)) {
+                uint32_t dummy, hdr[3];
+                size_t n, klen = strlen(key), at;
+                uint32_t *nids;
+
+                if (mailacct_hashmap_get(seen, key, &dummy, 1))
+                        continue;
+                if (mailacct_hashmap_add(seen, key, 0) < 0)
+                        goto out;
+                n = mailacct_hashmap_get(m, key, NULL, 0);
+                nids = realloc(ids, (n + 1) * sizeof(*ids));
+                if (!nids)
+                        goto out;
+                ids = nids;
+                mailacct_hashmap_get(m, key, ids, n);
+                if (t == MAILACCT_T_UID && n > IX_UID_KEEP)
+                        n = IX_UID_KEEP;
+                /* sorted ids: the same list whatever order the map holds them in */
+                for (size_t a = 1; a < n; a++)
+                        for (size_t b = a; b > 0 && ids[b - 1] > ids[b]; b--) {
+                                uint32_t tmp = ids[b];
+                                ids[b] = ids[b - 1];
+                                ids[b - 1] = tmp;
+                        }
+                at = w->entries.len;
+                hdr[0] = 0;
+                hdr[1] = (uint32_t)klen;
+                hdr[2] = (uint32_t)n;
+                buf_add(&w->entries, hdr, sizeof(hdr));
+                buf_add(&w->entries, key, klen + 1);
+                while (w->entries.len % 4)
+                        buf_add(&w->entries, NULL, 1);
+                buf_add(&w->entries, ids, n * sizeof(*ids));
+                if (w->entries.oom)
+                        goto out;
+                hdr[0] = check32(w->key, w->entries.p + at + 4, w->entries.len - at - 4);
+                memcpy(w->entries.p + at, hdr, 4);
+                keys[nkeys].h = mailacct_siphash13(w->key, key, klen);
+                keys[nkeys].entry = (uint32_t)at;
+                nkeys++;
+        }
+        while (cap < nkeys + nkeys / 3 + 1)
+                cap *= 2;
+        w->h.tables[t].cap = (uint32_t)cap;
+        w->h.tables[t].nkeys = (uint32_t)nkeys;
+        w->h.tables[t].slots_off = w->slots.len; /* relative until laid out */
+        {
+                size_t base = buf_add(&w->slots, NULL, cap * sizeof(struct ix_slot));
+                struct ix_slot *slots;
+                if (w->slots.oom)
+                        goto out;
+                slots = (struct ix_slot *)(w->slots.p + base);
+                for (size_t i = 0; i < nkeys; i++) {
+                        uint32_t j = (uint32_t)(keys[i].h & (cap - 1));
+                        uint32_t h32 = (uint32_t)(keys[i].h >> 32) | 1;
+                        while (slots[j].h32)
+                                j = (j + 1) & (uint32_t)(cap - 1);
+                        slots[j].h32 = h32;
+                        slots[j].entry = keys[i].entry;
+                        slots[j].check = slot_check(w->key, h32, keys[i].entry, j);
+                }
+        }
+        r = 0;
+out:
+        free(ids);
+        free(keys);
+        mailacct_hashmap_free(seen);
+        return r;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+        const uint8_t *c = p;
+
+        while (n) {
+                ssize_t k = write(fd, c, n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        return k < 0 ? -errno : -EIO;
+                c += k;
+                n -= (size_t)k;
+        }
+        return 0;
+}
+
+static int tables_of(const struct mailacct_dir *d, const struct mailacct_hashmap **t)
+{
+        t[MAILACCT_T_DOMAIN] = d->domain_names;
+        t[MAILACCT_T_NTDOMAIN] = d->nt_domains;
+        t[MAILACCT_T_ADDRESS] = d->by_address;
+        t[MAILACCT_T_ALIAS_AT] = d->by_alias_at;
+        t[MAILACCT_T_BARE] = d->by_bare;
+        t[MAILACCT_T_NT] = d->by_nt;
+        t[MAILACCT_T_UID] = d->by_uid;
+        t[MAILACCT_T_CONTACT_ALIAS] = d->contact_alias;
+        t[MAILACCT_T_CONTACT_ADDRESS] = d->contact_address;
+        t[MAILACCT_T_MAILDOMAIN] = d->mail_domains;
+        for (int i = 0; i < _MAILACCT_T_MAX; i++)
+                if (!t[i])
+                        return -EINVAL;
+        return 0;
+}
+
+/* Lays the sections out after the header and writes them to path atomically:
+ * a temporary file in the same folder, fsync, rename, fsync of the folder.
+ * A reader sees the old index or the new one, never half of one. */
+static int emit(struct writer *w, const char *path, mode_t mode, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+        static const uint8_t zero[8];
+        char *tmp = NULL, *dircopy = NULL;
+        uint64_t off, pos = 0;
+        int fd, r = 0;
+
+        buf_align(&w->pool);
+        if (w->pool.oom || w->domains.oom || w->mailboxes.oom || w->contacts.oom || w->entries.oom || w->slots.oom) {
+                snprintf(err, errlen, "out of memory");
+                return -ENOMEM;
+        }
+        memcpy(w->h.magic, IX_MAGIC, 8);
+        w->h.version = IX_VERSION;
+        w->h.endian = IX_ENDIAN;
+        memcpy(w->h.sipkey, w->key, 16);
+        off = (sizeof(struct ix_header) + 7) & ~(uint64_t)7;
+        w->h.pool_off = off;
+        w->h.pool_size = w->pool.len;
+        off += w->pool.len;
+        w->h.domains_off = off;
+        off += w->domains.len;
+        w->h.mailboxes_off = off;
+        off += w->mailboxes.len;
+        w->h.contacts_off = off;
+        off += w->contacts.len;
+        off = (off + 7) & ~(uint64_t)7;
+        w->h.entries_off = off;
+        w->h.entries_size = w->entries.len;
+        off += w->entries.len;
+        off = (off + 7) & ~(uint64_t)7;
+        for (int t = 0; t < _MAILACCT_T_MAX; t++)
+                w->h.tables[t].slots_off += off;
+        off += w->slots.len;
+        w->h.file_size = off;
+        if (off > UINT32_MAX) {
+                snprintf(err, errlen, "directory too large for index format %d (over 4 GiB)", IX_VERSION);
+                return -EFBIG;
+        }
+        w->h.check = mailacct_siphash13(w->key, &w->h, offsetof(struct ix_header, check));
+
+        if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
+                return -ENOMEM;
+        fd = mkstemp(tmp);
+        if (fd < 0) {
+                r = -errno;
+                snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+                free(tmp);
+                return r;
+        }
+        {
+                const struct {
+                        const void *p;
+                        size_t n;
+                        uint64_t at;
+                } parts[] = {
+                        { &w->h, sizeof(w->h), 0 },
+                        { w->pool.p, w->pool.len, w->h.pool_off },
+                        { w->domains.p, w->domains.len, w->h.domains_off },
+                        { w->mailboxes.p, w->mailboxes.len, w->h.mailboxes_off },
+                        { w->contacts.p, w->contacts.len, w->h.contacts_off },
+                        { w->entries.p, w->entries.len, w->h.entries_off },
+                        { w->slots.p, w->slots.len, w->h.tables[0].slots_off },
+                };
+                for (size_t i = 0; r >= 0 && i < sizeof(parts) / sizeof(parts[0]); i++) {
+                        while (r >= 0 && pos < parts[i].at) {
+                                size_t pad = parts[i].at - pos > 8 ? 8 : (size_t)(parts[i].at - pos);
+                                r = write_all(fd, zero, pad);
+                                pos += pad;
+                        }
+                        if (r >= 0 && parts[i].n)
+                                r = write_all(fd, parts[i].p, parts[i].n);
+                        pos += parts[i].n;
+                }
+        }
+        /* owner and mode first: the name must never point at a file that
+         * shows more than the file it stands for */
+        if (r >= 0 && (uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) < 0)
+                r = -errno;
+        if (r >= 0 && fchmod(fd, mode) < 0)
+                r = -errno;
+        if (r >= 0 && fsync(fd) < 0)
+                r = -errno;
+        if (close(fd) < 0 && r >= 0)
+                r = -errno;
+        if (r >= 0 && rename(tmp, path) < 0)
+                r = -errno;
+        if (r < 0) {
+                snprintf(err, errlen, "%s: %s", path, strerror(-r));
+                unlink(tmp);
+                free(tmp);
+                return r;
+        }
+        dircopy = strdup(path);
+        if (dircopy) {
+                int dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd >= 0) {
+                        fsync(dfd);
+                        close(dfd);
+                }
+        }
+        free(dircopy);
+        free(tmp);
+        return 0;
+}
+
+static void writer_free(struct writer *w)
+{
+        free(w->pool.p);
+        free(w->domains.p);
+        free(w->mailboxes.p);
+        free(w->contacts.p);
+        free(w->entries.p);
+        free(w->slots.p);
+        free(w);
+}
+
+static struct writer *writer_new(char *err, size_t errlen)
+{
+        struct writer *w = calloc(1, sizeof(*w));
+
+        if (!w) {
+                snprintf(err, errlen, "out of memory");
+                return NULL;
+        }
+        if (getrandom(w->key, sizeof(w->key), 0) != sizeof(w->key)) {
+                snprintf(err, errlen, "getrandom: %s", strerror(errno));
+                free(w);
+                return NULL;
+        }
+        buf_add(&w->pool, "", 1); /* offset 0 is "no string" */
+        return w;
+}
+
+int mailacct_index_write(const struct mailacct_dir *d, const struct mailacct_index_source *src, const char *path,
+                         mode_t mode, char *err, size_t errlen)
+{
+        const struct mailacct_hashmap *tables[_MAILACCT_T_MAX];
+        struct writer *w;
+        int r;
+
+        if (tables_of(d, tables) < 0 || d->ix) {
+                snprintf(err, errlen, "directory is not a loaded configuration");
+                return -EINVAL;
+        }
+        w = writer_new(err, errlen);
+        if (!w)
+                return -ENOMEM;
+        w->d = d;
+        write_records(w);
+        for (int t = 0; t < _MAILACCT_T_MAX; t++) {
+                r = write_table(w, (enum mailacct_table)t, tables[t]);
+                if (r < 0) {
+                        snprintf(err, errlen, "out of memory");
+                        writer_free(w);
+                        return r;
+                }
+        }
+        w->h.kind = IX_KIND_DIRECTORY;
+        w->h.src = *src;
+        w->h.bare_alias = d->bare_alias;
+        w->h.case_sensitive = d->case_sensitive;
+        w->h.canonical = d->canonical;
+        w->h.default_domain = d->default_domain_id;
+        write_defaults(w, &d->defaults, &w->h.def_uid, &w->h.def_gid, &w->h.def_flags, &w->h.def_home,
+                       &w->h.def_shell);
+        w->h.secrets = pool_str(w, d->secrets);
+        w->h.n_domains = (uint32_t)d->n_domains;
+        w->h.n_mailboxes = (uint32_t)d->n_mailboxes;
+        w->h.n_contacts = (uint32_t)d->n_contacts;
+        seal_records(w);
+        r = emit(w, path, mode, (uid_t)-1, (gid_t)-1, err, errlen);
+        writer_free(w);
+        return r;
+}
+
+int mailacct_index_write_secrets(const struct mailacct_secrets *s, const struct mailacct_index_source *src,
+                                 const char *path, const struct stat *like, char *err, size_t errlen)
+{
+        struct mailacct_hashmap *map = NULL, *empty = NULL;
+        struct writer *w = writer_new(err, errlen);
+        size_t n = mailacct_secrets_count(s);
+        int r = -ENOMEM;
+
+        if (!w)
+                return -ENOMEM;
+        map = mailacct_hashmap_new(n);
+        empty = mailacct_hashmap_new(1);
+        if (!map || !empty)
+                goto out;
+        /* the last line for an address wins, as in the file */
+        for (size_t i = n; i-- > 0;) {
+                const char *addr, *hash;
+                char *key;
+                uint32_t dummy;
+                if (mailacct_secrets_entry(s, i, &addr, &hash) < 0 || !(key = mailacct_strdup_fold(addr)))
+                        goto out;
+                if (!mailacct_hashmap_get(map, key, &dummy, 1))
+                        r = mailacct_hashmap_add(map, key, pool_str(w, hash));
+                else
+                        r = 0;
+                free(key);
+                if (r < 0)
+                        goto out;
+        }
+        for (int t = 0; t < _MAILACCT_T_MAX; t++) {
+                r = write_table(w, (enum mailacct_table)t, t == MAILACCT_T_ADDRESS ? map : empty);
+                if (r < 0)
+                        goto out;
+        }
+        w->h.kind = IX_KIND_SECRETS;
+        w->h.src = *src;
+        w->h.any_hash = pool_str(w, mailacct_secrets_any(s));
+        w->h.default_domain = MAILACCT_NONE;
+        r = emit(w, path, like->st_mode & 07777, like->st_uid, like->st_gid, err, errlen);
+out:
+        if (r == -ENOMEM)
+                snprintf(err, errlen, "out of memory");
+        mailacct_hashmap_free(map);
+        mailacct_hashmap_free(empty);
+        writer_free(w);
+        return r;
+}
+
+/* ---- reader -------------------------------------------------------------- */
+
+static bool span_ok(const struct mailacct_index *ix, uint64_t off, uint64_t len)
+{
+        return off <= ix->size && len <= ix->size - off;
+}
+
+static int index_open(const char *path, bool want_secrets, struct mailacct_index **out, struct stat *stp)
+{
+        struct mailacct_index *ix;
+        const struct ix_header *h;
+        struct stat st;
+        void *map;
+        int fd, r = -EBADMSG;
+
+        *out = NULL;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0) {
+                r = -errno;
+                close(fd);
+                return r;
+        }
+        if (!S_ISREG(st.st_mode) || (size_t)st.st_size < sizeof(struct ix_header)) {
+                close(fd);
+                return -EBADMSG;
+        }
+        if (stp)
+                *stp = st;
+        map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+        /* the mapping keeps the inode alive; no descriptor is kept */
+        close(fd);
+        if (map == MAP_FAILED)
+                return -errno;
+        ix = calloc(1, sizeof(*ix));
+        if (!ix) {
+                munmap(map, (size_t)st.st_size);
+                return -ENOMEM;
+        }
+        ix->base = map;
+        ix->size = (size_t)st.st_size;
+        h = ix->h = map;
+        if (memcmp(h->magic, IX_MAGIC, 8) != 0 || h->version != IX_VERSION || h->endian != IX_ENDIAN ||
+            h->kind != (want_secrets ? IX_KIND_SECRETS : IX_KIND_DIRECTORY) ||
+            h->file_size != ix->size ||
+            h->check != mailacct_siphash13(h->sipkey, h, offsetof(struct ix_header, check)))
+                goto bad;
+        if (!span_ok(ix, h->pool_off, h->pool_size) || h->pool_size == 0 ||
+            !span_ok(ix, h->domains_off, (uint64_t)h->n_domains * sizeof(struct ix_domain)) ||
+            !span_ok(ix, h->mailboxes_off, (uint64_t)h->n_mailboxes * sizeof(struct ix_mailbox)) ||
+            !span_ok(ix, h->contacts_off, (uint64_t)h->n_contacts * sizeof(struct ix_contact)) ||
+            !span_ok(ix, h->entries_off, h->entries_size) || h->pool_off % 8 || h->domains_off % 4 ||
+            h->mailboxes_off % 4 || h->contacts_off % 4 || h->entries_off % 8)
+                goto bad;
+        for (int t = 0; t < _MAILACCT_T_MAX; t++) {
+                const struct ix_table *tb = &h->tables[t];
+                if (tb->cap == 0 || (tb->cap & (tb->cap - 1)) || tb->slots_off % 4 ||
+                    !span_ok(ix, tb->slots_off, (uint64_t)tb->cap * sizeof(struct ix_slot)))
+                        goto bad;
+        }
+        ix->pool = (const char *)ix->base + h->pool_off;
+        *out = ix;
+        return 0;
+bad:
+        mailacct_index_close(ix);
+        return r;
+}
+
+int mailacct_index_open(const char *path, struct mailacct_index **out)
+{
+        return index_open(path, false, out, NULL);
+}
+
+void mailacct_index_close(struct mailacct_index *ix)
+{
+        if (!ix)
+                return;
+        munmap((void *)ix->base, ix->size);
+        free(ix);
+}
+
+bool mailacct_index_matches(const struct mailacct_index *ix, const struct mailacct_index_source *src)
+{
+        return memcmp(&ix->h->src, src, sizeof(*src)) == 0;
+}
+
+/* A string of the pool: in bounds, NUL-terminated before the pool ends. */
+static int pool_get(const struct mailacct_index *ix, uint32_t off, const char **s)
+{
+        size_t room;
+
+        if (off == 0) {
+                *s = NULL;
+                return 0;
+        }
+        if (off >= ix->h->pool_size)
+                return -EBADMSG;
+        room = ix->h->pool_size - off;
+        if (!memchr(ix->pool + off, '\0', room < IX_STR_MAX ? room : IX_STR_MAX))
+                return -EBADMSG;
+        *s = ix->pool + off;
+        return 0;
+}
+
+static int verify(const struct mailacct_index *ix, const void *rec, size_t len, const uint32_t *strs, size_t n,
+                  uint32_t extra_off, size_t extra_len)
+{
+        uint32_t want;
+        const char *s;
+
+        memcpy(&want, rec, sizeof(want));
+        for (size_t i = 0; i < n; i++)
+                if (pool_get(ix, strs[i], &s) < 0)
+                        return -EBADMSG;
+        if (extra_len && (extra_off >= ix->h->pool_size || extra_len > ix->h->pool_size - extra_off))
+                return -EBADMSG;
+        return record_check(ix->h->sipkey, ix->pool, rec, len, strs, n, ix->pool + extra_off, extra_len) == want
+                       ? 0
+                       : -EBADMSG;
+}
+
+static int mailbox_rec(const struct mailacct_index *ix, uint32_t id, struct ix_mailbox *r)
+{
+        uint32_t s[7];
+        size_t svc_len = 0;
+
+        if (id >= ix->h->n_mailboxes)
+                return -EBADMSG;
+        memcpy(r, ix->base + ix->h->mailboxes_off + (size_t)id * sizeof(*r), sizeof(*r));
+        s[0] = r->address, s[1] = r->local, s[2] = r->nt_domain, s[3] = r->nt_account;
+        s[4] = r->name, s[5] = r->home, s[6] = r->shell;
+        if (r->n_services > 64 || r->n_delegates > (1u << 20))
+                return -EBADMSG;
+        for (uint32_t k = 0, o = r->services; k < r->n_services; k++) {
+                const char *str;
+                if (o == 0 || pool_get(ix, o, &str) < 0)
+                        return -EBADMSG;
+                svc_len += strlen(str) + 1;
+                o += (uint32_t)strlen(str) + 1;
+        }
+        return verify(ix, r, sizeof(*r), s, 7, r->services, svc_len + (size_t)r->n_delegates * sizeof(uint32_t));
+}
+
+int mailacct_index_mailbox(const struct mailacct_index *ix, uint32_t id, struct mailacct_mbox_view *v)
+{
+        struct ix_mailbox r;
+
+        if (mailbox_rec(ix, id, &r) < 0 || r.domain >= ix->h->n_domains || !r.address || !r.local)
+                return -EBADMSG;
+        memset(v, 0, sizeof(*v));
+        pool_get(ix, r.address, &v->address);
+        pool_get(ix, r.local, &v->local);
+        pool_get(ix, r.nt_domain, &v->nt_domain);
+        pool_get(ix, r.nt_account, &v->nt_account);
+        pool_get(ix, r.name, &v->name);
+        pool_get(ix, r.home, &v->home);
+        pool_get(ix, r.shell, &v->shell);
+        v->domain = r.domain;
+        v->uid = r.uid;
+        v->gid = r.gid;
+        v->has_uid = r.flags & F_HAS_UID;
+        v->has_gid = r.flags & F_HAS_GID;
+        v->enabled = r.flags & F_ENABLED;
+        v->has_services = r.flags & F_HAS_SERVICES;
+        return 0;
+}
+
+bool mailacct_index_allows_service(const struct mailacct_index *ix, uint32_t id, const char *service)
+{
+        struct ix_mailbox r;
+
+        if (mailbox_rec(ix, id, &r) < 0)
+                return false;
+        if (!(r.flags & F_HAS_SERVICES))
+                return true;
+        for (uint32_t k = 0, o = r.services; service && k < r.n_services; k++) {
+                const char *s = ix->pool + o;
+                if (mailacct_streq_fold(s, service))
+                        return true;
+                o += (uint32_t)strlen(s) + 1;
+        }
+        return false;
+}
+
+int mailacct_index_is_delegate(const struct mailacct_index *ix, uint32_t id, uint32_t principal)
+{
+        struct ix_mailbox r;
+        size_t svc_len = 0;
+
+        if (mailbox_rec(ix, id, &r) < 0)
+                return -EBADMSG;
+        if (id == principal)
+                return 1;
+        for (uint32_t k = 0, o = r.services; k < r.n_services; k++) {
+                size_t l = strlen(ix->pool + o) + 1;
+                svc_len += l;
+                o += (uint32_t)l;
+        }
+        for (uint32_t k = 0; k < r.n_delegates; k++) {
+                uint32_t v;
+                memcpy(&v, ix->pool + r.services + svc_len + k * sizeof(uint32_t), sizeof(v));
+                if (v == principal)
+                        return 1;
+        }
+        return 0;
+}
+
+int mailacct_index_domain(const struct mailacct_index *ix, uint32_t id, struct mailacct_domain_view *v)
+{
+        struct ix_domain r;
+        uint32_t s[4];
+
+        if (id >= ix->h->n_domains)
+                return -EBADMSG;
+        memcpy(&r, ix->base + ix->h->domains_off + (size_t)id * sizeof(r), sizeof(r));
+        s[0] = r.name, s[1] = r.netbios, s[2] = r.home, s[3] = r.shell;
+        if (!r.name || verify(ix, &r, sizeof(r), s, 4, 0, 0) < 0)
+                return -EBADMSG;
+        memset(v, 0, sizeof(*v));
+        pool_get(ix, r.name, &v->name);
+        pool_get(ix, r.netbios, &v->netbios);
+        pool_get(ix, r.home, &v->home);
+        pool_get(ix, r.shell, &v->shell);
+        v->uid = r.uid;
+        v->gid = r.gid;
+        v->has_uid = r.flags & F_HAS_UID;
+        v->has_gid = r.flags & F_HAS_GID;
+        return 0;
+}
+
+int mailacct_index_contact(const struct mailacct_index *ix, uint32_t id, struct mailacct_contact_view *v)
+{
+        struct ix_contact r;
+        uint32_t s[2];
+
+        if (id >= ix->h->n_contacts)
+                return -EBADMSG;
+        memcpy(&r, ix->base + ix->h->contacts_off + (size_t)id * sizeof(r), sizeof(r));
+        s[0] = r.alias, s[1] = r.address;
+        if (!r.alias || verify(ix, &r, sizeof(r), s, 2, 0, 0) < 0)
+                return -EBADMSG;
+        pool_get(ix, r.alias, &v->alias);
+        pool_get(ix, r.address, &v->address);
+        return 0;
+}
+
+long mailacct_index_get(const struct mailacct_index *ix, enum mailacct_table t, const char *key, uint32_t *out,
+                        size_t max)
+{
+        const struct ix_table *tb;
+        size_t klen = strlen(key);
+        uint64_t h;
+        uint32_t h32, mask;
+
+        if ((unsigned)t >= _MAILACCT_T_MAX)
+                return -EINVAL;
+        tb = &ix->h->tables[t];
+        h = mailacct_siphash13(ix->h->sipkey, key, klen);
+        h32 = (uint32_t)(h >> 32) | 1;
+        mask = tb->cap - 1;
+        for (uint32_t i = 0, j = (uint32_t)h & mask; i < tb->cap; i++, j = (j + 1) & mask) {
+                struct ix_slot s;
+                uint32_t hdr[3];
+                const uint8_t *e;
+                size_t ids_at, room;
+
+                memcpy(&s, ix->base + tb->slots_off + (size_t)j * sizeof(s), sizeof(s));
+                if (s.h32 == 0) {
+                        /* an empty slot is all zero; anything else is damage */
+                        return (s.entry || s.check) ? -EBADMSG : 0;
+                }
+                if (s.check != slot_check(ix->h->sipkey, s.h32, s.entry, j))
+                        return -EBADMSG;
+                if (s.h32 != h32)
+                        continue;
+                if (s.entry % 4 || s.entry > ix->h->entries_size || ix->h->entries_size - s.entry < sizeof(hdr))
+                        return -EBADMSG;
+                e = ix->base + ix->h->entries_off + s.entry;
+                room = ix->h->entries_size - s.entry;
+                memcpy(hdr, e, sizeof(hdr));
+                ids_at = (sizeof(hdr) + hdr[1] + 1 + 3) & ~(size_t)3;
+                if (hdr[1] > IX_STR_MAX || ids_at > room || hdr[2] > (room - ids_at) / sizeof(uint32_t))
+                        return -EBADMSG;
+                if (check32(ix->h->sipkey, e + 4, ids_at - 4 + (size_t)hdr[2] * sizeof(uint32_t)) != hdr[0])
+                        return -EBADMSG;
+                if (hdr[1] != klen || memcmp(e + sizeof(hdr), key, klen) != 0)
+                        continue;
+                for (uint32_t k = 0; k < hdr[2] && k < max; k++)
+                        memcpy(&out[k], e + ids_at + k * sizeof(uint32_t), sizeof(uint32_t));
+                return (long)hdr[2];
+        }
+        return 0;
+}
+
+int mailacct_index_settings(const struct mailacct_index *ix, struct mailacct_dir *d)
+{
+        const struct ix_header *h = ix->h;
+
+        if (h->bare_alias > MAILACCT_BARE_UNIQUE || h->canonical > MAILACCT_CANON_NETBIOS ||
+            (h->default_domain != MAILACCT_NONE && h->default_domain >= h->n_domains))
+                return -EBADMSG;
+        const char *secrets;
+
+        if (pool_get(ix, h->secrets, &secrets) < 0)
+                return -EBADMSG;
+        if (secrets && !(d->secrets = strdup(secrets)))
+                return -ENOMEM;
+        d->bare_alias = (enum mailacct_bare_policy)h->bare_alias;
+        d->case_sensitive = h->case_sensitive != 0;
+        d->canonical = (enum mailacct_canonical)h->canonical;
+        d->default_domain_id = h->default_domain;
+        d->n_domains = h->n_domains;
+        d->n_mailboxes = h->n_mailboxes;
+        d->n_contacts = h->n_contacts;
+        return 0;
+}
+
+int mailacct_index_defaults(const struct mailacct_index *ix, struct mailacct_domain_view *v)
+{
+        const struct ix_header *h = ix->h;
+
+        memset(v, 0, sizeof(*v));
+        if (pool_get(ix, h->def_home, &v->home) < 0 || pool_get(ix, h->def_shell, &v->shell) < 0)
+                return -EBADMSG;
+        v->uid = h->def_uid;
+        v->gid = h->def_gid;
+        v->has_uid = h->def_flags & F_HAS_UID;
+        v->has_gid = h->def_flags & F_HAS_GID;
+        return 0;
+}
+
+int mailacct_index_open_secrets(const char *path, struct mailacct_index **out, struct stat *st)
+{
+        return index_open(path, true, out, st);
+}
+
+/* Returns the hash for address, NULL when there is none, and sets *damaged
+ * when the index could not be trusted for the answer. */
+const char *mailacct_index_secret(const struct mailacct_index *ix, const char *address, bool *damaged)
+{
+        char key[512];
+        uint32_t off;
+        const char *hash;
+        long n;
+
+        *damaged = false;
+        if (snprintf(key, sizeof(key), "%s", address) >= (int)sizeof(key))
+                return NULL;
+        mailacct_fold(key);
+        n = mailacct_index_get(ix, MAILACCT_T_ADDRESS, key, &off, 1);
+        if (n < 0 || n > 1 || (n == 1 && (pool_get(ix, off, &hash) < 0 || !hash))) {
+                *damaged = true;
+                return NULL;
+        }
+        return n == 1 ? hash : NULL;
+}
+
+const char *mailacct_index_any_secret(const struct mailacct_index *ix)
+{
+        const char *h = NULL;
+
+        return pool_get(ix, ix->h->any_hash, &h) < 0 ? NULL : h;
+}
