@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/* mailacct test: runs a login through the system's PAM stack for a service,
+ * as the mail server would (authenticate, then acct_mgmt, then read
+ * PAM_USER back), and prints each step. Like pamtester or sssctl
+ * user-checks, but it answers the question "which mailbox does this open?". */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <security/pam_appl.h>
+
+#include "cli.h"
+
+#define ANSWER_MAX 1024
+
+static void test_usage(FILE *f)
+{
+        fputs("Usage: mailacct [-c FILE] test [--service SERVICE] [--pam-dir DIR] LOGIN\n"
+              "Runs LOGIN through the PAM stack of SERVICE (default dovecot): pam_authenticate,\n"
+              "pam_acct_mgmt, and prints the final PAM_USER. The password is asked on the\n"
+              "terminal, or read as one line from standard input when it is not a terminal.\n"
+              "--pam-dir reads the service file from DIR instead of /etc/pam.d.\n",
+              f);
+}
+
+/* Answers the stack's prompts: echo-off ones with the password, echo-on
+ * ones with a line typed in; messages go to stderr. */
+static int converse(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
+{
+        struct pam_response *r;
+
+        (void)data;
+        if (n <= 0 || n > PAM_MAX_NUM_MSG)
+                return PAM_CONV_ERR;
+        r = calloc((size_t)n, sizeof(*r));
+        if (!r)
+                return PAM_BUF_ERR;
+        for (int i = 0; i < n; i++) {
+                char buf[ANSWER_MAX + 2];
+
+                switch (msg[i]->msg_style) {
+                case PAM_PROMPT_ECHO_OFF:
+                case PAM_PROMPT_ECHO_ON:
+                        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF) {
+                                if (cli_read_password(msg[i]->msg, buf, sizeof(buf)) < 0)
+                                        goto fail;
+                        } else {
+                                fprintf(stderr, "%s", msg[i]->msg);
+                                fflush(stderr);
+                                if (!fgets(buf, sizeof(buf), stdin))
+                                        goto fail;
+                                buf[strcspn(buf, "\r\n")] = '\0';
+                        }
+                        r[i].resp = strdup(buf);
+                        explicit_bzero(buf, sizeof(buf));
+                        if (!r[i].resp)
+                                goto fail;
+                        break;
+                case PAM_ERROR_MSG:
+                case PAM_TEXT_INFO:
+                        fprintf(stderr, "%s\n", msg[i]->msg);
+                        break;
+                default:
+                        goto fail;
+                }
+        }
+        *resp = r;
+        return PAM_SUCCESS;
+fail:
+        for (int i = 0; i < n; i++)
+                if (r[i].resp) {
+                        explicit_bzero(r[i].resp, strlen(r[i].resp));
+                        free(r[i].resp);
+                }
+        free(r);
+        return PAM_CONV_ERR;
+}
+
+static void step(const char *name, pam_handle_t *pamh, int ret)
+{
+        printf("%-17s %s (%d)\n", name, pam_strerror(pamh, ret), ret);
+        fflush(stdout);
+}
+
+int cmd_test(const struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"service", required_argument, NULL, 's'},
+                {"pam-dir", required_argument, NULL, 'd'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        const struct pam_conv conv = {converse, NULL};
+        const char *service = "dovecot", *confdir = NULL, *login;
+        const void *user = NULL;
+        pam_handle_t *pamh = NULL;
+        int o, ret, status = EXIT_FAILED;
+
+        (void)c; /* the stack names its own configuration (pam_mailacct config=) */
+        while ((o = getopt_long(argc, argv, "+s:d:h", opts, NULL)) != -1) {
+                switch (o) {
+                case 's':
+                        service = optarg;
+                        break;
+                case 'd':
+                        confdir = optarg;
+                        break;
+                case 'h':
+                        test_usage(stdout);
+                        return EXIT_OK;
+                default:
+                        test_usage(stderr);
+                        return EXIT_USAGE;
+                }
+        }
+        if (argc - optind != 1 || !*service) {
+                test_usage(stderr);
+                return EXIT_USAGE;
+        }
+        login = argv[optind];
+        ret = confdir ? pam_start_confdir(service, login, &conv, confdir, &pamh)
+                      : pam_start(service, login, &conv, &pamh);
+        if (ret != PAM_SUCCESS) {
+                fprintf(stderr, "mailacct: test: pam_start(%s): %s\n", service, pam_strerror(pamh, ret));
+                return EXIT_SOFTWARE;
+        }
+        printf("%-17s %s%s%s\n", "service:", service, confdir ? " in " : "", confdir ? confdir : "");
+        printf("%-17s %s\n", "login:", login);
+        ret = pam_authenticate(pamh, 0);
+        step("pam_authenticate:", pamh, ret);
+        /* as Dovecot does: the account phase only after a good password */
+        if (ret == PAM_SUCCESS) {
+                ret = pam_acct_mgmt(pamh, 0);
+                step("pam_acct_mgmt:", pamh, ret);
+        }
+        if (pam_get_item(pamh, PAM_USER, &user) == PAM_SUCCESS && user)
+                printf("%-17s %s%s\n", "PAM_USER:", (const char *)user,
+                       strcmp(user, login) != 0 ? " (changed by the stack)" : "");
+        if (ret == PAM_SUCCESS) {
+                printf("%-17s ok\n", "result:");
+                status = EXIT_OK;
+        } else
+                printf("%-17s refused\n", "result:");
+        pam_end(pamh, ret);
+        return status;
+}

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: MIT */
+/* mailacct passwd: sets one mailbox's password in the secrets file. The file
+ * is replaced, never edited in place: a module reading it while we write sees
+ * the old file or the new one, never half of either. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "password.h"
+#include "resolve.h"
+#include "secrets.h"
+#include "strutil.h"
+
+#define PASSWORD_MAX 1024
+#define HASH_MAX     512
+
+static const struct {
+        const char *name;
+        const char *prefix;
+} schemes[] = {
+        {"yescrypt", "$y$"},
+        {"sha512", "$6$"},
+        {"bcrypt", "$2b$"},
+};
+
+static void passwd_usage(FILE *f)
+{
+        fputs("Usage: mailacct [-c FILE] passwd [--scheme yescrypt|sha512|bcrypt] ADDRESS\n"
+              "Reads the new password from the terminal (twice, echo off), or one line from\n"
+              "standard input when it is not a terminal, and writes its hash to the secrets file.\n",
+              f);
+}
+
+/* Strips the line end; a password never ends in CR or LF. */
+static void chomp(char *s)
+{
+        size_t n = strlen(s);
+        while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+                s[--n] = '\0';
+}
+
+int cli_read_password(const char *prompt, char *buf, size_t len)
+{
+        struct termios old, quiet;
+        bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+        int r = 0;
+
+        if (tty) {
+                fprintf(stderr, "%s", prompt);
+                fflush(stderr);
+                quiet = old;
+                quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+                quiet.c_lflag |= ICANON;
+                if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) < 0)
+                        return -errno;
+        }
+        if (!fgets(buf, (int)len, stdin))
+                r = ferror(stdin) ? -EIO : -ENODATA;
+        else if (!strchr(buf, '\n') && !feof(stdin))
+                r = -E2BIG;
+        if (tty) {
+                tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+                fputc('\n', stderr);
+        }
+        if (r < 0) {
+                explicit_bzero(buf, len);
+                return r;
+        }
+        chomp(buf);
+        return 0;
+}
+
+/* Reads the new password: twice from a terminal, once from a pipe. */
+static int new_password(const char *address, char *pw, size_t len)
+{
+        char again[PASSWORD_MAX + 2], prompt[512];
+        int r;
+
+        snprintf(prompt, sizeof(prompt), "New password for %s: ", address);
+        r = cli_read_password(prompt, pw, len);
+        if (r < 0) {
+                fprintf(stderr, "mailacct: passwd: %s\n",
+                        r == -ENODATA ? "no password given"
+                        : r == -E2BIG ? "password too long"
+                                      : strerror(-r));
+                return r;
+        }
+        if (!*pw) {
+                fprintf(stderr, "mailacct: passwd: empty password refused\n");
+                return -EINVAL;
+        }
+        if (!isatty(STDIN_FILENO))
+                return 0;
+        r = cli_read_password("Retype new password: ", again, sizeof(again));
+        if (r == 0 && strcmp(pw, again) != 0) {
+                fprintf(stderr, "mailacct: passwd: the passwords differ; nothing changed\n");
+                r = -EINVAL;
+        }
+        explicit_bzero(again, sizeof(again));
+        return r;
+}
+
+/* The secrets file is keyed by primary address; any login that names one
+ * mailbox by itself (address, alias, DOMAIN\account) picks that mailbox.
+ * The three-part form names two accounts, so it is refused. */
+static const char *find_mailbox(const struct mailacct_dir *d, const char *login)
+{
+        struct mailacct_result r;
+
+        if (mailacct_resolve(d, login, &r) < 0) {
+                fprintf(stderr, "mailacct: passwd: \"%s\" is not a mailbox of the configuration (%s: %s)\n", login,
+                        mailacct_reason_name(r.reason), r.message);
+                return NULL;
+        }
+        if (r.principal != r.mailbox || r.form == MAILACCT_FORM_DELEGATE) {
+                fprintf(stderr,
+                        "mailacct: passwd: \"%s\" names two accounts (%s opens %s); give one mailbox's address\n",
+                        login, d->mailboxes[r.principal].address, d->mailboxes[r.mailbox].address);
+                return NULL;
+        }
+        return d->mailboxes[r.mailbox].address;
+}
+
+/* Opens and locks the current secrets file, creating it (0600) if missing.
+ * A writer replaces the file by rename, so after the lock is ours the path
+ * must still name the inode we locked, else we lost a race: try again. */
+static int lock_secrets(const char *path, int *fd_out, struct stat *st, bool *created)
+{
+        for (int tries = 0; tries < 100; tries++) {
+                struct stat now;
+                int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+
+                *created = false;
+                if (fd < 0 && errno == ENOENT) {
+                        fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+                        if (fd < 0 && errno == EEXIST)
+                                continue;
+                        *created = fd >= 0;
+                }
+                if (fd < 0)
+                        return -errno;
+                if (flock(fd, LOCK_EX) < 0 || fstat(fd, st) < 0) {
+                        int e = errno;
+                        close(fd);
+                        return -e;
+                }
+                if (stat(path, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino) {
+                        if (!S_ISREG(st->st_mode)) {
+                                close(fd);
+                                return -EINVAL;
+                        }
+                        *fd_out = fd;
+                        return 0;
+                }
+                close(fd);
+        }
+        return -EAGAIN;
+}
+
+static int read_all(int fd, char **out, size_t *len)
+{
+        size_t cap = 4096, n = 0;
+        char *buf = malloc(cap);
+
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t k;
+                if (n + 1 >= cap) {
+                        char *nb = malloc(cap * 2);
+                        if (!nb) {
+                                explicit_bzero(buf, n);
+                                free(buf);
+                                return -ENOMEM;
+                        }
+                        memcpy(nb, buf, n);
+                        explicit_bzero(buf, n);
+                        free(buf);
+                        buf = nb;
+                        cap *= 2;
+                }
+                k = read(fd, buf + n, cap - n - 1);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0) {
+                        int e = errno;
+                        explicit_bzero(buf, n);
+                        free(buf);
+                        return -e;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t)k;
+        }
+        buf[n] = '\0';
+        *out = buf;
+        *len = n;
+        return 0;
+}
+
+static bool line_is_for(const char *line, size_t len, const char *address)
+{
+        const char *colon = memchr(line, ':', len);
+        size_t alen = strlen(address);
+
+        if (!colon || line[0] == '#' || (size_t)(colon - line) != alen)
+                return false;
+        for (size_t i = 0; i < alen; i++)
+                if (mailacct_fold_char(line[i]) != mailacct_fold_char(address[i]))
+                        return false;
+        return true;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+        while (n) {
+                ssize_t k = write(fd, p, n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k < 0)
+                        return -errno;
+                p += k;
+                n -= (size_t)k;
+        }
+        return 0;
+}
+
+/* Writes old with the address's line(s) replaced by one new line (at the
+ * first one's place, or appended), to a temporary file in the same folder
+ * with the old owner and mode; fsync, rename over path, fsync the folder. */
+static int replace_secrets(const char *path, const struct stat *st, const char *old, size_t oldlen, const char *address,
+                           const char *hash)
+{
+        char *dircopy = strdup(path), *tmp = NULL, *line = NULL;
+        const char *dir, *p = old, *end = old + oldlen;
+        bool done = false;
+        int fd = -1, dfd = -1, r;
+
+        if (!dircopy || asprintf(&line, "%s:%s\n", address, hash) < 0) {
+                r = -ENOMEM;
+                goto out;
+        }
+        dir = dirname(dircopy);
+        if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+                tmp = NULL;
+                r = -ENOMEM;
+                goto out;
+        }
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0) {
+                r = -errno;
+                free(tmp);
+                tmp = NULL;
+                goto out;
+        }
+        /* owner first: fchown may clear set-id bits that fchmod then restores */
+        if ((fchown(fd, st->st_uid, st->st_gid) < 0 && errno != EPERM) || fchmod(fd, st->st_mode & 07777) < 0) {
+                r = -errno;
+                goto out;
+        }
+        r = 0;
+        while (p < end && r == 0) {
+                const char *eol = memchr(p, '\n', (size_t)(end - p));
+                size_t l = eol ? (size_t)(eol - p) : (size_t)(end - p);
+
+                if (line_is_for(p, l, address)) {
+                        if (!done)
+                                r = write_all(fd, line, strlen(line));
+                        done = true;
+                } else {
+                        r = write_all(fd, p, l);
+                        if (r == 0)
+                                r = write_all(fd, "\n", 1);
+                }
+                p += l + (eol ? 1 : 0);
+        }
+        if (r == 0 && !done)
+                r = write_all(fd, line, strlen(line));
+        if (r < 0)
+                goto out;
+        if (fsync(fd) < 0 || close(fd) < 0) {
+                r = -errno;
+                fd = -1;
+                goto out;
+        }
+        fd = -1;
+        if (rename(tmp, path) < 0) {
+                r = -errno;
+                goto out;
+        }
+        free(tmp);
+        tmp = NULL;
+        /* the rename is durable only once the folder is */
+        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0 || fsync(dfd) < 0)
+                r = -errno;
+out:
+        if (fd >= 0)
+                close(fd);
+        if (dfd >= 0)
+                close(dfd);
+        if (tmp) {
+                unlink(tmp);
+                free(tmp);
+        }
+        if (line) {
+                explicit_bzero(line, strlen(line));
+                free(line);
+        }
+        free(dircopy);
+        return r;
+}
+
+int cmd_passwd(const struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"scheme", required_argument, NULL, 's'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        const char *prefix = "$y$", *scheme = "yescrypt", *address;
+        char pw[PASSWORD_MAX + 2], hash[HASH_MAX], *old = NULL;
+        struct mailacct_secrets *check = NULL;
+        struct mailacct_dir *d = NULL;
+        size_t oldlen = 0;
+        struct stat st;
+        bool created = false, found;
+        int o, fd = -1, r, bad = 0, status = EXIT_FAILED;
+
+        while ((o = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
+                switch (o) {
+                case 's':
+                        found = false;
+                        for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+                                if (strcmp(optarg, schemes[i].name) == 0) {
+                                        prefix = schemes[i].prefix;
+                                        scheme = schemes[i].name;
+                                        found = true;
+                                }
+                        if (!found) {
+                                fprintf(stderr, "mailacct: passwd: unknown scheme \"%s\"\n", optarg);
+                                passwd_usage(stderr);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case 'h':
+                        passwd_usage(stdout);
+                        return EXIT_OK;
+                default:
+                        passwd_usage(stderr);
+                        return EXIT_USAGE;
+                }
+        }
+        if (argc - optind != 1) {
+                passwd_usage(stderr);
+                return EXIT_USAGE;
+        }
+        d = cli_load(c, false);
+        if (!d)
+                return EXIT_CONFIG;
+        address = find_mailbox(d, argv[optind]);
+        if (!address)
+                goto out;
+        if (!d->secrets) {
+                fprintf(stderr, "mailacct: passwd: %s names no secrets file (secrets = \"...\";)\n", c->config);
+                status = EXIT_CONFIG;
+                goto out;
+        }
+        if (new_password(address, pw, sizeof(pw)) < 0)
+                goto out;
+        r = mailacct_password_hash(pw, prefix, hash, sizeof(hash));
+        explicit_bzero(pw, sizeof(pw));
+        if (r < 0) {
+                fprintf(stderr, "mailacct: passwd: cannot hash with %s: %s\n", scheme, strerror(-r));
+                status = EXIT_SOFTWARE;
+                goto out;
+        }
+        r = lock_secrets(d->secrets, &fd, &st, &created);
+        if (r == 0)
+                r = read_all(fd, &old, &oldlen);
+        if (r < 0) {
+                fprintf(stderr, "mailacct: passwd: %s: %s\n", d->secrets, strerror(-r));
+                goto out;
+        }
+        /* never rewrite a file the modules would refuse anyway: say what to fix */
+        r = mailacct_secrets_parse(old, oldlen, &check, &bad);
+        mailacct_secrets_free(check);
+        if (r == -EINVAL) {
+                fprintf(stderr, "mailacct: passwd: %s:%d: malformed line; fix it first (ADDRESS:CRYPT-HASH)\n",
+                        d->secrets, bad);
+                status = EXIT_CONFIG;
+                goto out;
+        }
+        if (!created) {
+                char why[160];
+                if (mailacct_secrets_check_mode(&st, why, sizeof(why)) < 0)
+                        fprintf(stderr, "mailacct: passwd: warning: %s: %s (mode kept)\n", d->secrets, why);
+        }
+        r = replace_secrets(d->secrets, &st, old, oldlen, address, hash);
+        if (r < 0) {
+                fprintf(stderr, "mailacct: passwd: cannot write %s: %s\n", d->secrets, strerror(-r));
+                if (created)
+                        unlink(d->secrets);
+                goto out;
+        }
+        printf("%s: password of %s set (%s)\n", d->secrets, address, scheme);
+        status = EXIT_OK;
+out:
+        if (fd >= 0)
+                close(fd);
+        if (old) {
+                explicit_bzero(old, oldlen);
+                free(old);
+        }
+        explicit_bzero(hash, sizeof(hash));
+        mailacct_dir_free(d);
+        return status;
+}

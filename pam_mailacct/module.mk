@@ -1,0 +1,36 @@
+# pam_mailacct.so, its tests, and what the mailacct command needs from PAM
+# (`mailacct test` runs a PAM stack). Included by the top-level Makefile.
+
+PAM_SRC    := $(wildcard pam_mailacct/*.c)
+PAM_OBJ    := $(PAM_SRC:%.c=$(BUILD)/obj/%.o)
+PAM_MODULE := $(BUILD)/pam_mailacct.so
+PAM_MAP    := pam_mailacct/pam_mailacct.map
+
+$(PAM_MODULE): $(PAM_OBJ) $(ARCHIVE) $(PAM_MAP)
+	$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,--version-script=$(PAM_MAP) -Wl,-soname,pam_mailacct.so \
+		-o $@ $(PAM_OBJ) $(ARCHIVE) -lpam $(LIBCONFIG_LIBS) -lcrypt
+
+# Tests: a C driver on the real libpam (pam_start_confdir), and the suites.
+PAM_TEST_BIN := $(BUILD)/tests/pam/test_pam
+
+$(BUILD)/tests/pam/%: tests/pam/%.c $(ARCHIVE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ARCHIVE) -lpam $(LIBCONFIG_LIBS) -lcrypt -ldl
+
+tests: $(PAM_TEST_BIN) $(PAM_MODULE)
+
+ALL_TARGETS += $(PAM_MODULE)
+CLI_LIBS    += -lpam
+SUITES      += tests/pam/symbols.sh $(PAM_TEST_BIN) tests/pam/cli.sh tests/integration/dovecot.sh
+
+install-pam: $(PAM_MODULE)
+	install -D -m 0644 $(PAM_MODULE) $(DESTDIR)$(PAMDIR)/pam_mailacct.so
+	install -D -m 0644 man/pam_mailacct.8 $(DESTDIR)$(MANDIR)/man8/pam_mailacct.8
+	install -D -m 0644 config/pam.d-dovecot.example $(DESTDIR)$(EXAMPLEDIR)/pam.d-dovecot.example
+	install -D -m 0644 config/dovecot-mailacct.conf.example $(DESTDIR)$(EXAMPLEDIR)/dovecot-mailacct.conf.example
+
+INSTALL_TARGETS += install-pam
+UNINSTALL_FILES += $(PAMDIR)/pam_mailacct.so $(MANDIR)/man8/pam_mailacct.8 \
+		   $(EXAMPLEDIR)/pam.d-dovecot.example $(EXAMPLEDIR)/dovecot-mailacct.conf.example
+
+.PHONY: install-pam

@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MIT */
+/* pam_mailacct: PAM entry points and argument parsing. The rules live in
+ * lib/ (resolve, secrets, password) and config/; this file only asks them,
+ * talks to the application and turns the answers into PAM codes (codes.c)
+ * and log lines (log.c). See pam_mailacct(8). */
+#include <errno.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "config.h"
+#include "directory.h"
+#include "password.h"
+#include "pam_mailacct.h"
+#include "resolve.h"
+#include "secrets.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* What authenticate learnt, for acct_mgmt on the same handle: the directory
+ * already parsed and who the login named. Dovecot calls acct_mgmt with the
+ * canonical name we set; an application that ignores PAM_USER changes calls
+ * it with the login as typed. Both must find this. */
+#define STATE_KEY "pam_mailacct_state"
+
+struct state {
+        struct mailacct_dir *dir;
+        char *login; /* as typed */
+        char *canonical;
+        uint32_t mailbox;
+        uint32_t principal;
+};
+
+static void state_free(struct state *s)
+{
+        if (!s)
+                return;
+        mailacct_dir_free(s->dir);
+        free(s->login);
+        free(s->canonical);
+        free(s);
+}
+
+static void state_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+        (void)pamh;
+        (void)error_status;
+        state_free(data);
+}
+
+/* ---- options --------------------------------------------------------- */
+
+static void set_conf_opt(pam_handle_t *pamh, struct mailacct_pam_opts *o, const char *name, const char *value,
+                         const char *arg)
+{
+        static const struct {
+                const char *name;
+                size_t offset;
+        } flags[] = {
+                {"resolve_only", offsetof(struct mailacct_pam_opts, resolve_only)},
+                {"nocanon", offsetof(struct mailacct_pam_opts, nocanon)},
+                {"use_first_pass", offsetof(struct mailacct_pam_opts, use_first_pass)},
+                {"try_first_pass", offsetof(struct mailacct_pam_opts, try_first_pass)},
+                {"debug", offsetof(struct mailacct_pam_opts, debug)},
+                {"quiet", offsetof(struct mailacct_pam_opts, quiet)},
+        };
+
+        if (strcmp(name, "config") == 0) {
+                if (value && *value)
+                        o->config = value;
+                else
+                        mailacct_pam_log(pamh, o, LOG_ERR, "bad-option", NULL, "\"%s\" needs a path; ignored", arg);
+                return;
+        }
+        for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+                if (strcmp(name, flags[i].name) != 0)
+                        continue;
+                if (value)
+                        mailacct_pam_log(pamh, o, LOG_ERR, "bad-option", NULL, "\"%s\" takes no value; ignored", arg);
+                else
+                        *(bool *)((char *)o + flags[i].offset) = true;
+                return;
+        }
+        mailacct_pam_log(pamh, o, LOG_ERR, "bad-option", NULL, "unknown option \"%s\" ignored", arg);
+}
+
+static void parse_args(pam_handle_t *pamh, int argc, const char **argv, struct mailacct_pam_opts *o)
+{
+        memset(o, 0, sizeof(*o));
+        o->config = MAILACCT_CONF_DEFAULT;
+        /* debug first, so that it also covers complaints about the others */
+        for (int i = 0; i < argc; i++)
+                if (argv[i] && strcmp(argv[i], "debug") == 0)
+                        o->debug = true;
+        for (int i = 0; i < argc; i++) {
+                const char *eq;
+                char name[32];
+
+                if (!argv[i])
+                        continue;
+                eq = strchr(argv[i], '=');
+                if ((eq ? (size_t)(eq - argv[i]) : strlen(argv[i])) >= sizeof(name)) {
+                        mailacct_pam_log(pamh, o, LOG_ERR, "bad-option", NULL, "unknown option \"%s\" ignored",
+                                         argv[i]);
+                        continue;
+                }
+                snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - argv[i]) : (int)strlen(argv[i]), argv[i]);
+                set_conf_opt(pamh, o, name, eq ? eq + 1 : NULL, argv[i]);
+        }
+        if (o->use_first_pass && o->try_first_pass)
+                o->try_first_pass = false; /* the stricter one wins, as in pam_unix */
+        mailacct_pam_log(pamh, o, LOG_DEBUG, "options", NULL, "config=%s%s%s%s%s%s", o->config,
+                         o->resolve_only ? " resolve_only" : "", o->nocanon ? " nocanon" : "",
+                         o->use_first_pass ? " use_first_pass" : "", o->try_first_pass ? " try_first_pass" : "",
+                         o->quiet ? " quiet" : "");
+}
+
+/* ---- decisions -------------------------------------------------------- */
+
+/* Logs one decision and returns its PAM code. */
+__attribute__((format(printf, 5, 6))) static int decide(pam_handle_t *pamh, const struct mailacct_pam_opts *o,
+                                                        enum mailacct_pam_decision d, const char *login,
+                                                        const char *fmt, ...)
+{
+        char detail[1536];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof(detail), fmt, ap);
+        va_end(ap);
+        mailacct_pam_log(pamh, o, mailacct_pam_priority(d), mailacct_pam_decision_name(d), login, "%s", detail);
+        return mailacct_pam_code(d);
+}
+
+/* A login that names no single mailbox: the resolver's reason is the code
+ * in the log and its message the detail (it names candidates and the forms
+ * that work). Under quiet the message may quote the login, so only the
+ * candidates are given. */
+static int unresolved(pam_handle_t *pamh, const struct mailacct_pam_opts *o, const struct mailacct_dir *d,
+                      const struct mailacct_result *r, const char *login)
+{
+        const char *code = mailacct_reason_name(r->reason);
+        char cand[1024] = "";
+        size_t n = 0;
+
+        if (o->quiet) {
+                for (size_t i = 0; i < r->n_candidates && n < sizeof(cand); i++)
+                        n += (size_t)snprintf(cand + n, sizeof(cand) - n, "%s%s", i ? ", " : "",
+                                              d->mailboxes[r->candidates[i]].address);
+                mailacct_pam_log(pamh, o, LOG_NOTICE, code, NULL, "%s", n ? cand : "no mailbox");
+        } else
+                mailacct_pam_log(pamh, o, LOG_NOTICE, code, login, "%s", r->message);
+        return mailacct_pam_reason_code(r->reason);
+}
+
+static enum mailacct_pam_decision load_dir(pam_handle_t *pamh, const struct mailacct_pam_opts *o, const char *login,
+                                           struct mailacct_dir **out, int *ret)
+{
+        struct mailacct_diags diags;
+        int r;
+
+        mailacct_diags_init(&diags);
+        r = mailacct_config_load(o->config, out, &diags);
+        if (r < 0) {
+                const struct mailacct_diag *e = NULL;
+                enum mailacct_pam_decision d = r == -ENOMEM ? MAILACCT_PAM_NO_MEMORY : MAILACCT_PAM_CONFIG_UNAVAILABLE;
+
+                /* the first error is the one to fix; `mailacct check` lists all */
+                for (size_t i = 0; i < diags.n && !e; i++)
+                        if (diags.v[i].severity == MAILACCT_ERROR)
+                                e = &diags.v[i];
+                if (e && e->line > 0)
+                        *ret = decide(pamh, o, d, login, "%s:%d: %s", e->file ? e->file : o->config, e->line, e->text);
+                else if (e)
+                        *ret = decide(pamh, o, d, login, "%s: %s", e->file ? e->file : o->config, e->text);
+                else
+                        *ret = decide(pamh, o, d, login, "%s: %s", o->config, strerror(-r));
+                mailacct_diags_clear(&diags);
+                return d;
+        }
+        /* warnings are for `mailacct check`, not for every login */
+        mailacct_diags_clear(&diags);
+        return MAILACCT_PAM_OK;
+}
+
+/* ---- authentication --------------------------------------------------- */
+
+/* One password against the principal's hash. A login that names nobody, or
+ * a mailbox with no password, costs one real hash computation with a hash
+ * from the same file, so the time taken does not tell which logins exist. */
+static enum mailacct_pam_decision verify(const struct mailacct_secrets *sec, const char *hash, bool resolved,
+                                         const char *password)
+{
+        if (!resolved || !hash) {
+                mailacct_password_burn(mailacct_secrets_any(sec), password);
+                return resolved ? MAILACCT_PAM_NO_PASSWORD : MAILACCT_PAM_UNRESOLVED;
+        }
+        switch (mailacct_password_verify(hash, password)) {
+        case 0:
+                return MAILACCT_PAM_OK;
+        case -EACCES:
+                return MAILACCT_PAM_WRONG_PASSWORD;
+        case -ENOMEM:
+                return MAILACCT_PAM_NO_MEMORY;
+        default:
+                return MAILACCT_PAM_BAD_HASH;
+        }
+}
+
+/* Asks the application for the password; sets PAM_AUTHTOK so that modules
+ * stacked after this one can use_first_pass. */
+static int ask_password(pam_handle_t *pamh, char **out)
+{
+        char *resp = NULL;
+        int ret;
+
+        *out = NULL;
+        ret = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &resp, "Password: ");
+        if (ret != PAM_SUCCESS || !resp) {
+                if (resp) {
+                        explicit_bzero(resp, strlen(resp));
+                        free(resp);
+                }
+                return ret == PAM_SUCCESS ? PAM_CONV_ERR : ret;
+        }
+        ret = pam_set_item(pamh, PAM_AUTHTOK, resp);
+        if (ret != PAM_SUCCESS) {
+                explicit_bzero(resp, strlen(resp));
+                free(resp);
+                return ret;
+        }
+        *out = resp;
+        return PAM_SUCCESS;
+}
+
+static void drop_password(char **p)
+{
+        if (*p) {
+                explicit_bzero(*p, strlen(*p));
+                free(*p);
+                *p = NULL;
+        }
+}
+
+static bool worth_asking_again(enum mailacct_pam_decision d)
+{
+        return d == MAILACCT_PAM_WRONG_PASSWORD || d == MAILACCT_PAM_NO_PASSWORD || d == MAILACCT_PAM_UNRESOLVED;
+}
+
+static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o, const struct mailacct_dir *dir,
+                          const struct mailacct_secrets *sec, const struct mailacct_result *r, const char *login)
+{
+        bool resolved = r->reason == MAILACCT_OK;
+        const char *principal = resolved ? dir->mailboxes[r->principal].address : NULL;
+        const char *hash = resolved ? mailacct_secrets_get(sec, principal) : NULL;
+        enum mailacct_pam_decision d = MAILACCT_PAM_UNRESOLVED;
+        const void *first = NULL;
+        char *typed = NULL;
+        bool tried = false;
+        int ret;
+
+        if (o->use_first_pass || o->try_first_pass) {
+                if (pam_get_item(pamh, PAM_AUTHTOK, &first) != PAM_SUCCESS)
+                        first = NULL;
+                if (first) {
+                        d = verify(sec, hash, resolved, first);
+                        tried = true;
+                } else if (o->use_first_pass)
+                        return decide(pamh, o, MAILACCT_PAM_NO_AUTHTOK, login,
+                                      "use_first_pass, but no earlier module obtained a password");
+        }
+        if (!tried || (o->try_first_pass && worth_asking_again(d))) {
+                ret = ask_password(pamh, &typed);
+                if (ret == PAM_CONV_AGAIN)
+                        return PAM_INCOMPLETE; /* the application will call again */
+                if (ret != PAM_SUCCESS)
+                        return decide(pamh, o, ret == PAM_BUF_ERR ? MAILACCT_PAM_NO_MEMORY : MAILACCT_PAM_CONV_FAILED,
+                                      login, "no password from the application: %s", pam_strerror(pamh, ret));
+                d = verify(sec, hash, resolved, typed);
+                drop_password(&typed);
+        }
+
+        switch (d) {
+        case MAILACCT_PAM_OK:
+                return PAM_SUCCESS; /* the caller logs the success with the canonical name */
+        case MAILACCT_PAM_UNRESOLVED:
+                return unresolved(pamh, o, dir, r, login);
+        case MAILACCT_PAM_WRONG_PASSWORD:
+                if (r->principal != r->mailbox)
+                        return decide(pamh, o, d, login, "%s (password of %s, opening %s)", r->canonical, principal,
+                                      dir->mailboxes[r->mailbox].address);
+                return decide(pamh, o, d, login, "%s", r->canonical);
+        case MAILACCT_PAM_NO_PASSWORD:
+                return decide(pamh, o, d, login,
+                              "%s has no line in the secrets file %s; set one with `mailacct passwd %s`", principal,
+                              dir->secrets, principal);
+        case MAILACCT_PAM_BAD_HASH:
+                return decide(pamh, o, d, login, "the secrets line of %s in %s is not a hash crypt(3) can read",
+                              principal, dir->secrets);
+        default:
+                return decide(pamh, o, d, login, "password check failed for %s", r->canonical);
+        }
+}
+
+/* Success: hand the canonical name back through PAM_USER and keep what we
+ * learnt for acct_mgmt. */
+static int accept_login(pam_handle_t *pamh, const struct mailacct_pam_opts *o, struct mailacct_dir **dir,
+                        const struct mailacct_result *r, const char *login)
+{
+        struct state *s;
+        int ret;
+
+        if (!o->nocanon && strcmp(login, r->canonical) != 0) {
+                /* login is our own copy: pam_set_item frees PAM's */
+                ret = pam_set_item(pamh, PAM_USER, r->canonical);
+                if (ret != PAM_SUCCESS)
+                        return decide(pamh, o, MAILACCT_PAM_NO_MEMORY, login, "cannot set PAM_USER to %s: %s",
+                                      r->canonical, pam_strerror(pamh, ret));
+        }
+        if (r->principal != r->mailbox)
+                decide(pamh, o, MAILACCT_PAM_OK, login, "%s (%s, rule %s; password of %s)%s", r->canonical,
+                       mailacct_form_name(r->form), r->rule, (*dir)->mailboxes[r->principal].address,
+                       o->resolve_only ? " resolve_only" : "");
+        else
+                decide(pamh, o, MAILACCT_PAM_OK, login, "%s (%s, rule %s)%s", r->canonical, mailacct_form_name(r->form),
+                       r->rule, o->resolve_only ? " resolve_only" : "");
+        mailacct_pam_log(pamh, o, LOG_DEBUG, "why", login, "%s", r->why);
+
+        s = calloc(1, sizeof(*s));
+        if (s) {
+                s->login = strdup(login);
+                s->canonical = strdup(r->canonical);
+                s->mailbox = r->mailbox;
+                s->principal = r->principal;
+        }
+        if (!s || !s->login || !s->canonical) {
+                state_free(s);
+                return PAM_SUCCESS; /* acct_mgmt resolves PAM_USER again */
+        }
+        s->dir = *dir;
+        *dir = NULL;
+        if (pam_set_data(pamh, STATE_KEY, s, state_cleanup) != PAM_SUCCESS)
+                state_free(s);
+        return PAM_SUCCESS;
+}
+
+EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+        struct mailacct_pam_opts o;
+        struct mailacct_dir *dir = NULL;
+        struct mailacct_secrets *sec = NULL;
+        struct mailacct_result *r = NULL;
+        const char *item = NULL;
+        char *login = NULL;
+        int ret;
+
+        (void)flags;
+        parse_args(pamh, argc, argv, &o);
+        ret = pam_get_user(pamh, &item, NULL);
+        if (ret != PAM_SUCCESS || !item || !*item) {
+                if (ret == PAM_CONV_AGAIN)
+                        return PAM_INCOMPLETE;
+                mailacct_pam_log(pamh, &o, LOG_ERR, "no-user", NULL, "no login name: %s",
+                                 ret == PAM_SUCCESS ? "empty" : pam_strerror(pamh, ret));
+                return ret == PAM_SUCCESS ? PAM_USER_UNKNOWN : ret;
+        }
+        /* pam_set_item(PAM_USER) frees item: work on a copy */
+        login = strdup(item);
+        r = malloc(sizeof(*r));
+        if (!login || !r) {
+                ret = decide(pamh, &o, MAILACCT_PAM_NO_MEMORY, NULL, "out of memory");
+                goto out;
+        }
+        if (load_dir(pamh, &o, login, &dir, &ret) != MAILACCT_PAM_OK)
+                goto out;
+        if (!o.resolve_only) {
+                char err[512];
+                int k;
+
+                if (!dir->secrets) {
+                        ret = decide(pamh, &o, MAILACCT_PAM_SECRETS_UNAVAILABLE, login,
+                                     "%s names no secrets file (secrets = \"...\";)", o.config);
+                        goto out;
+                }
+                k = mailacct_secrets_load(dir->secrets, true, &sec, err, sizeof(err));
+                if (k < 0) {
+                        ret = decide(pamh, &o, k == -ENOMEM ? MAILACCT_PAM_NO_MEMORY : MAILACCT_PAM_SECRETS_UNAVAILABLE,
+                                     login, "%s", err);
+                        goto out;
+                }
+        }
+        mailacct_resolve(dir, login, r);
+        if (o.resolve_only)
+                ret = r->reason == MAILACCT_OK ? PAM_SUCCESS : unresolved(pamh, &o, dir, r, login);
+        else
+                ret = check_password(pamh, &o, dir, sec, r, login);
+        if (ret == PAM_SUCCESS)
+                ret = accept_login(pamh, &o, &dir, r, login);
+out:
+        mailacct_secrets_free(sec);
+        mailacct_dir_free(dir);
+        free(r);
+        free(login);
+        return ret;
+}
+
+EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+        (void)pamh;
+        (void)flags;
+        (void)argc;
+        (void)argv;
+        return PAM_SUCCESS;
+}
+
+/* ---- account ---------------------------------------------------------- */
+
+EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+        struct mailacct_pam_opts o;
+        struct mailacct_dir *own = NULL;
+        const struct mailacct_dir *dir;
+        const struct mailacct_mailbox *mb, *pr;
+        struct mailacct_result *r = NULL;
+        const void *user = NULL, *service = NULL, *data = NULL;
+        const struct state *s = NULL;
+        const char *login;
+        uint32_t mailbox, principal;
+        int ret;
+
+        (void)flags;
+        parse_args(pamh, argc, argv, &o);
+        if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS || !user || !*(const char *)user) {
+                mailacct_pam_log(pamh, &o, LOG_ERR, "no-user", NULL, "acct_mgmt without PAM_USER");
+                return PAM_USER_UNKNOWN;
+        }
+        if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
+                service = NULL;
+        login = user;
+        if (pam_get_data(pamh, STATE_KEY, &data) == PAM_SUCCESS && data) {
+                s = data;
+                if (strcmp(login, s->canonical) != 0 && strcmp(login, s->login) != 0)
+                        s = NULL; /* a module after us changed the user: judge that one */
+        }
+        if (s) {
+                dir = s->dir;
+                mailbox = s->mailbox;
+                principal = s->principal;
+                login = s->login;
+        } else {
+                if (load_dir(pamh, &o, login, &own, &ret) != MAILACCT_PAM_OK)
+                        return ret;
+                r = malloc(sizeof(*r));
+                if (!r) {
+                        ret = decide(pamh, &o, MAILACCT_PAM_NO_MEMORY, NULL, "out of memory");
+                        goto out;
+                }
+                if (mailacct_resolve(own, login, r) < 0) {
+                        ret = unresolved(pamh, &o, own, r, login);
+                        goto out;
+                }
+                dir = own;
+                mailbox = r->mailbox;
+                principal = r->principal;
+        }
+        mb = &dir->mailboxes[mailbox];
+        pr = &dir->mailboxes[principal];
+        /* the three-part form: the one who authenticates must be allowed in at all */
+        if (principal != mailbox && !pr->enabled)
+                ret = decide(pamh, &o, MAILACCT_PAM_PRINCIPAL_DISABLED, login, "%s opens %s, but %s is disabled",
+                             pr->address, mb->address, pr->address);
+        else if (!mb->enabled)
+                ret = decide(pamh, &o, MAILACCT_PAM_DISABLED, login, "%s is disabled (enabled = false)", mb->address);
+        else if (!mailacct_dir_allows_service(dir, mailbox, service))
+                ret = decide(pamh, &o, MAILACCT_PAM_SERVICE_DENIED, login,
+                             "%s may not use service \"%s\" (services lists the ones allowed)", mb->address,
+                             service ? (const char *)service : "(none)");
+        else
+                ret = decide(pamh, &o, MAILACCT_PAM_OK, login, "account %s may use %s", mb->address,
+                             service ? (const char *)service : "(no service)");
+out:
+        free(r);
+        mailacct_dir_free(own);
+        return ret;
+}
+
+/* ---- password change ------------------------------------------------- */
+
+EXPORT int pam_sm_chauthtok(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+        struct mailacct_pam_opts o;
+        const void *user = NULL;
+
+        parse_args(pamh, argc, argv, &o);
+        /* both passes (PAM_PRELIM_CHECK, PAM_UPDATE_AUTHTOK) get the same answer */
+        if (pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS)
+                user = NULL;
+        return decide(pamh, &o, MAILACCT_PAM_CHAUTHTOK, user,
+                      "password changes go through `mailacct passwd ADDRESS`, not PAM%s",
+                      flags & PAM_PRELIM_CHECK ? " (preliminary check)" : "");
+}
