@@ -51,6 +51,7 @@ all: build-all
 -include nss_mailacct/module.mk
 -include bench/bench.mk
 -include tests/fuzz/fuzz.mk
+-include tests/index/index.mk
 
 build-all: $(ALL_TARGETS)
 

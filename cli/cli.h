@@ -22,7 +22,16 @@ struct cli {
 /* Loads and finalises the configuration, printing findings as check does.
  * Returns NULL (after printing why) when it is unusable. */
 struct mailacct_dir *cli_load(const struct cli *c, bool print_warnings);
+/* For answering lookups: the compiled index when current, else the file. */
+struct mailacct_dir *cli_open(const struct cli *c, bool *from_index);
 void cli_print_diags(FILE *f, const struct mailacct_diags *d, const char *file);
 
 int cmd_resolve(const struct cli *c, int argc, char **argv, bool explain);
 int cmd_check(const struct cli *c, int argc, char **argv);
+int cmd_passwd(const struct cli *c, int argc, char **argv);
+int cmd_test(const struct cli *c, int argc, char **argv);
+/* Reads one line into buf with echo off when stdin is a terminal (prompt on
+ * stderr), else one line of stdin; strips the line end. 0 or -errno
+ * (-ENODATA: nothing to read, -E2BIG: longer than buf). */
+int cli_read_password(const char *prompt, char *buf, size_t len);
+int cmd_compile(const struct cli *c, int argc, char **argv);

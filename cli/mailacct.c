@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "source.h"
 
 #ifndef MAILACCT_VERSION
 #define MAILACCT_VERSION "0.1"
@@ -23,6 +24,9 @@ static void usage(FILE *f)
               "  resolve [--explain] LOGIN...  print the canonical identity of each login\n"
               "  explain LOGIN...              same as resolve --explain\n"
               "  check                         report every error and warning in the configuration\n"
+              "  passwd [--scheme S] ADDRESS   set a mailbox's password in the secrets file\n"
+              "  test [--service S] LOGIN      run LOGIN through the PAM stack of S (default dovecot)\n"
+              "  compile [--output PATH]       write the compiled index the modules map\n"
               "\n"
               "Options:\n"
               "  -c, --config FILE  configuration (default: $MAILACCT_CONF, else " MAILACCT_CONF_DEFAULT ")\n"
@@ -64,6 +68,31 @@ struct mailacct_dir *cli_load(const struct cli *c, bool print_warnings)
                 fprintf(stderr, "%s: configuration %s is unusable%s\n", c->argv0, c->config,
                         r == -EINVAL ? " (see the errors above; run 'mailacct check')" : "");
         mailacct_diags_clear(&diags);
+        return r < 0 ? NULL : d;
+}
+
+struct mailacct_dir *cli_open(const struct cli *c, bool *from_index)
+{
+        enum mailacct_source_kind kind;
+        struct mailacct_diags diags;
+        struct mailacct_dir *d = NULL;
+        bool stale;
+        int r;
+
+        mailacct_diags_init(&diags);
+        r = mailacct_source_open(c->config, &d, &diags, &kind, &stale);
+        if (r < 0) {
+                fflush(stdout);
+                cli_print_diags(stderr, &diags, c->config);
+                fprintf(stderr, "%s: configuration %s is unusable%s\n", c->argv0, c->config,
+                        r == -EINVAL ? " (see the errors above; run 'mailacct check')" : "");
+        } else if (stale)
+                fprintf(stderr, "%s: note: the compiled index does not match %s; answering from the configuration "
+                                "(run 'mailacct compile')\n",
+                        c->argv0, c->config);
+        mailacct_diags_clear(&diags);
+        if (from_index)
+                *from_index = kind == MAILACCT_SOURCE_INDEX;
         return r < 0 ? NULL : d;
 }
 
@@ -114,6 +143,12 @@ int main(int argc, char **argv)
                 return cmd_resolve(&c, argc, argv, true);
         if (strcmp(cmd, "check") == 0)
                 return cmd_check(&c, argc, argv);
+        if (strcmp(cmd, "passwd") == 0)
+                return cmd_passwd(&c, argc, argv);
+        if (strcmp(cmd, "test") == 0)
+                return cmd_test(&c, argc, argv);
+        if (strcmp(cmd, "compile") == 0)
+                return cmd_compile(&c, argc, argv);
         if (strcmp(cmd, "help") == 0) {
                 usage(stdout);
                 return EXIT_OK;

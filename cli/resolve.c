@@ -9,12 +9,23 @@
 
 static const char *domain_name(const struct mailacct_dir *d, uint32_t id)
 {
-        return id == MAILACCT_NONE ? "-" : d->domains[id].name;
+        struct mailacct_domain_view v;
+
+        return id == MAILACCT_NONE || mailacct_dir_domain(d, id, &v) < 0 ? "-" : v.name;
 }
 
-static void explain(const struct mailacct_dir *d, const char *login, const struct mailacct_result *r)
+static const char *address(const struct mailacct_dir *d, uint32_t id)
+{
+        const char *a = mailacct_dir_address(d, id);
+
+        return a ? a : "?";
+}
+
+static void explain(const struct mailacct_dir *d, const char *login, const struct mailacct_result *r,
+                    bool from_index)
 {
         printf("login:      %s\n", login);
+        printf("source:     %s\n", from_index ? "compiled index" : "configuration");
         printf("form:       %s (rule %s)\n", mailacct_form_name(r->form), r->rule);
         printf("domain:     %s\n", domain_name(d, r->domain));
         printf("policy:     bare_alias = %s, case_sensitive = %s, canonical = %s\n",
@@ -24,11 +35,11 @@ static void explain(const struct mailacct_dir *d, const char *login, const struc
         if (r->n_candidates == 0)
                 printf(" none");
         for (size_t i = 0; i < r->n_candidates; i++)
-                printf("%s %s", i ? "," : "", d->mailboxes[r->candidates[i]].address);
+                printf("%s %s", i ? "," : "", address(d, r->candidates[i]));
         printf("\n");
         if (r->reason == MAILACCT_OK) {
-                printf("mailbox:    %s\n", d->mailboxes[r->mailbox].address);
-                printf("principal:  %s%s\n", d->mailboxes[r->principal].address,
+                printf("mailbox:    %s\n", address(d, r->mailbox));
+                printf("principal:  %s%s\n", address(d, r->principal),
                        r->principal == r->mailbox ? "" : " (authenticates with its own password)");
                 printf("why:        %s\n", r->why);
                 printf("canonical:  %s\n", r->canonical);
@@ -49,6 +60,7 @@ int cmd_resolve(const struct cli *c, int argc, char **argv, bool want_explain)
         struct mailacct_result *r;
         struct mailacct_dir *d;
         int o, status = EXIT_OK;
+        bool from_index = false;
 
         while ((o = getopt_long(argc, argv, "+eh", opts, NULL)) != -1) {
                 switch (o) {
@@ -68,7 +80,7 @@ int cmd_resolve(const struct cli *c, int argc, char **argv, bool want_explain)
                                 "LOGIN...\n");
                 return EXIT_USAGE;
         }
-        d = cli_load(c, false);
+        d = cli_open(c, &from_index);
         if (!d)
                 return EXIT_CONFIG;
         r = malloc(sizeof(*r));
@@ -79,7 +91,7 @@ int cmd_resolve(const struct cli *c, int argc, char **argv, bool want_explain)
         for (int i = optind; i < argc; i++) {
                 int ok = mailacct_resolve(d, argv[i], r) == 0;
                 if (want_explain)
-                        explain(d, argv[i], r);
+                        explain(d, argv[i], r, from_index);
                 else if (ok)
                         printf("%s\n", r->canonical);
                 if (!ok) {

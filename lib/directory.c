@@ -626,7 +626,17 @@ int mailacct_dir_canonical(const struct mailacct_dir *d, uint32_t mbox, char *bu
                          * or in another case) is spelled as that domain's NetBIOS name,
                          * so that one mailbox has one canonical spelling */
                         struct mailacct_domain_view nt;
-                        uint32_t id = mailacct_dir_find_domain(d, m.nt_domain);
+                        char key[MAILACCT_LOGIN_MAX + 8];
+                        uint32_t id = MAILACCT_NONE;
+                        long n;
+                        if (copy_out(key, sizeof(key), m.nt_domain, NULL, NULL) < 0)
+                                return -ERANGE;
+                        mailacct_fold(key);
+                        n = mailacct_dir_get(d, MAILACCT_T_DOMAIN, key, &id, 1);
+                        if (n < 0)
+                                return -EBADMSG; /* a damaged index names no one */
+                        if (n != 1)
+                                id = MAILACCT_NONE;
                         if (id == MAILACCT_NONE)
                                 return copy_out(buf, len, m.nt_domain, "\\", m.nt_account);
                         if (mailacct_dir_domain(d, id, &nt) < 0)

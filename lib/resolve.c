@@ -82,7 +82,27 @@ static size_t get(const struct mailacct_dir *d, struct mailacct_result *r, enum 
                 r->damaged = true;
                 return 0;
         }
+        /* configuration order: the same candidates in the same order from the
+         * in-memory tables and from the index, and the first-written first */
+        for (size_t i = 1; i < (size_t)n && i < max; i++)
+                for (size_t j = i; j > 0 && out[j - 1] > out[j]; j--) {
+                        uint32_t t2 = out[j];
+                        out[j] = out[j - 1];
+                        out[j - 1] = t2;
+                }
         return (size_t)n;
+}
+
+static uint32_t find_domain(const struct mailacct_dir *d, struct mailacct_result *r, enum mailacct_table t,
+                            const char *name)
+{
+        char key[KEY_MAX];
+        uint32_t id;
+
+        if ((size_t)snprintf(key, sizeof(key), "%s", name) >= sizeof(key))
+                return MAILACCT_NONE;
+        mailacct_fold(key);
+        return get(d, r, t, key, &id, 1) == 1 ? id : MAILACCT_NONE;
 }
 
 static const char *address_of(const struct mailacct_dir *d, struct mailacct_result *r, uint32_t id)
@@ -202,7 +222,7 @@ static int resolve_nt(const struct mailacct_dir *d, const char *domain, const ch
 static int resolve_address(const struct mailacct_dir *d, const char *local, const char *domain,
                            struct mailacct_result *r)
 {
-        uint32_t ids[GATHER_MAX], dom = mailacct_dir_find_mail_domain(d, domain);
+        uint32_t ids[GATHER_MAX], dom = find_domain(d, r, MAILACCT_T_MAILDOMAIN, domain);
         char key[KEY_MAX], what[MAILACCT_LOGIN_MAX * 2 + 128];
         size_t n;
 
@@ -227,12 +247,12 @@ static int resolve_address(const struct mailacct_dir *d, const char *local, cons
                         }
                 }
                 for (const char *p = strchr(domain, '.'); p && !parent; p = strchr(p + 1, '.')) {
-                        uint32_t id = mailacct_dir_find_mail_domain(d, p + 1);
+                        uint32_t id = find_domain(d, r, MAILACCT_T_MAILDOMAIN, p + 1);
                         if (id != MAILACCT_NONE)
                                 parent = dom_name(d, r, id);
                 }
                 /* rule 1: "jdoe@EXAMPLE" names a NetBIOS name, not a mail domain */
-                uint32_t nb = mailacct_dir_find_domain(d, domain);
+                uint32_t nb = find_domain(d, r, MAILACCT_T_DOMAIN, domain);
                 if (nb != MAILACCT_NONE)
                         return fail(r, MAILACCT_DOMAIN_NOT_HOSTED,
                                     "\"%s\" is the NetBIOS name of %s, not a mail domain: log in as %s\\%s or %s@%s",
@@ -272,7 +292,7 @@ static int resolve_address(const struct mailacct_dir *d, const char *local, cons
 static int resolve_nt(const struct mailacct_dir *d, const char *domain, const char *account, struct mailacct_result *r,
                       bool probe)
 {
-        uint32_t ids[GATHER_MAX], dom = mailacct_dir_find_domain(d, domain);
+        uint32_t ids[GATHER_MAX], dom = find_domain(d, r, MAILACCT_T_DOMAIN, domain);
         char key[KEY_MAX], what[MAILACCT_LOGIN_MAX * 2 + 128];
         size_t n;
         int k;
@@ -457,6 +477,8 @@ int mailacct_resolve(const struct mailacct_dir *d, const char *login, struct mai
                         break;
                 }
                 r->rule = "3";
+                if (d->ix && mailacct_index_is_delegate(d->ix, r->mailbox, principal) < 0)
+                        r->damaged = true;
                 if (!mailacct_dir_is_delegate(d, r->mailbox, principal)) {
                         uint32_t mb = r->mailbox;
                         r->principal = principal;

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "config.h"
+#include "index.h"
+#include "source.h"
+
+static double now(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool same_stat(const struct stat *a, const struct stat *b)
+{
+        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* mkdir -p of the index's folder, for the default /var/lib/mailacct */
+static int make_parent(const char *path)
+{
+        char *copy = strdup(path), *dir;
+        struct stat st;
+        int r = 0;
+
+        if (!copy)
+                return -ENOMEM;
+        dir = dirname(copy);
+        if (stat(dir, &st) < 0) {
+                r = make_parent(dir);
+                if (r == 0 && mkdir(dir, 0755) < 0 && errno != EEXIST)
+                        r = -errno;
+        }
+        free(copy);
+        return r;
+}
+
+int cmd_compile(const struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                { "output", required_argument, NULL, 'o' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        const char *output = NULL;
+        struct mailacct_index_source src;
+        struct mailacct_dir *d;
+        struct stat before, after;
+        char ipath[4096], err[512];
+        double t0 = now(), t1;
+        int o, r;
+
+        while ((o = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+                switch (o) {
+                case 'o':
+                        output = optarg;
+                        break;
+                case 'h':
+                        printf("Usage: mailacct [-c FILE] compile [--output PATH]\n");
+                        return EXIT_OK;
+                default:
+                        fprintf(stderr, "Usage: mailacct [-c FILE] compile [--output PATH]\n");
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind != argc) {
+                fprintf(stderr, "Usage: mailacct [-c FILE] compile [--output PATH]\n");
+                return EXIT_USAGE;
+        }
+        if (stat(c->config, &before) < 0) {
+                fprintf(stderr, "mailacct: %s: %s\n", c->config, strerror(errno));
+                return EXIT_CONFIG;
+        }
+        d = cli_load(c, false);
+        if (!d)
+                return EXIT_CONFIG;
+        /* the index records which file it was built from: that must be the
+         * file that was parsed, not one replaced meanwhile */
+        if (stat(c->config, &after) < 0 || !same_stat(&before, &after)) {
+                fprintf(stderr, "mailacct: %s changed while it was read; run compile again\n", c->config);
+                mailacct_dir_free(d);
+                return EXIT_CONFIG;
+        }
+        if (mailacct_source_index_path(c->config, ipath, sizeof(ipath)) < 0) {
+                fprintf(stderr, "mailacct: index path too long\n");
+                mailacct_dir_free(d);
+                return EXIT_CONFIG;
+        }
+        if (!output && d->index && strcmp(d->index, ipath) != 0) {
+                fprintf(stderr,
+                        "mailacct: %s: `index` must be set before the first group or list (the modules read only the "
+                        "file's head to find it)\n",
+                        c->config);
+                mailacct_dir_free(d);
+                return EXIT_CONFIG;
+        }
+        if (!output)
+                output = ipath;
+        t1 = now();
+        mailacct_index_source_of(&after, &src);
+        r = make_parent(output);
+        if (r == 0)
+                r = mailacct_index_write(d, &src, output, 0644, err, sizeof(err));
+        else
+                snprintf(err, sizeof(err), "%s: %s", output, strerror(-r));
+        if (r < 0) {
+                fprintf(stderr, "mailacct: compile: %s\n", err);
+                mailacct_dir_free(d);
+                return r == -ENOMEM ? EXIT_SOFTWARE : EXIT_FAILED;
+        }
+        {
+                struct stat ist;
+                double t2 = now();
+                if (stat(output, &ist) == 0)
+                        printf("%s: %zu mailboxes, %zu domains, %zu contacts; %.1f MiB; parse %.2f s, write %.2f s\n",
+                               output, d->n_mailboxes, d->n_domains, d->n_contacts,
+                               (double)ist.st_size / (1024.0 * 1024.0), t1 - t0, t2 - t1);
+        }
+        mailacct_dir_free(d);
+        return EXIT_OK;
+}
