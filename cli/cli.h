@@ -35,3 +35,5 @@ int cmd_test(const struct cli *c, int argc, char **argv);
  * (-ENODATA: nothing to read, -E2BIG: longer than buf). */
 int cli_read_password(const char *prompt, char *buf, size_t len);
 int cmd_compile(const struct cli *c, int argc, char **argv);
+/* Writes PATH.idx, the secrets index, with the owner and mode of PATH. */
+int cli_compile_secrets(const char *path, bool quiet);

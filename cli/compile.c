@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "config.h"
 #include "index.h"
+#include "secrets.h"
 #include "source.h"
 
 static double now(void)
@@ -45,6 +46,34 @@ static int make_parent(const char *path)
         return r;
 }
 
+int cli_compile_secrets(const char *path, bool quiet)
+{
+        struct mailacct_index_source src;
+        struct mailacct_secrets *s;
+        char ipath[4096], err[512];
+        struct stat st;
+        int r;
+
+        /* the index is written only for a file the modules would accept */
+        r = mailacct_secrets_load_file(path, &s, err, sizeof(err));
+        if (r < 0) {
+                fprintf(stderr, "mailacct: compile: secrets index not written: %s\n", err);
+                return r;
+        }
+        if (stat(path, &st) < 0 || snprintf(ipath, sizeof(ipath), "%s.idx", path) >= (int)sizeof(ipath)) {
+                mailacct_secrets_free(s);
+                return -EIO;
+        }
+        mailacct_index_source_of(&st, &src);
+        r = mailacct_index_write_secrets(s, &src, ipath, &st, err, sizeof(err));
+        if (r < 0)
+                fprintf(stderr, "mailacct: compile: %s\n", err);
+        else if (!quiet)
+                printf("%s: %zu secrets, owner and mode of %s\n", ipath, mailacct_secrets_count(s), path);
+        mailacct_secrets_free(s);
+        return r;
+}
+
 int cmd_compile(const struct cli *c, int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -58,6 +87,7 @@ int cmd_compile(const struct cli *c, int argc, char **argv)
         struct stat before, after;
         char ipath[4096], err[512];
         double t0 = now(), t1;
+        bool explicit_output;
         int o, r;
 
         while ((o = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
@@ -104,6 +134,7 @@ int cmd_compile(const struct cli *c, int argc, char **argv)
                 mailacct_dir_free(d);
                 return EXIT_CONFIG;
         }
+        explicit_output = output != NULL;
         if (!output)
                 output = ipath;
         t1 = now();
@@ -125,6 +156,10 @@ int cmd_compile(const struct cli *c, int argc, char **argv)
                         printf("%s: %zu mailboxes, %zu domains, %zu contacts; %.1f MiB; parse %.2f s, write %.2f s\n",
                                output, d->n_mailboxes, d->n_domains, d->n_contacts,
                                (double)ist.st_size / (1024.0 * 1024.0), t1 - t0, t2 - t1);
+        }
+        if (d->secrets && !explicit_output && cli_compile_secrets(d->secrets, false) < 0) {
+                mailacct_dir_free(d);
+                return EXIT_FAILED;
         }
         mailacct_dir_free(d);
         return EXIT_OK;

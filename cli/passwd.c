@@ -414,6 +414,16 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
         }
         printf("%s: password of %s set (%s)\n", d->secrets, address, scheme);
         status = EXIT_OK;
+        /* a secrets index beside the file is rewritten at once, so that the
+         * new password is read from it and not after a fall-back parse */
+        {
+                char ipath[4096];
+                struct stat ist;
+                if (snprintf(ipath, sizeof(ipath), "%s.idx", d->secrets) < (int)sizeof(ipath) &&
+                    stat(ipath, &ist) == 0 && cli_compile_secrets(d->secrets, true) < 0)
+                        fprintf(stderr, "mailacct: passwd: warning: %s not rewritten; run mailacct compile\n",
+                                ipath);
+        }
 out:
         if (fd >= 0)
                 close(fd);

@@ -170,7 +170,21 @@ static int open_index(const char *path, const struct stat *st, struct mailacct_s
         return 0;
 }
 
+static int load(const char *path, bool check_mode, bool use_index, struct mailacct_secrets **out, char *err,
+                size_t errlen);
+
 int mailacct_secrets_load(const char *path, bool check_mode, struct mailacct_secrets **out, char *err, size_t errlen)
+{
+        return load(path, check_mode, true, out, err, errlen);
+}
+
+int mailacct_secrets_load_file(const char *path, struct mailacct_secrets **out, char *err, size_t errlen)
+{
+        return load(path, true, false, out, err, errlen);
+}
+
+static int load(const char *path, bool check_mode, bool use_index, struct mailacct_secrets **out, char *err,
+                size_t errlen)
 {
         struct stat st;
         char *buf = NULL;
@@ -204,7 +218,7 @@ int mailacct_secrets_load(const char *path, bool check_mode, struct mailacct_sec
                 snprintf(err, errlen, "%s: larger than %u bytes", path, SECRETS_MAX_BYTES);
                 goto out;
         }
-        r = open_index(path, &st, out);
+        r = use_index ? open_index(path, &st, out) : -ENOENT;
         if (r == 0)
                 goto out;
         buf = malloc((size_t)st.st_size + 1);

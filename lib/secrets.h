@@ -19,6 +19,10 @@ int mailacct_secrets_parse(const char *buf, size_t len, struct mailacct_secrets 
  * (bad mode), -ENOENT, -EINVAL (malformed), or another -errno. */
 int mailacct_secrets_load(const char *path, bool check_mode, struct mailacct_secrets **out, char *err, size_t errlen);
 
+/* The same, always parsing the file itself (never PATH.idx): for writing
+ * the index and for `mailacct passwd`. */
+int mailacct_secrets_load_file(const char *path, struct mailacct_secrets **out, char *err, size_t errlen);
+
 /* Mode check alone, shared by the loader and `mailacct check`. */
 int mailacct_secrets_check_mode(const struct stat *st, char *err, size_t errlen);
 

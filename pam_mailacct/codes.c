@@ -48,8 +48,12 @@ int mailacct_pam_priority(enum mailacct_pam_decision d)
 }
 
 /* Every way a login fails to name exactly one mailbox is "no such user" to
- * the application: unknown, ambiguous, a contact, not delegated, invalid. */
+ * the application: unknown, ambiguous, a contact, not delegated, invalid. A
+ * damaged index names no one either, but that is the directory's fault, not
+ * the user's: the application must hear "unavailable". */
 int mailacct_pam_reason_code(enum mailacct_reason r)
 {
-        return r == MAILACCT_OK ? PAM_SUCCESS : PAM_USER_UNKNOWN;
+        if (r == MAILACCT_OK)
+                return PAM_SUCCESS;
+        return r == MAILACCT_UNAVAILABLE ? PAM_AUTHINFO_UNAVAIL : PAM_USER_UNKNOWN;
 }

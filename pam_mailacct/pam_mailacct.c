@@ -13,6 +13,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "cache.h"
 #include "config.h"
 #include "directory.h"
 #include "password.h"
@@ -29,7 +30,7 @@
 #define STATE_KEY "pam_mailacct_state"
 
 struct state {
-        struct mailacct_dir *dir;
+        struct mailacct_snapshot *snap; /* holds the directory open */
         char *login; /* as typed */
         char *canonical;
         uint32_t mailbox;
@@ -40,7 +41,7 @@ static void state_free(struct state *s)
 {
         if (!s)
                 return;
-        mailacct_dir_free(s->dir);
+        mailacct_snapshot_put(s->snap);
         free(s->login);
         free(s->canonical);
         free(s);
@@ -137,6 +138,13 @@ __attribute__((format(printf, 5, 6))) static int decide(pam_handle_t *pamh, cons
         return mailacct_pam_code(d);
 }
 
+static const char *address_of(const struct mailacct_dir *d, uint32_t id)
+{
+        const char *a = mailacct_dir_address(d, id);
+
+        return a ? a : "(damaged index)";
+}
+
 /* A login that names no single mailbox: the resolver's reason is the code
  * in the log and its message the detail (it names candidates and the forms
  * that work). Under quiet the message may quote the login, so only the
@@ -151,41 +159,59 @@ static int unresolved(pam_handle_t *pamh, const struct mailacct_pam_opts *o, con
         if (o->quiet) {
                 for (size_t i = 0; i < r->n_candidates && n < sizeof(cand); i++)
                         n += (size_t)snprintf(cand + n, sizeof(cand) - n, "%s%s", i ? ", " : "",
-                                              d->mailboxes[r->candidates[i]].address);
+                                              address_of(d, r->candidates[i]));
                 mailacct_pam_log(pamh, o, LOG_NOTICE, code, NULL, "%s", n ? cand : "no mailbox");
         } else
                 mailacct_pam_log(pamh, o, LOG_NOTICE, code, login, "%s", r->message);
         return mailacct_pam_reason_code(r->reason);
 }
 
+/* The directory from the process-wide cache: the compiled index when it is
+ * current, else the parsed configuration, opened again only when a file
+ * changes. An auth worker answers thousands of logins on one parse. */
 static enum mailacct_pam_decision load_dir(pam_handle_t *pamh, const struct mailacct_pam_opts *o, const char *login,
-                                           struct mailacct_dir **out, int *ret)
+                                           struct mailacct_snapshot **out, int *ret)
 {
         struct mailacct_diags diags;
+        struct mailacct_dir *d = NULL;
         int r;
 
+        r = mailacct_snapshot_get(o->config, out);
+        if (r == 0) {
+                if ((*out)->stale_index)
+                        mailacct_pam_log(pamh, o, LOG_DEBUG, "stale-index", NULL,
+                                         "the compiled index does not match %s; answering from the file (run "
+                                         "'mailacct compile')",
+                                         o->config);
+                return MAILACCT_PAM_OK;
+        }
+        if (r == -ENOMEM) {
+                *ret = decide(pamh, o, MAILACCT_PAM_NO_MEMORY, login, "out of memory");
+                return MAILACCT_PAM_NO_MEMORY;
+        }
+        /* unusable: read it once more for the first error, the one to fix
+         * (`mailacct check` lists all) */
         mailacct_diags_init(&diags);
-        r = mailacct_config_load(o->config, out, &diags);
-        if (r < 0) {
+        r = mailacct_config_load(o->config, &d, &diags);
+        mailacct_dir_free(d);
+        {
                 const struct mailacct_diag *e = NULL;
-                enum mailacct_pam_decision d = r == -ENOMEM ? MAILACCT_PAM_NO_MEMORY : MAILACCT_PAM_CONFIG_UNAVAILABLE;
+                enum mailacct_pam_decision dec = MAILACCT_PAM_CONFIG_UNAVAILABLE;
 
-                /* the first error is the one to fix; `mailacct check` lists all */
                 for (size_t i = 0; i < diags.n && !e; i++)
                         if (diags.v[i].severity == MAILACCT_ERROR)
                                 e = &diags.v[i];
                 if (e && e->line > 0)
-                        *ret = decide(pamh, o, d, login, "%s:%d: %s", e->file ? e->file : o->config, e->line, e->text);
+                        *ret = decide(pamh, o, dec, login, "%s:%d: %s", e->file ? e->file : o->config, e->line,
+                                      e->text);
                 else if (e)
-                        *ret = decide(pamh, o, d, login, "%s: %s", e->file ? e->file : o->config, e->text);
+                        *ret = decide(pamh, o, dec, login, "%s: %s", e->file ? e->file : o->config, e->text);
                 else
-                        *ret = decide(pamh, o, d, login, "%s: %s", o->config, strerror(-r));
-                mailacct_diags_clear(&diags);
-                return d;
+                        *ret = decide(pamh, o, dec, login, "%s: %s", o->config,
+                                      r < 0 ? strerror(-r) : "changed while it was read");
         }
-        /* warnings are for `mailacct check`, not for every login */
         mailacct_diags_clear(&diags);
-        return MAILACCT_PAM_OK;
+        return MAILACCT_PAM_CONFIG_UNAVAILABLE;
 }
 
 /* ---- authentication --------------------------------------------------- */
@@ -256,7 +282,7 @@ static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o,
                           const struct mailacct_secrets *sec, const struct mailacct_result *r, const char *login)
 {
         bool resolved = r->reason == MAILACCT_OK;
-        const char *principal = resolved ? dir->mailboxes[r->principal].address : NULL;
+        const char *principal = resolved ? mailacct_dir_address(dir, r->principal) : NULL;
         const char *hash = resolved ? mailacct_secrets_get(sec, principal) : NULL;
         enum mailacct_pam_decision d = MAILACCT_PAM_UNRESOLVED;
         const void *first = NULL;
@@ -293,7 +319,7 @@ static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o,
         case MAILACCT_PAM_WRONG_PASSWORD:
                 if (r->principal != r->mailbox)
                         return decide(pamh, o, d, login, "%s (password of %s, opening %s)", r->canonical, principal,
-                                      dir->mailboxes[r->mailbox].address);
+                                      address_of(dir, r->mailbox));
                 return decide(pamh, o, d, login, "%s", r->canonical);
         case MAILACCT_PAM_NO_PASSWORD:
                 return decide(pamh, o, d, login,
@@ -309,7 +335,7 @@ static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o,
 
 /* Success: hand the canonical name back through PAM_USER and keep what we
  * learnt for acct_mgmt. */
-static int accept_login(pam_handle_t *pamh, const struct mailacct_pam_opts *o, struct mailacct_dir **dir,
+static int accept_login(pam_handle_t *pamh, const struct mailacct_pam_opts *o, struct mailacct_snapshot **snap,
                         const struct mailacct_result *r, const char *login)
 {
         struct state *s;
@@ -324,7 +350,7 @@ static int accept_login(pam_handle_t *pamh, const struct mailacct_pam_opts *o, s
         }
         if (r->principal != r->mailbox)
                 decide(pamh, o, MAILACCT_PAM_OK, login, "%s (%s, rule %s; password of %s)%s", r->canonical,
-                       mailacct_form_name(r->form), r->rule, (*dir)->mailboxes[r->principal].address,
+                       mailacct_form_name(r->form), r->rule, address_of((*snap)->dir, r->principal),
                        o->resolve_only ? " resolve_only" : "");
         else
                 decide(pamh, o, MAILACCT_PAM_OK, login, "%s (%s, rule %s)%s", r->canonical, mailacct_form_name(r->form),
@@ -342,8 +368,8 @@ static int accept_login(pam_handle_t *pamh, const struct mailacct_pam_opts *o, s
                 state_free(s);
                 return PAM_SUCCESS; /* acct_mgmt resolves PAM_USER again */
         }
-        s->dir = *dir;
-        *dir = NULL;
+        s->snap = *snap;
+        *snap = NULL;
         if (pam_set_data(pamh, STATE_KEY, s, state_cleanup) != PAM_SUCCESS)
                 state_free(s);
         return PAM_SUCCESS;
@@ -352,7 +378,8 @@ static int accept_login(pam_handle_t *pamh, const struct mailacct_pam_opts *o, s
 EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
         struct mailacct_pam_opts o;
-        struct mailacct_dir *dir = NULL;
+        struct mailacct_snapshot *snap = NULL;
+        const struct mailacct_dir *dir;
         struct mailacct_secrets *sec = NULL;
         struct mailacct_result *r = NULL;
         const char *item = NULL;
@@ -376,8 +403,9 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
                 ret = decide(pamh, &o, MAILACCT_PAM_NO_MEMORY, NULL, "out of memory");
                 goto out;
         }
-        if (load_dir(pamh, &o, login, &dir, &ret) != MAILACCT_PAM_OK)
+        if (load_dir(pamh, &o, login, &snap, &ret) != MAILACCT_PAM_OK)
                 goto out;
+        dir = snap->dir;
         if (!o.resolve_only) {
                 char err[512];
                 int k;
@@ -400,10 +428,10 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
         else
                 ret = check_password(pamh, &o, dir, sec, r, login);
         if (ret == PAM_SUCCESS)
-                ret = accept_login(pamh, &o, &dir, r, login);
+                ret = accept_login(pamh, &o, &snap, r, login);
 out:
         mailacct_secrets_free(sec);
-        mailacct_dir_free(dir);
+        mailacct_snapshot_put(snap);
         free(r);
         free(login);
         return ret;
@@ -423,9 +451,9 @@ EXPORT int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **
 EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
         struct mailacct_pam_opts o;
-        struct mailacct_dir *own = NULL;
+        struct mailacct_snapshot *own = NULL;
         const struct mailacct_dir *dir;
-        const struct mailacct_mailbox *mb, *pr;
+        struct mailacct_mbox_view mb, pr;
         struct mailacct_result *r = NULL;
         const void *user = NULL, *service = NULL, *data = NULL;
         const struct state *s = NULL;
@@ -448,7 +476,7 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
                         s = NULL; /* a module after us changed the user: judge that one */
         }
         if (s) {
-                dir = s->dir;
+                dir = s->snap->dir;
                 mailbox = s->mailbox;
                 principal = s->principal;
                 login = s->login;
@@ -460,32 +488,35 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
                         ret = decide(pamh, &o, MAILACCT_PAM_NO_MEMORY, NULL, "out of memory");
                         goto out;
                 }
-                if (mailacct_resolve(own, login, r) < 0) {
-                        ret = unresolved(pamh, &o, own, r, login);
+                if (mailacct_resolve(own->dir, login, r) < 0) {
+                        ret = unresolved(pamh, &o, own->dir, r, login);
                         goto out;
                 }
-                dir = own;
+                dir = own->dir;
                 mailbox = r->mailbox;
                 principal = r->principal;
         }
-        mb = &dir->mailboxes[mailbox];
-        pr = &dir->mailboxes[principal];
+        if (mailacct_dir_mailbox(dir, mailbox, &mb) < 0 || mailacct_dir_mailbox(dir, principal, &pr) < 0) {
+                ret = decide(pamh, &o, MAILACCT_PAM_CONFIG_UNAVAILABLE, login,
+                             "the compiled index is damaged; run 'mailacct compile'");
+                goto out;
+        }
         /* the three-part form: the one who authenticates must be allowed in at all */
-        if (principal != mailbox && !pr->enabled)
+        if (principal != mailbox && !pr.enabled)
                 ret = decide(pamh, &o, MAILACCT_PAM_PRINCIPAL_DISABLED, login, "%s opens %s, but %s is disabled",
-                             pr->address, mb->address, pr->address);
-        else if (!mb->enabled)
-                ret = decide(pamh, &o, MAILACCT_PAM_DISABLED, login, "%s is disabled (enabled = false)", mb->address);
+                             pr.address, mb.address, pr.address);
+        else if (!mb.enabled)
+                ret = decide(pamh, &o, MAILACCT_PAM_DISABLED, login, "%s is disabled (enabled = false)", mb.address);
         else if (!mailacct_dir_allows_service(dir, mailbox, service))
                 ret = decide(pamh, &o, MAILACCT_PAM_SERVICE_DENIED, login,
-                             "%s may not use service \"%s\" (services lists the ones allowed)", mb->address,
+                             "%s may not use service \"%s\" (services lists the ones allowed)", mb.address,
                              service ? (const char *)service : "(none)");
         else
-                ret = decide(pamh, &o, MAILACCT_PAM_OK, login, "account %s may use %s", mb->address,
+                ret = decide(pamh, &o, MAILACCT_PAM_OK, login, "account %s may use %s", mb.address,
                              service ? (const char *)service : "(no service)");
 out:
         free(r);
-        mailacct_dir_free(own);
+        mailacct_snapshot_put(own);
         return ret;
 }
 

@@ -17,6 +17,7 @@
 #include "hashmap.h"
 #include "index.h"
 #include "resolve.h"
+#include "secrets.h"
 #include "source.h"
 #include "strutil.h"
 
@@ -364,12 +365,70 @@ static void test_source(void **state)
         assert_int_equal(system(cmd), 0);
 }
 
+/* The secrets index answers as the file does, and only while it stands for
+ * the file as it is and is as well guarded. */
+static void test_secrets_index(void **state)
+{
+        char tmpl[] = "/tmp/mailacct-ix-XXXXXX", path[512], ipath[600], err[256];
+        struct mailacct_secrets *file, *ix;
+        struct mailacct_index_source src;
+        const char *a, *h;
+        struct stat st;
+        FILE *f;
+
+        (void)state;
+        assert_non_null(mkdtemp(tmpl));
+        snprintf(path, sizeof(path), "%s/s", tmpl);
+        snprintf(ipath, sizeof(ipath), "%s/s.idx", tmpl);
+        f = fopen(path, "w");
+        fputs("# comment\njdoe@example.com:$6$a$old\nJane@Example.com:$6$b$jane\njdoe@example.com:$6$c$new\n", f);
+        fclose(f);
+        assert_int_equal(chmod(path, 0600), 0);
+        assert_int_equal(mailacct_secrets_load_file(path, &file, err, sizeof(err)), 0);
+        assert_int_equal(stat(path, &st), 0);
+        mailacct_index_source_of(&st, &src);
+        assert_int_equal(mailacct_index_write_secrets(file, &src, ipath, &st, err, sizeof(err)), 0);
+        {
+                struct stat ist;
+                assert_int_equal(stat(ipath, &ist), 0);
+                assert_int_equal(ist.st_mode & 07777, 0600);
+        }
+        assert_int_equal(mailacct_secrets_load(path, true, &ix, err, sizeof(err)), 0);
+        /* answered from the index: it lists no entries */
+        assert_int_equal(mailacct_secrets_entry(ix, 0, &a, &h), -ENOENT);
+        assert_string_equal(mailacct_secrets_get(ix, "JDOE@example.com"), "$6$c$new");
+        assert_string_equal(mailacct_secrets_get(ix, "jane@example.com"), mailacct_secrets_get(file, "jane@example.com"));
+        assert_null(mailacct_secrets_get(ix, "nobody@example.com"));
+        assert_non_null(mailacct_secrets_any(ix));
+        mailacct_secrets_free(ix);
+
+        /* an index readable by others is not used */
+        assert_int_equal(chmod(ipath, 0644), 0);
+        assert_int_equal(mailacct_secrets_load(path, true, &ix, err, sizeof(err)), 0);
+        assert_int_equal(mailacct_secrets_entry(ix, 0, &a, &h), 0);
+        mailacct_secrets_free(ix);
+        assert_int_equal(chmod(ipath, 0600), 0);
+
+        /* the file changes: the index no longer stands for it */
+        f = fopen(path, "a");
+        fputs("jdoe@example.com:$6$d$newer\n", f);
+        fclose(f);
+        assert_int_equal(mailacct_secrets_load(path, true, &ix, err, sizeof(err)), 0);
+        assert_string_equal(mailacct_secrets_get(ix, "jdoe@example.com"), "$6$d$newer");
+        mailacct_secrets_free(ix);
+        mailacct_secrets_free(file);
+        unlink(ipath);
+        unlink(path);
+        rmdir(tmpl);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_equivalence),
                 cmocka_unit_test(test_damage),
                 cmocka_unit_test(test_source),
+                cmocka_unit_test(test_secrets_index),
         };
         return cmocka_run_group_tests_name("index", tests, NULL, NULL);
 }
