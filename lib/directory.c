@@ -144,10 +144,22 @@ const char *mailacct_canonical_name(enum mailacct_canonical c)
         }
 }
 
+/* a, b and c joined into buf; -ERANGE when they do not fit. Called for
+ * every key of every mailbox at load: memcpy, not snprintf. */
 static int copy_out(char *buf, size_t len, const char *a, const char *b, const char *c)
 {
-        int n = snprintf(buf, len, "%s%s%s", a, b ? b : "", c ? c : "");
-        return (n < 0 || (size_t)n >= len) ? -ERANGE : 0;
+        const char *parts[3] = { a, b, c };
+        size_t o = 0;
+
+        for (int i = 0; i < 3; i++) {
+                size_t n = parts[i] ? strlen(parts[i]) : 0;
+                if (o + n >= len)
+                        return -ERANGE;
+                memcpy(buf + o, parts[i], n);
+                o += n;
+        }
+        buf[o] = '\0';
+        return 0;
 }
 
 int mailacct_dir_key_local(const struct mailacct_dir *d, const char *local, char *buf, size_t len)

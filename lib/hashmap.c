@@ -88,6 +88,9 @@ struct mailacct_hashmap *mailacct_hashmap_new(size_t expect)
                 return NULL;
         while (cap < expect * 2)
                 cap <<= 1;
+        /* the first growth would come at half full: size for that */
+        if (cap < expect * 2 + 2)
+                cap <<= 1;
         m->slots = calloc(cap, sizeof(*m->slots));
         m->cap = cap;
         /* GRND_NONBLOCK: an NSS module must never stall a process at boot;
@@ -137,7 +140,9 @@ int mailacct_hashmap_add(struct mailacct_hashmap *m, const char *key, uint32_t v
         uint64_t h = hash_of(m, key);
         uint32_t off = UINT32_MAX;
 
-        if ((m->used + 1) * 4 > m->cap * 3 && grow(m) < 0)
+        /* at most half full: an add walks the whole run of its key to
+         * share the bytes, and short runs keep loading a directory fast */
+        if ((m->used + 1) * 2 > m->cap && grow(m) < 0)
                 return -ENOMEM;
         /* share the key bytes with an equal key already present */
         for (j = h & (m->cap - 1); m->slots[j].hash; j = (j + 1) & (m->cap - 1))

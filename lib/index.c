@@ -282,61 +282,69 @@ static uint32_t slot_check(const uint8_t key[16], uint32_t h32, uint32_t entry, 
         return check32(key, v, sizeof(v));
 }
 
+struct pair {
+        const char *key; /* equal keys share one pointer into the map's arena */
+        uint32_t value;
+};
+
+static int cmp_pair(const void *a, const void *b)
+{
+        const struct pair *x = a, *y = b;
+
+        if (x->key != y->key)
+                return x->key < y->key ? -1 : 1;
+        return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* First slot of a key: the hash scaled to the table, which needs no power of
+ * two and so no more than a quarter of the slots left empty. */
+static uint32_t home_slot(uint64_t h, uint32_t cap)
+{
+        return (uint32_t)(((h & 0xffffffffu) * cap) >> 32);
+}
+
 static int write_table(struct writer *w, enum mailacct_table t, const struct mailacct_hashmap *m)
 {
-        struct mailacct_hashmap *seen = mailacct_hashmap_new(mailacct_hashmap_size(m));
-        struct { uint64_t h; uint32_t entry; } *keys = NULL;
-        size_t nkeys = 0, pos = 0, cap = 8;
-        uint32_t *ids = NULL, value;
-        const char *key;
+        size_t n = m ? mailacct_hashmap_size(m) : 0, np = 0, nkeys = 0, pos = 0, cap;
+        struct pair *pairs = malloc((n + 1) * sizeof(*pairs));
+        struct { uint64_t h; uint32_t entry; } *keys = malloc((n + 1) * sizeof(*keys));
         int r = -ENOMEM;
 
-        keys = malloc((mailacct_hashmap_size(m) + 1) * sizeof(*keys));
-        if (!seen || !keys)
+        if (!pairs || !keys)
                 goto out;
-        while (mailacct_hashmap_next(m, &pos, &key, &value)) {
-                uint32_t dummy, hdr[3];
-                size_t n, klen = strlen(key), at;
-                uint32_t *nids;
+        while (m && mailacct_hashmap_next(m, &pos, &pairs[np].key, &pairs[np].value))
+                np++;
+        /* grouped by key, ids ascending: the same list whatever order the map holds */
+        qsort(pairs, np, sizeof(*pairs), cmp_pair);
+        for (size_t i = 0; i < np;) {
+                size_t j = i, klen = strlen(pairs[i].key), at, count;
+                uint32_t hdr[3];
 
-                if (mailacct_hashmap_get(seen, key, &dummy, 1))
-                        continue;
-                if (mailacct_hashmap_add(seen, key, 0) < 0)
-                        goto out;
-                n = mailacct_hashmap_get(m, key, NULL, 0);
-                nids = realloc(ids, (n + 1) * sizeof(*ids));
-                if (!nids)
-                        goto out;
-                ids = nids;
-                mailacct_hashmap_get(m, key, ids, n);
-                if (t == MAILACCT_T_UID && n > IX_UID_KEEP)
-                        n = IX_UID_KEEP;
-                /* sorted ids: the same list whatever order the map holds them in */
-                for (size_t a = 1; a < n; a++)
-                        for (size_t b = a; b > 0 && ids[b - 1] > ids[b]; b--) {
-                                uint32_t tmp = ids[b];
-                                ids[b] = ids[b - 1];
-                                ids[b - 1] = tmp;
-                        }
+                while (j < np && pairs[j].key == pairs[i].key)
+                        j++;
+                count = j - i;
+                if (t == MAILACCT_T_UID && count > IX_UID_KEEP)
+                        count = IX_UID_KEEP;
                 at = w->entries.len;
                 hdr[0] = 0;
                 hdr[1] = (uint32_t)klen;
-                hdr[2] = (uint32_t)n;
+                hdr[2] = (uint32_t)count;
                 buf_add(&w->entries, hdr, sizeof(hdr));
-                buf_add(&w->entries, key, klen + 1);
+                buf_add(&w->entries, pairs[i].key, klen + 1);
                 while (w->entries.len % 4)
                         buf_add(&w->entries, NULL, 1);
-                buf_add(&w->entries, ids, n * sizeof(*ids));
+                for (size_t k = 0; k < count; k++)
+                        buf_add(&w->entries, &pairs[i + k].value, sizeof(uint32_t));
                 if (w->entries.oom)
                         goto out;
                 hdr[0] = check32(w->key, w->entries.p + at + 4, w->entries.len - at - 4);
                 memcpy(w->entries.p + at, hdr, 4);
-                keys[nkeys].h = mailacct_siphash13(w->key, key, klen);
+                keys[nkeys].h = mailacct_siphash13(w->key, pairs[i].key, klen);
                 keys[nkeys].entry = (uint32_t)at;
                 nkeys++;
+                i = j;
         }
-        while (cap < nkeys + nkeys / 3 + 1)
-                cap *= 2;
+        cap = nkeys + nkeys / 4 + 8;
         w->h.tables[t].cap = (uint32_t)cap;
         w->h.tables[t].nkeys = (uint32_t)nkeys;
         w->h.tables[t].slots_off = w->slots.len; /* relative until laid out */
@@ -347,10 +355,10 @@ static int write_table(struct writer *w, enum mailacct_table t, const struct mai
                         goto out;
                 slots = (struct ix_slot *)(w->slots.p + base);
                 for (size_t i = 0; i < nkeys; i++) {
-                        uint32_t j = (uint32_t)(keys[i].h & (cap - 1));
+                        uint32_t j = home_slot(keys[i].h, (uint32_t)cap);
                         uint32_t h32 = (uint32_t)(keys[i].h >> 32) | 1;
                         while (slots[j].h32)
-                                j = (j + 1) & (uint32_t)(cap - 1);
+                                j = j + 1 == cap ? 0 : j + 1;
                         slots[j].h32 = h32;
                         slots[j].entry = keys[i].entry;
                         slots[j].check = slot_check(w->key, h32, keys[i].entry, j);
@@ -358,9 +366,8 @@ static int write_table(struct writer *w, enum mailacct_table t, const struct mai
         }
         r = 0;
 out:
-        free(ids);
+        free(pairs);
         free(keys);
-        mailacct_hashmap_free(seen);
         return r;
 }
 
@@ -385,7 +392,7 @@ static int tables_of(const struct mailacct_dir *d, const struct mailacct_hashmap
         t[MAILACCT_T_DOMAIN] = d->domain_names;
         t[MAILACCT_T_NTDOMAIN] = d->nt_domains;
         t[MAILACCT_T_ADDRESS] = d->by_address;
-        t[MAILACCT_T_ALIAS_AT] = d->by_alias_at;
+        t[MAILACCT_T_ALIAS_AT] = NULL; /* the resolver filters the bare table instead */
         t[MAILACCT_T_BARE] = d->by_bare;
         t[MAILACCT_T_NT] = d->by_nt;
         t[MAILACCT_T_UID] = d->by_uid;
@@ -393,7 +400,7 @@ static int tables_of(const struct mailacct_dir *d, const struct mailacct_hashmap
         t[MAILACCT_T_CONTACT_ADDRESS] = d->contact_address;
         t[MAILACCT_T_MAILDOMAIN] = d->mail_domains;
         for (int i = 0; i < _MAILACCT_T_MAX; i++)
-                if (!t[i])
+                if (!t[i] && i != MAILACCT_T_ALIAS_AT)
                         return -EINVAL;
         return 0;
 }
@@ -682,7 +689,7 @@ static int index_open(const char *path, bool want_secrets, struct mailacct_index
                 goto bad;
         for (int t = 0; t < _MAILACCT_T_MAX; t++) {
                 const struct ix_table *tb = &h->tables[t];
-                if (tb->cap == 0 || (tb->cap & (tb->cap - 1)) || tb->slots_off % 4 ||
+                if (tb->cap == 0 || tb->slots_off % 4 ||
                     !span_ok(ix, tb->slots_off, (uint64_t)tb->cap * sizeof(struct ix_slot)))
                         goto bad;
         }
@@ -878,15 +885,14 @@ long mailacct_index_get(const struct mailacct_index *ix, enum mailacct_table t, 
         const struct ix_table *tb;
         size_t klen = strlen(key);
         uint64_t h;
-        uint32_t h32, mask;
+        uint32_t h32;
 
         if ((unsigned)t >= _MAILACCT_T_MAX)
                 return -EINVAL;
         tb = &ix->h->tables[t];
         h = mailacct_siphash13(ix->h->sipkey, key, klen);
         h32 = (uint32_t)(h >> 32) | 1;
-        mask = tb->cap - 1;
-        for (uint32_t i = 0, j = (uint32_t)h & mask; i < tb->cap; i++, j = (j + 1) & mask) {
+        for (uint32_t i = 0, j = home_slot(h, tb->cap); i < tb->cap; i++, j = j + 1 == tb->cap ? 0 : j + 1) {
                 struct ix_slot s;
                 uint32_t hdr[3];
                 const uint8_t *e;

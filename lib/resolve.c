@@ -188,6 +188,25 @@ static int key_address(const struct mailacct_dir *d, struct mailacct_result *r, 
         return 0;
 }
 
+/* The mailboxes of domain dom whose bare-alias set holds alias: the bare
+ * table filtered by domain, so that the index needs no second table of
+ * alias@domain keys. ids holds GATHER_MAX. */
+static size_t aliases_in(const struct mailacct_dir *d, struct mailacct_result *r, const char *alias, uint32_t dom,
+                         uint32_t *ids)
+{
+        uint32_t all[GATHER_MAX];
+        char key[KEY_MAX];
+        size_t n, k = 0;
+
+        if (mailacct_dir_key_local(d, alias, key, sizeof(key)) < 0)
+                return 0;
+        n = get(d, r, MAILACCT_T_BARE, key, all, GATHER_MAX);
+        for (size_t i = 0; i < n && i < GATHER_MAX; i++)
+                if (domain_of(d, r, all[i]) == dom)
+                        ids[k++] = all[i];
+        return k;
+}
+
 /* Rule 5: only asked once no mailbox matched, so a contact never wins. */
 static int contact_or_not_found(const struct mailacct_dir *d, struct mailacct_result *r, const char *local,
                                 const char *address_key, const char *what)
@@ -276,7 +295,7 @@ static int resolve_address(const struct mailacct_dir *d, const char *local, cons
                          address_of(d, r, ids[0]));
                 return found(r, ids[0]);
         }
-        n = get(d, r, MAILACCT_T_ALIAS_AT, key, ids, GATHER_MAX);
+        n = aliases_in(d, r, local, dom, ids);
         set_candidates(r, ids, n);
         if (n == 1) {
                 snprintf(r->why, sizeof(r->why), "\"%s\" is an alias of %s in %s", local, address_of(d, r, ids[0]),
@@ -331,7 +350,7 @@ static int resolve_nt(const struct mailacct_dir *d, const char *domain, const ch
         /* Exchange assumed alias == NT account (seed Q198704) */
         if (key_address(d, r, dom, account, key) < 0)
                 return fail(r, MAILACCT_NOT_FOUND, "login too long");
-        n = get(d, r, MAILACCT_T_ALIAS_AT, key, ids, GATHER_MAX);
+        n = aliases_in(d, r, account, dom, ids);
         set_candidates(r, ids, n);
         if (n == 1) {
                 snprintf(r->why, sizeof(r->why), "no NT account \"%s\" in %s; \"%s\" is the alias of %s", account,
