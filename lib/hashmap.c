@@ -73,6 +73,61 @@ uint64_t mailacct_siphash13(const uint8_t key[16], const void *data, size_t len)
         return v0 ^ v1 ^ v2 ^ v3;
 }
 
+void mailacct_siphash13_init(struct mailacct_siphash *s, const uint8_t key[16])
+{
+        uint64_t k0 = load64(key), k1 = load64(key + 8);
+
+        s->v0 = 0x736f6d6570736575ULL ^ k0;
+        s->v1 = 0x646f72616e646f6dULL ^ k1;
+        s->v2 = 0x6c7967656e657261ULL ^ k0;
+        s->v3 = 0x7465646279746573ULL ^ k1;
+        s->ntail = s->total = 0;
+}
+
+static void sip_block(struct mailacct_siphash *s, uint64_t m)
+{
+        uint64_t v0 = s->v0, v1 = s->v1, v2 = s->v2, v3 = s->v3;
+
+        v3 ^= m;
+        SIPROUND;
+        v0 ^= m;
+        s->v0 = v0, s->v1 = v1, s->v2 = v2, s->v3 = v3;
+}
+
+void mailacct_siphash13_update(struct mailacct_siphash *s, const void *data, size_t len)
+{
+        const uint8_t *in = data;
+
+        s->total += len;
+        while (len && s->ntail) {
+                s->tail[s->ntail++] = *in++;
+                len--;
+                if (s->ntail == 8) {
+                        sip_block(s, load64(s->tail));
+                        s->ntail = 0;
+                }
+        }
+        for (; len >= 8; in += 8, len -= 8)
+                sip_block(s, load64(in));
+        while (len--)
+                s->tail[s->ntail++] = *in++;
+}
+
+uint64_t mailacct_siphash13_final(struct mailacct_siphash *s)
+{
+        uint64_t b = (uint64_t)s->total << 56;
+        uint64_t v0, v1, v2, v3;
+
+        for (size_t i = 0; i < s->ntail; i++)
+                b |= (uint64_t)s->tail[i] << (8 * i);
+        sip_block(s, b);
+        v0 = s->v0, v1 = s->v1, v2 = s->v2 ^ 0xff, v3 = s->v3;
+        SIPROUND;
+        SIPROUND;
+        SIPROUND;
+        return v0 ^ v1 ^ v2 ^ v3;
+}
+
 static uint64_t hash_of(const struct mailacct_hashmap *m, const char *key)
 {
         uint64_t h = mailacct_siphash13(m->sipkey, key, strlen(key));

@@ -24,3 +24,14 @@ bool mailacct_hashmap_next(const struct mailacct_hashmap *m, size_t *pos, const 
 size_t mailacct_hashmap_size(const struct mailacct_hashmap *m);
 
 uint64_t mailacct_siphash13(const uint8_t key[16], const void *data, size_t len);
+
+/* The same hash over pieces given one after another: the result equals the
+ * one-shot hash of their concatenation. */
+struct mailacct_siphash {
+        uint64_t v0, v1, v2, v3;
+        uint8_t tail[8];
+        size_t ntail, total;
+};
+void mailacct_siphash13_init(struct mailacct_siphash *s, const uint8_t key[16]);
+void mailacct_siphash13_update(struct mailacct_siphash *s, const void *data, size_t len);
+uint64_t mailacct_siphash13_final(struct mailacct_siphash *s);

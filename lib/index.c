@@ -90,7 +90,25 @@ struct mailacct_index {
         size_t size;
         const struct ix_header *h;
         const char *pool;
+        uint64_t gen; /* unique per open, for the per-thread memo below */
 };
+
+/* One lookup reads the same mailbox and domain records several times (the
+ * rules, then the canonical name, home, ids...). Each thread remembers the
+ * last record it verified, keyed by the opening of the index it came from:
+ * a mapping never changes under us (writers rename a new file in), and a new
+ * opening never shares a generation with an old one. */
+static _Atomic uint64_t generations;
+static __thread struct {
+        uint64_t gen;
+        uint32_t id;
+        struct mailacct_mbox_view v;
+} memo_mailbox;
+static __thread struct {
+        uint64_t gen;
+        uint32_t id;
+        struct mailacct_domain_view v;
+} memo_domain;
 
 void mailacct_index_source_of(const struct stat *st, struct mailacct_index_source *src)
 {
@@ -161,33 +179,22 @@ static uint32_t check32(const uint8_t key[16], const void *a, size_t alen)
 }
 
 /* The checksum of a record covers its fields and every string and list it
- * points to, so that no part of a mailbox can change unseen. */
-struct summer {
-        struct buf b;
-};
-
-static void sum_str(struct summer *s, const char *pool, uint32_t off)
-{
-        if (off)
-                buf_add(&s->b, pool + off, strlen(pool + off) + 1);
-        else
-                buf_add(&s->b, "", 1);
-}
-
+ * points to, so that no part of a mailbox can change unseen. Hashed piece by
+ * piece: a lookup verifies several records and must not allocate for it. */
 static uint32_t record_check(const uint8_t key[16], const char *pool, const void *rec, size_t len,
                              const uint32_t *strs, size_t nstrs, const void *extra, size_t extra_len)
 {
-        struct summer s = { 0 };
-        uint32_t c;
+        struct mailacct_siphash s;
 
-        buf_add(&s.b, (const uint8_t *)rec + sizeof(uint32_t), len - sizeof(uint32_t));
-        for (size_t i = 0; i < nstrs; i++)
-                sum_str(&s, pool, strs[i]);
+        mailacct_siphash13_init(&s, key);
+        mailacct_siphash13_update(&s, (const uint8_t *)rec + sizeof(uint32_t), len - sizeof(uint32_t));
+        for (size_t i = 0; i < nstrs; i++) {
+                const char *str = strs[i] ? pool + strs[i] : "";
+                mailacct_siphash13_update(&s, str, strlen(str) + 1);
+        }
         if (extra_len)
-                buf_add(&s.b, extra, extra_len);
-        c = s.b.oom ? 0 : check32(key, s.b.p, s.b.len);
-        free(s.b.p);
-        return c;
+                mailacct_siphash13_update(&s, extra, extra_len);
+        return (uint32_t)mailacct_siphash13_final(&s);
 }
 
 static void write_defaults(struct writer *w, const struct mailacct_defaults *df, uint32_t *uid, uint32_t *gid,
@@ -276,10 +283,24 @@ static void seal_records(struct writer *w)
         }
 }
 
+/* Slots are checked on every probe, so with a cheap keyed mix rather than
+ * SipHash: it is there to catch damage (a flipped bit must not make a key
+ * vanish and let a weaker rule answer), and entries and records behind the
+ * slots carry SipHash checks of their own. */
 static uint32_t slot_check(const uint8_t key[16], uint32_t h32, uint32_t entry, uint32_t j)
 {
-        uint32_t v[3] = { h32, entry, j };
-        return check32(key, v, sizeof(v));
+        uint64_t k;
+        uint64_t x;
+
+        memcpy(&k, key, sizeof(k));
+        x = ((uint64_t)h32 << 32 | entry) ^ k;
+        x ^= (uint64_t)j * 0x9e3779b97f4a7c15ULL;
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdULL;
+        x ^= x >> 33;
+        x *= 0xc4ceb9fe1a85ec53ULL;
+        x ^= x >> 33;
+        return (uint32_t)x;
 }
 
 struct pair {
@@ -344,7 +365,8 @@ static int write_table(struct writer *w, enum mailacct_table t, const struct mai
                 nkeys++;
                 i = j;
         }
-        cap = nkeys + nkeys / 4 + 8;
+        /* half full: a miss walks about two slots, not a dozen */
+        cap = 2 * nkeys + 8;
         w->h.tables[t].cap = (uint32_t)cap;
         w->h.tables[t].nkeys = (uint32_t)nkeys;
         w->h.tables[t].slots_off = w->slots.len; /* relative until laid out */
@@ -674,6 +696,7 @@ static int index_open(const char *path, bool want_secrets, struct mailacct_index
         }
         ix->base = map;
         ix->size = (size_t)st.st_size;
+        ix->gen = ++generations;
         h = ix->h = map;
         if (memcmp(h->magic, IX_MAGIC, 8) != 0 || h->version != IX_VERSION || h->endian != IX_ENDIAN ||
             h->kind != (want_secrets ? IX_KIND_SECRETS : IX_KIND_DIRECTORY) ||
@@ -780,6 +803,10 @@ int mailacct_index_mailbox(const struct mailacct_index *ix, uint32_t id, struct 
 {
         struct ix_mailbox r;
 
+        if (memo_mailbox.gen == ix->gen && memo_mailbox.id == id) {
+                *v = memo_mailbox.v;
+                return 0;
+        }
         if (mailbox_rec(ix, id, &r) < 0 || r.domain >= ix->h->n_domains || !r.address || !r.local)
                 return -EBADMSG;
         memset(v, 0, sizeof(*v));
@@ -797,6 +824,9 @@ int mailacct_index_mailbox(const struct mailacct_index *ix, uint32_t id, struct 
         v->has_gid = r.flags & F_HAS_GID;
         v->enabled = r.flags & F_ENABLED;
         v->has_services = r.flags & F_HAS_SERVICES;
+        memo_mailbox.gen = ix->gen;
+        memo_mailbox.id = id;
+        memo_mailbox.v = *v;
         return 0;
 }
 
@@ -845,6 +875,10 @@ int mailacct_index_domain(const struct mailacct_index *ix, uint32_t id, struct m
         struct ix_domain r;
         uint32_t s[4];
 
+        if (memo_domain.gen == ix->gen && memo_domain.id == id) {
+                *v = memo_domain.v;
+                return 0;
+        }
         if (id >= ix->h->n_domains)
                 return -EBADMSG;
         memcpy(&r, ix->base + ix->h->domains_off + (size_t)id * sizeof(r), sizeof(r));
@@ -860,6 +894,9 @@ int mailacct_index_domain(const struct mailacct_index *ix, uint32_t id, struct m
         v->gid = r.gid;
         v->has_uid = r.flags & F_HAS_UID;
         v->has_gid = r.flags & F_HAS_GID;
+        memo_domain.gen = ix->gen;
+        memo_domain.id = id;
+        memo_domain.v = *v;
         return 0;
 }
 
