@@ -10,9 +10,15 @@ $(BENCH_BIN): bench/nss_bench.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -ldl
 
+PAM_BENCH_BIN := $(BUILD)/pam_resolve
+
+$(PAM_BENCH_BIN): bench/pam_resolve.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpam
+
 # build-all: whatever of mailacct exists (the command, libnss_mailacct.so.2)
 # is measured; what does not exist yet is reported as n/a.
-bench: build-all $(BENCH_BIN)
+bench: build-all $(BENCH_BIN) $(PAM_BENCH_BIN)
 	BUILD=$(abspath $(BUILD)) BENCH_N="$(BENCH_N)" BENCH_DATA=$(abspath $(BENCH_DATA)) \
 		python3 bench/run-bench.py
 

@@ -446,6 +446,18 @@ def main():
             prefix = ["unshare", "--mount", os.path.join(HERE, "peer-ns.sh"), name, peers]
             measure(row, bench, prefix, None, available[name], name, data)
 
+        # PAM resolution excluding the hash: the real module, resolve_only, through libpam
+        pam_bench = os.path.join(build, "pam_resolve")
+        pam_module = os.path.join(build, "pam_mailacct.so")
+        if os.access(pam_bench, os.X_OK) and os.path.exists(pam_module) and os.path.exists(idx):
+            r = run_cmd([pam_bench, pam_module, conf, os.path.join(data, "hits"), os.path.join(data, "misses"),
+                         str(BUDGET_MS)])
+            kv = parse_kv(r.stdout)
+            if r.returncode == 0 and "pam_hit_ns" in kv:
+                say("  PAM resolution through libpam (pam_start + pam_authenticate resolve_only + pam_end, index): "
+                    "hit %s ns, miss %s ns per login" % (fmt(float(kv["pam_hit_ns"])), fmt(float(kv["pam_miss_ns"]))))
+            else:
+                say("  PAM resolution: FAILED: %s %s" % (r.stdout.strip()[:200], r.stderr.strip()[:200]))
         ref = index_row if index_row.values else (config_row if config_row.values else None)
         print_table(n, "%s domains, %s contacts; data %s" % (meta.get("domains"), meta.get("contacts"), data),
                     rows, ref)
