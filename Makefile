@@ -52,6 +52,7 @@ all: build-all
 -include bench/bench.mk
 -include tests/fuzz/fuzz.mk
 -include tests/index/index.mk
+-include tests/integration/agree.mk
 
 build-all: $(ALL_TARGETS)
 

@@ -10,7 +10,8 @@
 #   ma_directory CONF PWLIST  # copy CONF to DIR/etc, set passwords
 #   ma_pam_services "imap pop3" [module options]
 #   ma_dev_log             # a /dev/log of our own, logging to DIR/syslog.log
-#   ma_dovecot_start [passdb-block]
+#   ma_dovecot_start [passdb-block [userdb-block]]
+#                          # MA_IMPORT_ENV: more names for import_environment
 #   ... clients ...
 #   ma_dovecot_stop        # e.g. to start it again with another passdb
 #   ma_stop                # Dovecot and the listener; also the EXIT trap
@@ -118,13 +119,21 @@ EOF
 }
 
 # Writes DIR/dovecot/dovecot.conf and starts Dovecot. $1: the passdb block
-# (default: PAM, service named after the protocol). Sets MA_IMAP_PORT,
-# MA_POP3_PORT, MA_DOVECOT_LOG.
+# (default: PAM, service named after the protocol); $2: the userdb block
+# (default: static, one uid, homes DIR/mail/USER). MA_IMPORT_ENV names more
+# variables Dovecot passes on to its processes (e.g. "LD_LIBRARY_PATH
+# MAILACCT_CONF" for an NSS module from the build folder). Sets
+# MA_IMAP_PORT, MA_POP3_PORT, MA_DOVECOT_LOG.
 ma_dovecot_start() {
         _passdb=${1:-"passdb {
   driver = pam
   args = %s
 }"}
+        _userdb=${2:-"userdb {
+  driver = static
+  args = uid=5000 gid=5000 home=$MA_DIR/mail/%u
+}"}
+        _import="TZ${MA_IMPORT_ENV:+ $MA_IMPORT_ENV}"
         ma_ports MA_IMAP_PORT MA_POP3_PORT
         MA_DOVECOT_LOG=$MA_DIR/dovecot.log
         MA_DOVECOT_CONF=$MA_DIR/dovecot/dovecot.conf
@@ -151,10 +160,7 @@ mail_uid = 5000
 mail_gid = 5000
 first_valid_uid = 5000
 $_passdb
-userdb {
-  driver = static
-  args = uid=5000 gid=5000 home=$MA_DIR/mail/%u
-}
+$_userdb
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
@@ -192,10 +198,12 @@ EOF
                 _preload=$(${CC:-cc} -print-file-name=libasan.so)
                 [ -f "$_preload" ] || ma_die "ASan build, but no libasan.so to preload"
                 # ASan reserves terabytes of address space: no vsz limit
-                printf 'import_environment = TZ LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS\ndefault_vsz_limit = 0\n' \
-                        >>"$MA_DOVECOT_CONF"
+                _import="$_import LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS"
+                printf 'default_vsz_limit = 0\n' >>"$MA_DOVECOT_CONF"
                 ;;
         esac
+        # one line: a second import_environment would replace the first
+        [ "$_import" = TZ ] || printf 'import_environment = %s\n' "$_import" >>"$MA_DOVECOT_CONF"
         if [ -n "$_preload" ]; then
                 LD_PRELOAD=$_preload ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
                         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 dovecot -c "$MA_DOVECOT_CONF"
