@@ -158,10 +158,27 @@ static void missing_ids(const struct mailacct_dir *d, const char *file, struct m
         for (uint32_t i = 0; i < d->n_mailboxes; i++) {
                 uid_t u;
                 gid_t g;
+                char name[MAILACCT_LOGIN_MAX + 1], home[4096];
+                const char *shell = mailacct_dir_shell(d, i);
+
                 if (mailacct_dir_ids(d, i, &u, &g) < 0)
                         mailacct_diag_add(diags, MAILACCT_WARNING, file, d->mailboxes[i].line,
                                           "mailbox %s has no uid or gid (set defaults.uid and defaults.gid): NSS "
                                           "cannot give it a passwd entry",
+                                          d->mailboxes[i].address);
+                else if (u == 0)
+                        /* PAM would let it in, NSS never gives root's uid to a mail login:
+                         * Dovecot's passwd userdb then fails the login */
+                        mailacct_diag_add(diags, MAILACCT_WARNING, file, d->mailboxes[i].line,
+                                          "mailbox %s has uid 0: NSS gives it no passwd entry (a mail login never "
+                                          "becomes root); give it its own uid",
+                                          d->mailboxes[i].address);
+                if (mailacct_dir_canonical(d, i, name, sizeof(name)) == 0 &&
+                    mailacct_dir_home(d, i, home, sizeof(home)) == 0 &&
+                    (strpbrk(name, ":\n") || strpbrk(home, ":\n") || (shell && strpbrk(shell, ":\n"))))
+                        mailacct_diag_add(diags, MAILACCT_WARNING, file, d->mailboxes[i].line,
+                                          "mailbox %s: its canonical name, home or shell holds ':' or a newline, "
+                                          "which a passwd line cannot: NSS gives it no entry",
                                           d->mailboxes[i].address);
         }
 }

@@ -242,6 +242,12 @@ static const struct ccase warning_cases[] = {
         { "mailbox without uid",
           "domains = ( { name = \"example.com\"; } );\nmailboxes = ( { address = \"a@example.com\"; gid = 1; } );\n",
           NULL, 0, true, { { W, 2, { "a@example.com", "uid" } } } },
+        { "mailbox with uid 0: PAM would accept it, NSS gives no entry",
+          "domains = ( { name = \"example.com\"; } );\nmailboxes = ( { address = \"r@example.com\"; uid = 0; gid = 1; } );\n",
+          NULL, 0, true, { { W, 2, { "r@example.com", "uid 0" } } } },
+        { "':' in a canonical name: no passwd line can hold it",
+          "domains = ( { name = \"example.com\"; } );\nmailboxes = ( { address = \"c:l@example.com\"; uid = 9; gid = 1; } );\n",
+          NULL, 0, true, { { W, 2, { "c:l@example.com", "':'" } } } },
 };
 
 static bool has(const struct mailacct_diags *dg, const struct want *w, const char *conf, const char *secrets)
