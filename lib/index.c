@@ -29,7 +29,9 @@
 #include "strutil.h"
 
 #define IX_MAGIC "MAILACIX"
-#define IX_VERSION 1
+/* 2: the header's checksum covers the strings it points to; slots start at
+ * a scaled hash (1 masked it) */
+#define IX_VERSION 2
 #define IX_ENDIAN 0x01020304u
 #define IX_STR_MAX 4096 /* longest string a record may hold */
 #define IX_UID_KEEP 2   /* a uid table entry only needs to say "one" or "many" */
@@ -164,13 +166,34 @@ struct writer {
         uint8_t key[16];
         struct buf pool, domains, mailboxes, contacts, entries, slots;
         struct ix_header h;
+        const char *too_long; /* a string readers would refuse (IX_STR_MAX) */
 };
 
 static uint32_t pool_str(struct writer *w, const char *s)
 {
         if (!s)
                 return 0;
+        /* readers refuse a longer string as damage: refuse to write it */
+        if (strlen(s) >= IX_STR_MAX && !w->too_long)
+                w->too_long = s;
         return (uint32_t)buf_add(&w->pool, s, strlen(s) + 1);
+}
+
+/* The header's checksum also covers the strings that only the header points
+ * to (the global home and shell, the secrets path, the dummy hash): records
+ * sum their own strings, these have no record to do it. */
+static uint64_t header_check(const struct ix_header *h, const char *pool)
+{
+        const uint32_t strs[] = { h->def_home, h->def_shell, h->secrets, h->any_hash };
+        struct mailacct_siphash s;
+
+        mailacct_siphash13_init(&s, h->sipkey);
+        mailacct_siphash13_update(&s, h, offsetof(struct ix_header, check));
+        for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+                const char *str = strs[i] ? pool + strs[i] : "";
+                mailacct_siphash13_update(&s, str, strlen(str) + 1);
+        }
+        return mailacct_siphash13_final(&s);
 }
 
 static uint32_t check32(const uint8_t key[16], const void *a, size_t alen)
@@ -442,6 +465,12 @@ static int emit(struct writer *w, const char *path, mode_t mode, uid_t uid, gid_
                 snprintf(err, errlen, "out of memory");
                 return -ENOMEM;
         }
+        if (w->too_long) {
+                /* its length only: it may be a password hash */
+                snprintf(err, errlen, "a value of %zu bytes is longer than the index holds (%d)",
+                         strlen(w->too_long), IX_STR_MAX - 1);
+                return -E2BIG;
+        }
         memcpy(w->h.magic, IX_MAGIC, 8);
         w->h.version = IX_VERSION;
         w->h.endian = IX_ENDIAN;
@@ -469,7 +498,7 @@ static int emit(struct writer *w, const char *path, mode_t mode, uid_t uid, gid_
                 snprintf(err, errlen, "directory too large for index format %d (over 4 GiB)", IX_VERSION);
                 return -EFBIG;
         }
-        w->h.check = mailacct_siphash13(w->key, &w->h, offsetof(struct ix_header, check));
+        w->h.check = header_check(&w->h, (const char *)w->pool.p);
 
         if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0)
                 return -ENOMEM;
@@ -661,6 +690,8 @@ static bool span_ok(const struct mailacct_index *ix, uint64_t off, uint64_t len)
         return off <= ix->size && len <= ix->size - off;
 }
 
+static int pool_get(const struct mailacct_index *ix, uint32_t off, const char **s);
+
 static int index_open(const char *path, bool want_secrets, struct mailacct_index **out, struct stat *stp)
 {
         struct mailacct_index *ix;
@@ -682,6 +713,12 @@ static int index_open(const char *path, bool want_secrets, struct mailacct_index
                 close(fd);
                 return -EBADMSG;
         }
+        /* as for the configuration: an index others may write is anyone's
+         * directory (its checksums are keyed by a key it carries itself) */
+        if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+                close(fd);
+                return -EACCES;
+        }
         if (stp)
                 *stp = st;
         map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
@@ -689,6 +726,8 @@ static int index_open(const char *path, bool want_secrets, struct mailacct_index
         close(fd);
         if (map == MAP_FAILED)
                 return -errno;
+        /* lookups jump about: read ahead nothing, map in only what is touched */
+        (void)madvise(map, (size_t)st.st_size, MADV_RANDOM);
         ix = calloc(1, sizeof(*ix));
         if (!ix) {
                 munmap(map, (size_t)st.st_size);
@@ -700,8 +739,7 @@ static int index_open(const char *path, bool want_secrets, struct mailacct_index
         h = ix->h = map;
         if (memcmp(h->magic, IX_MAGIC, 8) != 0 || h->version != IX_VERSION || h->endian != IX_ENDIAN ||
             h->kind != (want_secrets ? IX_KIND_SECRETS : IX_KIND_DIRECTORY) ||
-            h->file_size != ix->size ||
-            h->check != mailacct_siphash13(h->sipkey, h, offsetof(struct ix_header, check)))
+            h->file_size != ix->size)
                 goto bad;
         if (!span_ok(ix, h->pool_off, h->pool_size) || h->pool_size == 0 ||
             !span_ok(ix, h->domains_off, (uint64_t)h->n_domains * sizeof(struct ix_domain)) ||
@@ -717,6 +755,14 @@ static int index_open(const char *path, bool want_secrets, struct mailacct_index
                         goto bad;
         }
         ix->pool = (const char *)ix->base + h->pool_off;
+        {
+                /* bounded first: the checksum reads the header's strings */
+                const char *str;
+                if (pool_get(ix, h->def_home, &str) < 0 || pool_get(ix, h->def_shell, &str) < 0 ||
+                    pool_get(ix, h->secrets, &str) < 0 || pool_get(ix, h->any_hash, &str) < 0 ||
+                    h->check != header_check(h, ix->pool))
+                        goto bad;
+        }
         *out = ix;
         return 0;
 bad:
@@ -817,6 +863,9 @@ int mailacct_index_mailbox(const struct mailacct_index *ix, uint32_t id, struct 
         pool_get(ix, r.name, &v->name);
         pool_get(ix, r.home, &v->home);
         pool_get(ix, r.shell, &v->shell);
+        /* the writer never leaves these empty: an empty name is no one's */
+        if (!*v->address || !*v->local)
+                return -EBADMSG;
         v->domain = r.domain;
         v->uid = r.uid;
         v->gid = r.gid;
@@ -887,6 +936,8 @@ int mailacct_index_domain(const struct mailacct_index *ix, uint32_t id, struct m
                 return -EBADMSG;
         memset(v, 0, sizeof(*v));
         pool_get(ix, r.name, &v->name);
+        if (!*v->name)
+                return -EBADMSG;
         pool_get(ix, r.netbios, &v->netbios);
         pool_get(ix, r.home, &v->home);
         pool_get(ix, r.shell, &v->shell);
