@@ -50,9 +50,10 @@ all: build-all
 -include pam_mailacct/module.mk
 -include nss_mailacct/module.mk
 -include bench/bench.mk
--include tests/fuzz/fuzz.mk
 -include tests/index/index.mk
 -include tests/integration/agree.mk
+# last: its final suite reads the logs of all the others
+-include tests/fuzz/fuzz.mk
 
 build-all: $(ALL_TARGETS)
 

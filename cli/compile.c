@@ -77,8 +77,8 @@ int cli_compile_secrets(const char *path, bool quiet)
 int cmd_compile(const struct cli *c, int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "output", required_argument, NULL, 'o' },
-                { "help", no_argument, NULL, 'h' },
+                {"output", required_argument, NULL, 'o'},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         const char *output = NULL;

@@ -87,8 +87,9 @@ struct mailacct_dir *cli_open(const struct cli *c, bool *from_index)
                 fprintf(stderr, "%s: configuration %s is unusable%s\n", c->argv0, c->config,
                         r == -EINVAL ? " (see the errors above; run 'mailacct check')" : "");
         } else if (stale)
-                fprintf(stderr, "%s: note: the compiled index does not match %s; answering from the configuration "
-                                "(run 'mailacct compile')\n",
+                fprintf(stderr,
+                        "%s: note: the compiled index does not match %s; answering from the configuration "
+                        "(run 'mailacct compile')\n",
                         c->argv0, c->config);
         mailacct_diags_clear(&diags);
         if (from_index)
@@ -99,12 +100,12 @@ struct mailacct_dir *cli_open(const struct cli *c, bool *from_index)
 int main(int argc, char **argv)
 {
         static const struct option opts[] = {
-                { "config", required_argument, NULL, 'c' },
-                { "help", no_argument, NULL, 'h' },
-                { "version", no_argument, NULL, 'V' },
+                {"config", required_argument, NULL, 'c'},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
                 {},
         };
-        struct cli c = { .argv0 = "mailacct" };
+        struct cli c = {.argv0 = "mailacct"};
         const char *cmd;
         int o;
 

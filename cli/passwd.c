@@ -421,8 +421,7 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
                 struct stat ist;
                 if (snprintf(ipath, sizeof(ipath), "%s.idx", d->secrets) < (int)sizeof(ipath) &&
                     stat(ipath, &ist) == 0 && cli_compile_secrets(d->secrets, true) < 0)
-                        fprintf(stderr, "mailacct: passwd: warning: %s not rewritten; run mailacct compile\n",
-                                ipath);
+                        fprintf(stderr, "mailacct: passwd: warning: %s not rewritten; run mailacct compile\n", ipath);
         }
 out:
         if (fd >= 0)

@@ -21,8 +21,7 @@ static const char *address(const struct mailacct_dir *d, uint32_t id)
         return a ? a : "?";
 }
 
-static void explain(const struct mailacct_dir *d, const char *login, const struct mailacct_result *r,
-                    bool from_index)
+static void explain(const struct mailacct_dir *d, const char *login, const struct mailacct_result *r, bool from_index)
 {
         printf("login:      %s\n", login);
         printf("source:     %s\n", from_index ? "compiled index" : "configuration");
@@ -53,8 +52,8 @@ static void explain(const struct mailacct_dir *d, const char *login, const struc
 int cmd_resolve(const struct cli *c, int argc, char **argv, bool want_explain)
 {
         static const struct option opts[] = {
-                { "explain", no_argument, NULL, 'e' },
-                { "help", no_argument, NULL, 'h' },
+                {"explain", no_argument, NULL, 'e'},
+                {"help", no_argument, NULL, 'h'},
                 {},
         };
         struct mailacct_result *r;
@@ -96,8 +95,7 @@ int cmd_resolve(const struct cli *c, int argc, char **argv, bool want_explain)
                         printf("%s\n", r->canonical);
                 if (!ok) {
                         fflush(stdout);
-                        fprintf(stderr, "mailacct: %s: %s: %s\n", argv[i], mailacct_reason_name(r->reason),
-                                r->message);
+                        fprintf(stderr, "mailacct: %s: %s: %s\n", argv[i], mailacct_reason_name(r->reason), r->message);
                         status = EXIT_FAILED;
                 }
         }

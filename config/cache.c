@@ -19,7 +19,7 @@ static struct {
         pthread_mutex_t lock;
         struct mailacct_snapshot *current;
         long long checked_ns; /* CLOCK_MONOTONIC_COARSE of the last look */
-} cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 void mailacct_cache_lock(void)
 {
@@ -60,6 +60,10 @@ static int identify(const char *path, struct mailacct_index_source *conf, struct
         struct stat st;
 
         if (stat(path, &st) < 0)
+                return -EIO;
+        /* chmod leaves the identity as it was: the mode is looked at here,
+         * and a configuration others may write is refused at once */
+        if (st.st_mode & (S_IWGRP | S_IWOTH))
                 return -EIO;
         mailacct_index_source_of(&st, conf);
         memset(index, 0, sizeof(*index));

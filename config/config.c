@@ -28,8 +28,7 @@ struct loader {
 
 #define LINE(s) ((int)config_setting_source_line(s))
 
-__attribute__((format(printf, 3, 4))) static void err(struct loader *L, const config_setting_t *s, const char *fmt,
-                                                      ...)
+__attribute__((format(printf, 3, 4))) static void err(struct loader *L, const config_setting_t *s, const char *fmt, ...)
 {
         char *text;
         va_list ap;
@@ -335,7 +334,7 @@ static void check_home(struct loader *L, const config_setting_t *g, const char *
 
 static int load_defaults(struct loader *L, const config_setting_t *g, struct mailacct_defaults *df)
 {
-        static const char *const keys[] = { "uid", "gid", "home", "shell", NULL };
+        static const char *const keys[] = {"uid", "gid", "home", "shell", NULL};
         unsigned v;
 
         if (!want_type(L, g, CONFIG_TYPE_GROUP))
@@ -368,7 +367,7 @@ static const config_setting_t *get_list(struct loader *L, const config_setting_t
 
 static int load_domains(struct loader *L, const config_setting_t *list)
 {
-        static const char *const keys[] = { "name", "netbios", "aliases", "defaults", NULL };
+        static const char *const keys[] = {"name", "netbios", "aliases", "defaults", NULL};
         struct mailacct_dir *d = L->dir;
         int n = list ? config_setting_length(list) : 0;
 
@@ -417,8 +416,8 @@ static int load_nt_account(struct loader *L, const config_setting_t *g, struct m
                 return 0;
         if (mailacct_login_parse(v, &l, &why) < 0 ||
             (l.form != MAILACCT_FORM_BARE && l.form != MAILACCT_FORM_NTACCOUNT)) {
-                err(L, config_setting_get_member(g, "nt_account"),
-                    "nt_account \"%s\": %s", v, why ? why : "must be \"account\" or \"DOMAIN\\\\account\"");
+                err(L, config_setting_get_member(g, "nt_account"), "nt_account \"%s\": %s", v,
+                    why ? why : "must be \"account\" or \"DOMAIN\\\\account\"");
                 return 0;
         }
         if (l.form == MAILACCT_FORM_NTACCOUNT && !(m->nt_domain = strdup(l.domain)))
@@ -484,9 +483,8 @@ static int load_mailbox(struct loader *L, const config_setting_t *g, struct mail
 
 static int load_mailboxes(struct loader *L, const config_setting_t *list)
 {
-        static const char *const keys[] = { "address", "aliases", "addresses", "nt_account", "name",
-                                            "uid",     "gid",     "home",      "shell",      "services",
-                                            "delegates", "enabled", NULL };
+        static const char *const keys[] = {"address", "aliases", "addresses", "nt_account", "name",    "uid", "gid",
+                                           "home",    "shell",   "services",  "delegates",  "enabled", NULL};
         struct mailacct_dir *d = L->dir;
         int n = list ? config_setting_length(list) : 0;
 
@@ -518,7 +516,7 @@ static int load_mailboxes(struct loader *L, const config_setting_t *list)
 
 static int load_contacts(struct loader *L, const config_setting_t *list)
 {
-        static const char *const keys[] = { "alias", "address", "name", NULL };
+        static const char *const keys[] = {"alias", "address", "name", NULL};
         struct mailacct_dir *d = L->dir;
         int n = list ? config_setting_length(list) : 0;
 
@@ -598,11 +596,11 @@ static int anchor_path(const char *conf, char **path)
 
 static int load_root(struct loader *L, const config_setting_t *root)
 {
-        static const char *const keys[] = { "default_domain", "bare_alias", "case_sensitive", "canonical", "secrets",
-                                            "index",          "defaults",   "domains",        "mailboxes", "contacts",
-                                            NULL };
-        static const char *const policies[] = { "prefer-default-domain", "default-domain", "unique", NULL };
-        static const char *const canon[] = { "address", "local", "netbios", NULL };
+        static const char *const keys[] = {
+                "default_domain", "bare_alias", "case_sensitive", "canonical", "secrets", "index",
+                "defaults",       "domains",    "mailboxes",      "contacts",  NULL};
+        static const char *const policies[] = {"prefer-default-domain", "default-domain", "unique", NULL};
+        static const char *const canon[] = {"address", "local", "netbios", NULL};
         struct mailacct_dir *d = L->dir;
         int r;
 
@@ -671,7 +669,7 @@ static int check_file(const char *path, struct mailacct_diags *diags)
 int mailacct_config_load(const char *path, struct mailacct_dir **out, struct mailacct_diags *diags)
 {
         size_t errors = diags->errors;
-        struct loader L = { .file = path, .diags = diags };
+        struct loader L = {.file = path, .diags = diags};
         config_t cf;
         int r;
 

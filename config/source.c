@@ -36,8 +36,8 @@ static int scan_head(const char *text, size_t n, char *out, size_t len)
                         return 0;
                 if (q < eol && memchr(q, '(', (size_t)(eol - q)))
                         return 0;
-                if ((size_t)(eol - q) > 5 && memcmp(q, "index", 5) == 0 && (is_blank(q[5]) || q[5] == '=' ||
-                                                                            q[5] == ':')) {
+                if ((size_t)(eol - q) > 5 && memcmp(q, "index", 5) == 0 &&
+                    (is_blank(q[5]) || q[5] == '=' || q[5] == ':')) {
                         q += 5;
                         while (q < eol && is_blank(*q))
                                 q++;
@@ -98,7 +98,10 @@ int mailacct_source_open(const char *conf_path, struct mailacct_dir **out, struc
                 *stale = false;
         /* the index stands in for the configuration only while that file is
          * exactly the one it was compiled from */
-        if (stat(conf_path, &st) == 0 && mailacct_source_index_path(conf_path, ipath, sizeof(ipath)) == 0) {
+        /* a configuration others may write is refused by the loader below;
+         * its index must not stand in for it */
+        if (stat(conf_path, &st) == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH)) &&
+            mailacct_source_index_path(conf_path, ipath, sizeof(ipath)) == 0) {
                 mailacct_index_source_of(&st, &src);
                 r = mailacct_index_open(ipath, &ix);
                 if (r == 0 && mailacct_index_matches(ix, &src)) {

@@ -64,8 +64,10 @@ static void shared_aliases(const struct mailacct_dir *d, const char *file, struc
                                 first = !mailacct_streq_fold(m->aliases.v[e], a);
                         if (!other_domain || !first)
                                 continue;
-                        snprintf(text, sizeof(text), "alias \"%s\" is shared by %zu mailboxes in different domains "
-                                 "(seed Q198143);", a, n);
+                        snprintf(text, sizeof(text),
+                                 "alias \"%s\" is shared by %zu mailboxes in different domains "
+                                 "(seed Q198143);",
+                                 a, n);
                         for (size_t j = 0; j < shown; j++) {
                                 char forms[1024];
                                 size_t o = strlen(text);
@@ -135,13 +137,11 @@ static void secrets_findings(const struct mailacct_dir *d, const char *file, str
         if (!d->secrets)
                 return;
         if (stat(d->secrets, &st) == 0 && mailacct_secrets_check_mode(&st, why, sizeof(why)) < 0)
-                mailacct_diag_add(diags, MAILACCT_WARNING, d->secrets, 0,
-                                  "%s; pam_mailacct refuses to use it", why);
+                mailacct_diag_add(diags, MAILACCT_WARNING, d->secrets, 0, "%s; pam_mailacct refuses to use it", why);
         r = mailacct_secrets_load(d->secrets, false, &s, why, sizeof(why));
         if (r < 0) {
                 /* PAM fails closed on such a file: that is an error, not a nit */
-                mailacct_diag_add(diags, r == -EINVAL ? MAILACCT_ERROR : MAILACCT_WARNING,
-                                  NULL, 0, "secrets: %s", why);
+                mailacct_diag_add(diags, r == -EINVAL ? MAILACCT_ERROR : MAILACCT_WARNING, NULL, 0, "secrets: %s", why);
                 return;
         }
         for (size_t i = 0; i < d->n_mailboxes; i++)

@@ -21,8 +21,8 @@ void mailacct_diags_clear(struct mailacct_diags *d)
         mailacct_diags_init(d);
 }
 
-void mailacct_diag_add(struct mailacct_diags *d, enum mailacct_severity s, const char *file, int line,
-                       const char *fmt, ...)
+void mailacct_diag_add(struct mailacct_diags *d, enum mailacct_severity s, const char *file, int line, const char *fmt,
+                       ...)
 {
         struct mailacct_diag *e;
         va_list ap;

@@ -11,7 +11,7 @@
 #include "resolve.h"
 #include "strutil.h"
 
-#define DEFAULT_HOME "/var/mail/%d/%n"
+#define DEFAULT_HOME  "/var/mail/%d/%n"
 #define DEFAULT_SHELL "/usr/sbin/nologin"
 
 /* Marks NT domains that no hosted domain names, so that "OTHERDOM\jdoe" keys
@@ -148,14 +148,15 @@ const char *mailacct_canonical_name(enum mailacct_canonical c)
  * every key of every mailbox at load: memcpy, not snprintf. */
 static int copy_out(char *buf, size_t len, const char *a, const char *b, const char *c)
 {
-        const char *parts[3] = { a, b, c };
+        const char *parts[3] = {a, b, c};
         size_t o = 0;
 
         for (int i = 0; i < 3; i++) {
                 size_t n = parts[i] ? strlen(parts[i]) : 0;
                 if (o + n >= len)
                         return -ERANGE;
-                memcpy(buf + o, parts[i], n);
+                if (n) /* memcpy from NULL is undefined even for 0 bytes */
+                        memcpy(buf + o, parts[i], n);
                 o += n;
         }
         buf[o] = '\0';
@@ -256,8 +257,7 @@ static const struct mailacct_hashmap *table_of(const struct mailacct_dir *d, enu
         }
 }
 
-long mailacct_dir_get(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out,
-                      size_t max)
+long mailacct_dir_get(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out, size_t max)
 {
         const struct mailacct_hashmap *m;
 
@@ -277,9 +277,19 @@ int mailacct_dir_mailbox(const struct mailacct_dir *d, uint32_t id, struct maila
                 return mailacct_index_mailbox(d->ix, id, v);
         m = &d->mailboxes[id];
         *v = (struct mailacct_mbox_view){
-                .address = m->address, .local = m->local, .nt_domain = m->nt_domain, .nt_account = m->nt_account,
-                .name = m->name, .home = m->home, .shell = m->shell, .domain = m->domain, .uid = m->uid,
-                .gid = m->gid, .has_uid = m->has_uid, .has_gid = m->has_gid, .enabled = m->enabled,
+                .address = m->address,
+                .local = m->local,
+                .nt_domain = m->nt_domain,
+                .nt_account = m->nt_account,
+                .name = m->name,
+                .home = m->home,
+                .shell = m->shell,
+                .domain = m->domain,
+                .uid = m->uid,
+                .gid = m->gid,
+                .has_uid = m->has_uid,
+                .has_gid = m->has_gid,
+                .enabled = m->enabled,
                 .has_services = m->has_services,
         };
         return 0;
@@ -310,8 +320,14 @@ static void defaults_view(const struct mailacct_defaults *df, const char *name, 
                           struct mailacct_domain_view *v)
 {
         *v = (struct mailacct_domain_view){
-                .name = name, .netbios = netbios, .home = df->home, .shell = df->shell, .uid = df->uid,
-                .gid = df->gid, .has_uid = df->has_uid, .has_gid = df->has_gid,
+                .name = name,
+                .netbios = netbios,
+                .home = df->home,
+                .shell = df->shell,
+                .uid = df->uid,
+                .gid = df->gid,
+                .has_uid = df->has_uid,
+                .has_gid = df->has_gid,
         };
 }
 
@@ -356,8 +372,7 @@ static const char *split_at(const char *address, char *local, size_t len)
 }
 
 static int add_unique(struct mailacct_dir *d, struct mailacct_hashmap *m, const char *key, uint32_t mbox,
-                      const char *what, const char *shown, const char *file, int line,
-                      struct mailacct_diags *diags)
+                      const char *what, const char *shown, const char *file, int line, struct mailacct_diags *diags)
 {
         uint32_t other;
 
@@ -373,7 +388,7 @@ static int index_domains(struct mailacct_dir *d, const char *file, struct mailac
 {
         for (size_t i = 0; i < d->n_domains; i++) {
                 struct mailacct_domain *dom = &d->domains[i];
-                const char *names[2] = { dom->name, dom->netbios };
+                const char *names[2] = {dom->name, dom->netbios};
 
                 for (size_t k = 0; k < 2 + dom->aliases.n; k++) {
                         const char *n = k < 2 ? names[k] : dom->aliases.v[k - 2];
@@ -519,8 +534,7 @@ static int resolve_delegates(struct mailacct_dir *d, const char *file, struct ma
                 }
                 for (size_t k = 0; k < m->delegates.n; k++) {
                         m->delegate_ids[k] = MAILACCT_NONE;
-                        if (mailacct_resolve(d, m->delegates.v[k], res) == 0 &&
-                            res->form != MAILACCT_FORM_DELEGATE)
+                        if (mailacct_resolve(d, m->delegates.v[k], res) == 0 && res->form != MAILACCT_FORM_DELEGATE)
                                 m->delegate_ids[k] = res->mailbox;
                         else
                                 mailacct_diag_add(diags, MAILACCT_ERROR, file, m->delegates.line[k],
@@ -598,8 +612,8 @@ int mailacct_dir_finalize(struct mailacct_dir *d, const char *file, struct maila
         d->contact_alias = mailacct_hashmap_new(d->n_contacts);
         d->contact_address = mailacct_hashmap_new(d->n_contacts);
         d->mail_domains = mailacct_hashmap_new(d->n_domains * 2);
-        if (!d->mail_domains || !d->domain_names || !d->nt_domains || !d->by_address || !d->by_alias_at || !d->by_bare || !d->by_nt ||
-            !d->by_uid || !d->contact_alias || !d->contact_address)
+        if (!d->mail_domains || !d->domain_names || !d->nt_domains || !d->by_address || !d->by_alias_at ||
+            !d->by_bare || !d->by_nt || !d->by_uid || !d->contact_alias || !d->contact_address)
                 return -ENOMEM;
 
         r = index_domains(d, file, diags);
@@ -692,7 +706,7 @@ int mailacct_dir_home(const struct mailacct_dir *d, uint32_t mbox, char *buf, si
                 t = DEFAULT_HOME;
         for (; *t; t++) {
                 const char *sub = NULL;
-                char one[2] = { *t, 0 };
+                char one[2] = {*t, 0};
                 if (*t == '%' && t[1]) {
                         switch (t[1]) {
                         case 'd':

@@ -152,8 +152,7 @@ uint32_t mailacct_dir_find_mail_domain(const struct mailacct_dir *d, const char 
 /* Reads that work the same on a loaded configuration and on a mapped index.
  * Each returns 0 or -EBADMSG (a damaged index: the caller fails closed). */
 enum mailacct_table;
-long mailacct_dir_get(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out,
-                      size_t max);
+long mailacct_dir_get(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out, size_t max);
 int mailacct_dir_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v);
 int mailacct_dir_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v);
 int mailacct_dir_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v);

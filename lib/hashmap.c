@@ -21,22 +21,22 @@ struct mailacct_hashmap {
 };
 
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                    \
-        do {                                                                                        \
-                v0 += v1;                                                                           \
-                v1 = ROTL(v1, 13);                                                                  \
-                v1 ^= v0;                                                                           \
-                v0 = ROTL(v0, 32);                                                                  \
-                v2 += v3;                                                                           \
-                v3 = ROTL(v3, 16);                                                                  \
-                v3 ^= v2;                                                                           \
-                v0 += v3;                                                                           \
-                v3 = ROTL(v3, 21);                                                                  \
-                v3 ^= v0;                                                                           \
-                v2 += v1;                                                                           \
-                v1 = ROTL(v1, 17);                                                                  \
-                v1 ^= v2;                                                                           \
-                v2 = ROTL(v2, 32);                                                                  \
+#define SIPROUND                   \
+        do {                       \
+                v0 += v1;          \
+                v1 = ROTL(v1, 13); \
+                v1 ^= v0;          \
+                v0 = ROTL(v0, 32); \
+                v2 += v3;          \
+                v3 = ROTL(v3, 16); \
+                v3 ^= v2;          \
+                v0 += v3;          \
+                v3 = ROTL(v3, 21); \
+                v3 ^= v0;          \
+                v2 += v1;          \
+                v1 = ROTL(v1, 17); \
+                v1 ^= v2;          \
+                v2 = ROTL(v2, 32); \
         } while (0)
 
 static uint64_t load64(const uint8_t *p)
@@ -225,7 +225,7 @@ int mailacct_hashmap_add(struct mailacct_hashmap *m, const char *key, uint32_t v
                 off = (uint32_t)m->arena_len;
                 m->arena_len += klen;
         }
-        m->slots[j] = (struct slot){ .hash = h, .key_off = off, .value = value };
+        m->slots[j] = (struct slot){.hash = h, .key_off = off, .value = value};
         m->used++;
         return 0;
 }

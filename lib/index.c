@@ -31,12 +31,12 @@
 #define IX_MAGIC "MAILACIX"
 /* 2: the header's checksum covers the strings it points to; slots start at
  * a scaled hash (1 masked it) */
-#define IX_VERSION 2
-#define IX_ENDIAN 0x01020304u
-#define IX_STR_MAX 4096 /* longest string a record may hold */
-#define IX_UID_KEEP 2   /* a uid table entry only needs to say "one" or "many" */
+#define IX_VERSION        2
+#define IX_ENDIAN         0x01020304u
+#define IX_STR_MAX        4096 /* longest string a record may hold */
+#define IX_UID_KEEP       2    /* a uid table entry only needs to say "one" or "many" */
 #define IX_KIND_DIRECTORY 1
-#define IX_KIND_SECRETS 2
+#define IX_KIND_SECRETS   2
 
 struct ix_table {
         uint64_t slots_off;
@@ -74,7 +74,7 @@ struct ix_mailbox {
         uint32_t check;
         uint32_t address, local, nt_domain, nt_account, name, home, shell;
         uint32_t domain, uid, gid, flags;
-        uint32_t services, n_services; /* pool: n NUL-terminated strings in a row */
+        uint32_t services, n_services;   /* pool: n NUL-terminated strings in a row */
         uint32_t delegates, n_delegates; /* pool: n uint32 ids */
 };
 
@@ -184,7 +184,7 @@ static uint32_t pool_str(struct writer *w, const char *s)
  * sum their own strings, these have no record to do it. */
 static uint64_t header_check(const struct ix_header *h, const char *pool)
 {
-        const uint32_t strs[] = { h->def_home, h->def_shell, h->secrets, h->any_hash };
+        const uint32_t strs[] = {h->def_home, h->def_shell, h->secrets, h->any_hash};
         struct mailacct_siphash s;
 
         mailacct_siphash13_init(&s, h->sipkey);
@@ -204,8 +204,8 @@ static uint32_t check32(const uint8_t key[16], const void *a, size_t alen)
 /* The checksum of a record covers its fields and every string and list it
  * points to, so that no part of a mailbox can change unseen. Hashed piece by
  * piece: a lookup verifies several records and must not allocate for it. */
-static uint32_t record_check(const uint8_t key[16], const char *pool, const void *rec, size_t len,
-                             const uint32_t *strs, size_t nstrs, const void *extra, size_t extra_len)
+static uint32_t record_check(const uint8_t key[16], const char *pool, const void *rec, size_t len, const uint32_t *strs,
+                             size_t nstrs, const void *extra, size_t extra_len)
 {
         struct mailacct_siphash s;
 
@@ -236,7 +236,7 @@ static void write_records(struct writer *w)
 
         for (size_t i = 0; i < d->n_domains; i++) {
                 const struct mailacct_domain *dom = &d->domains[i];
-                struct ix_domain r = { 0 };
+                struct ix_domain r = {0};
                 r.name = pool_str(w, dom->name);
                 r.netbios = pool_str(w, dom->netbios);
                 write_defaults(w, &dom->defaults, &r.uid, &r.gid, &r.flags, &r.home, &r.shell);
@@ -244,7 +244,7 @@ static void write_records(struct writer *w)
         }
         for (size_t i = 0; i < d->n_mailboxes; i++) {
                 const struct mailacct_mailbox *m = &d->mailboxes[i];
-                struct ix_mailbox r = { 0 };
+                struct ix_mailbox r = {0};
                 r.address = pool_str(w, m->address);
                 r.local = pool_str(w, m->local);
                 r.nt_domain = pool_str(w, m->nt_domain);
@@ -255,8 +255,8 @@ static void write_records(struct writer *w)
                 r.domain = m->domain;
                 r.uid = m->uid;
                 r.gid = m->gid;
-                r.flags = (m->has_uid ? F_HAS_UID : 0) | (m->has_gid ? F_HAS_GID : 0) |
-                          (m->enabled ? F_ENABLED : 0) | (m->has_services ? F_HAS_SERVICES : 0);
+                r.flags = (m->has_uid ? F_HAS_UID : 0) | (m->has_gid ? F_HAS_GID : 0) | (m->enabled ? F_ENABLED : 0) |
+                          (m->has_services ? F_HAS_SERVICES : 0);
                 r.n_services = (uint32_t)m->services.n;
                 r.services = (uint32_t)w->pool.len;
                 for (size_t k = 0; k < m->services.n; k++)
@@ -270,7 +270,7 @@ static void write_records(struct writer *w)
                 buf_add(&w->mailboxes, &r, sizeof(r));
         }
         for (size_t i = 0; i < d->n_contacts; i++) {
-                struct ix_contact r = { 0 };
+                struct ix_contact r = {0};
                 r.alias = pool_str(w, d->contacts[i].alias);
                 r.address = pool_str(w, d->contacts[i].address);
                 buf_add(&w->contacts, &r, sizeof(r));
@@ -284,12 +284,12 @@ static void seal_records(struct writer *w)
 
         for (size_t i = 0; i < w->d->n_domains; i++) {
                 struct ix_domain *r = (struct ix_domain *)w->domains.p + i;
-                uint32_t s[] = { r->name, r->netbios, r->home, r->shell };
+                uint32_t s[] = {r->name, r->netbios, r->home, r->shell};
                 r->check = record_check(w->key, pool, r, sizeof(*r), s, 4, NULL, 0);
         }
         for (size_t i = 0; i < w->d->n_mailboxes; i++) {
                 struct ix_mailbox *r = (struct ix_mailbox *)w->mailboxes.p + i;
-                uint32_t s[] = { r->address, r->local, r->nt_domain, r->nt_account, r->name, r->home, r->shell };
+                uint32_t s[] = {r->address, r->local, r->nt_domain, r->nt_account, r->name, r->home, r->shell};
                 size_t svc_len = 0;
                 for (uint32_t k = 0, o = r->services; k < r->n_services; k++) {
                         svc_len += strlen(pool + o) + 1;
@@ -301,7 +301,7 @@ static void seal_records(struct writer *w)
         }
         for (size_t i = 0; i < w->d->n_contacts; i++) {
                 struct ix_contact *r = (struct ix_contact *)w->contacts.p + i;
-                uint32_t s[] = { r->alias, r->address };
+                uint32_t s[] = {r->alias, r->address};
                 r->check = record_check(w->key, pool, r, sizeof(*r), s, 2, NULL, 0);
         }
 }
@@ -351,7 +351,10 @@ static int write_table(struct writer *w, enum mailacct_table t, const struct mai
 {
         size_t n = m ? mailacct_hashmap_size(m) : 0, np = 0, nkeys = 0, pos = 0, cap;
         struct pair *pairs = malloc((n + 1) * sizeof(*pairs));
-        struct { uint64_t h; uint32_t entry; } *keys = malloc((n + 1) * sizeof(*keys));
+        struct {
+                uint64_t h;
+                uint32_t entry;
+        } *keys = malloc((n + 1) * sizeof(*keys));
         int r = -ENOMEM;
 
         if (!pairs || !keys)
@@ -467,8 +470,8 @@ static int emit(struct writer *w, const char *path, mode_t mode, uid_t uid, gid_
         }
         if (w->too_long) {
                 /* its length only: it may be a password hash */
-                snprintf(err, errlen, "a value of %zu bytes is longer than the index holds (%d)",
-                         strlen(w->too_long), IX_STR_MAX - 1);
+                snprintf(err, errlen, "a value of %zu bytes is longer than the index holds (%d)", strlen(w->too_long),
+                         IX_STR_MAX - 1);
                 return -E2BIG;
         }
         memcpy(w->h.magic, IX_MAGIC, 8);
@@ -515,13 +518,13 @@ static int emit(struct writer *w, const char *path, mode_t mode, uid_t uid, gid_
                         size_t n;
                         uint64_t at;
                 } parts[] = {
-                        { &w->h, sizeof(w->h), 0 },
-                        { w->pool.p, w->pool.len, w->h.pool_off },
-                        { w->domains.p, w->domains.len, w->h.domains_off },
-                        { w->mailboxes.p, w->mailboxes.len, w->h.mailboxes_off },
-                        { w->contacts.p, w->contacts.len, w->h.contacts_off },
-                        { w->entries.p, w->entries.len, w->h.entries_off },
-                        { w->slots.p, w->slots.len, w->h.tables[0].slots_off },
+                        {&w->h, sizeof(w->h), 0},
+                        {w->pool.p, w->pool.len, w->h.pool_off},
+                        {w->domains.p, w->domains.len, w->h.domains_off},
+                        {w->mailboxes.p, w->mailboxes.len, w->h.mailboxes_off},
+                        {w->contacts.p, w->contacts.len, w->h.contacts_off},
+                        {w->entries.p, w->entries.len, w->h.entries_off},
+                        {w->slots.p, w->slots.len, w->h.tables[0].slots_off},
                 };
                 for (size_t i = 0; r >= 0 && i < sizeof(parts) / sizeof(parts[0]); i++) {
                         while (r >= 0 && pos < parts[i].at) {
@@ -623,8 +626,7 @@ int mailacct_index_write(const struct mailacct_dir *d, const struct mailacct_ind
         w->h.case_sensitive = d->case_sensitive;
         w->h.canonical = d->canonical;
         w->h.default_domain = d->default_domain_id;
-        write_defaults(w, &d->defaults, &w->h.def_uid, &w->h.def_gid, &w->h.def_flags, &w->h.def_home,
-                       &w->h.def_shell);
+        write_defaults(w, &d->defaults, &w->h.def_uid, &w->h.def_gid, &w->h.def_flags, &w->h.def_home, &w->h.def_shell);
         w->h.secrets = pool_str(w, d->secrets);
         w->h.n_domains = (uint32_t)d->n_domains;
         w->h.n_mailboxes = (uint32_t)d->n_mailboxes;
@@ -738,8 +740,7 @@ static int index_open(const char *path, bool want_secrets, struct mailacct_index
         ix->gen = ++generations;
         h = ix->h = map;
         if (memcmp(h->magic, IX_MAGIC, 8) != 0 || h->version != IX_VERSION || h->endian != IX_ENDIAN ||
-            h->kind != (want_secrets ? IX_KIND_SECRETS : IX_KIND_DIRECTORY) ||
-            h->file_size != ix->size)
+            h->kind != (want_secrets ? IX_KIND_SECRETS : IX_KIND_DIRECTORY) || h->file_size != ix->size)
                 goto bad;
         if (!span_ok(ix, h->pool_off, h->pool_size) || h->pool_size == 0 ||
             !span_ok(ix, h->domains_off, (uint64_t)h->n_domains * sizeof(struct ix_domain)) ||

@@ -15,16 +15,16 @@ struct mailacct_contact_view;
 
 /* The lookup tables of a directory, in memory and in the compiled index. */
 enum mailacct_table {
-        MAILACCT_T_DOMAIN = 0,   /* name, alias, NetBIOS -> domain */
-        MAILACCT_T_NTDOMAIN,     /* NT domains known only from nt_account */
-        MAILACCT_T_ADDRESS,      /* local@domain of primary and secondary addresses */
-        MAILACCT_T_ALIAS_AT,     /* alias@domain of each bare-alias set */
-        MAILACCT_T_BARE,         /* bare-alias sets */
-        MAILACCT_T_NT,           /* NTDOMAIN\account */
-        MAILACCT_T_UID,          /* uid -> mailboxes (at most two kept: "one" or "many") */
+        MAILACCT_T_DOMAIN = 0, /* name, alias, NetBIOS -> domain */
+        MAILACCT_T_NTDOMAIN,   /* NT domains known only from nt_account */
+        MAILACCT_T_ADDRESS,    /* local@domain of primary and secondary addresses */
+        MAILACCT_T_ALIAS_AT,   /* alias@domain of each bare-alias set */
+        MAILACCT_T_BARE,       /* bare-alias sets */
+        MAILACCT_T_NT,         /* NTDOMAIN\account */
+        MAILACCT_T_UID,        /* uid -> mailboxes (at most two kept: "one" or "many") */
         MAILACCT_T_CONTACT_ALIAS,
         MAILACCT_T_CONTACT_ADDRESS,
-        MAILACCT_T_MAILDOMAIN,   /* name, alias -> domain (no NetBIOS: rule 1) */
+        MAILACCT_T_MAILDOMAIN, /* name, alias -> domain (no NetBIOS: rule 1) */
         _MAILACCT_T_MAX,
 };
 

@@ -9,10 +9,10 @@
 
 enum mailacct_form {
         MAILACCT_FORM_NONE = 0,
-        MAILACCT_FORM_ADDRESS,  /* local@domain                          */
-        MAILACCT_FORM_NTACCOUNT,/* DOMAIN\account or DOMAIN/account      */
-        MAILACCT_FORM_DELEGATE, /* DOMAIN\account\mailbox                */
-        MAILACCT_FORM_BARE,     /* alias                                 */
+        MAILACCT_FORM_ADDRESS,   /* local@domain                          */
+        MAILACCT_FORM_NTACCOUNT, /* DOMAIN\account or DOMAIN/account      */
+        MAILACCT_FORM_DELEGATE,  /* DOMAIN\account\mailbox                */
+        MAILACCT_FORM_BARE,      /* alias                                 */
 };
 
 /* A parsed login. Every pointer points into buf, which holds the parts as

@@ -12,7 +12,7 @@
 /* Candidates gathered before the default-domain filter; an alias shared by
  * more mailboxes than this is reported with the first ones only. */
 #define GATHER_MAX 256
-#define KEY_MAX (2 * MAILACCT_LOGIN_MAX + 16)
+#define KEY_MAX    (2 * MAILACCT_LOGIN_MAX + 16)
 
 static const char *const reason_names[_MAILACCT_REASON_MAX] = {
         [MAILACCT_OK] = "ok",
@@ -166,7 +166,7 @@ static const char *dom_netbios(const struct mailacct_dir *d, struct mailacct_res
 
 static struct mailacct_contact_view contact_of(const struct mailacct_dir *d, struct mailacct_result *r, uint32_t id)
 {
-        struct mailacct_contact_view v = { "?", NULL };
+        struct mailacct_contact_view v = {"?", NULL};
 
         if (mailacct_dir_contact(d, id, &v) < 0)
                 r->damaged = true;
@@ -222,8 +222,10 @@ static int contact_or_not_found(const struct mailacct_dir *d, struct mailacct_re
              get(d, r, MAILACCT_T_CONTACT_ALIAS, key, &c, 1) && !get(d, r, MAILACCT_T_BARE, key, NULL, 0))) {
                 struct mailacct_contact_view cv = contact_of(d, r, c);
                 r->rule = "5";
-                return fail(r, MAILACCT_CONTACT, "\"%s\" is the contact %s <%s>, not a mailbox: contacts receive mail "
-                            "elsewhere and never log in", local, cv.alias, cv.address ? cv.address : "");
+                return fail(r, MAILACCT_CONTACT,
+                            "\"%s\" is the contact %s <%s>, not a mailbox: contacts receive mail "
+                            "elsewhere and never log in",
+                            local, cv.alias, cv.address ? cv.address : "");
         }
         return fail(r, MAILACCT_NOT_FOUND, "%s", what);
 }
@@ -405,8 +407,10 @@ static int resolve_bare(const struct mailacct_dir *d, const char *alias, struct 
                 snprintf(what, sizeof(what), "bare_alias = default-domain but no default_domain is set");
         else if (use == dflt && n_all > 0) {
                 /* default-domain policy: say where the alias does exist */
-                snprintf(what, sizeof(what), "no mailbox in the default domain %s has the alias \"%s\" "
-                         "(bare_alias = default-domain); it exists as", dom_name(d, r, def), alias);
+                snprintf(what, sizeof(what),
+                         "no mailbox in the default domain %s has the alias \"%s\" "
+                         "(bare_alias = default-domain); it exists as",
+                         dom_name(d, r, def), alias);
                 for (size_t i = 0; i < n_all && i < MAILACCT_MAX_CANDIDATES; i++)
                         append(what, sizeof(what), "%s %s", i ? "," : "", address_of(d, r, all[i]));
                 append(what, sizeof(what), ": log in with the address");
@@ -478,8 +482,7 @@ int mailacct_resolve(const struct mailacct_dir *d, const char *login, struct mai
                 if (ret < 0) {
                         char inner[sizeof(r->message)];
                         memcpy(inner, r->message, sizeof(inner));
-                        snprintf(r->message, sizeof(r->message), "account part %s\\%s: %s", l.domain, l.account,
-                                 inner);
+                        snprintf(r->message, sizeof(r->message), "account part %s\\%s: %s", l.domain, l.account, inner);
                         break;
                 }
                 principal = r->mailbox;

@@ -106,7 +106,8 @@ int mailacct_secrets_parse(const char *buf, size_t len, struct mailacct_secrets 
                 colon = memchr(p, ':', l);
                 /* an address, a colon, a hash that crypt(3) can read: nothing else */
                 if (!colon || colon == p || colon + 1 == p + l || (size_t)(colon - p) > MAILACCT_LOGIN_MAX ||
-                    memchr(p, '\0', l) || mailacct_has_control(p, l) || memchr(colon + 1, ':', (size_t)(p + l - colon - 1)) ||
+                    memchr(p, '\0', l) || mailacct_has_control(p, l) ||
+                    memchr(colon + 1, ':', (size_t)(p + l - colon - 1)) ||
                     memchr(colon + 1, ' ', (size_t)(p + l - colon - 1))) {
                         r = -EINVAL;
                         if (bad_line)
@@ -268,6 +269,13 @@ const char *mailacct_secrets_get(const struct mailacct_secrets *s, const char *a
         free(key);
         if (n == 0)
                 return NULL;
+        /* more lines than ids: the latest may be among those not returned */
+        if (n > 64) {
+                for (size_t i = s->n; i-- > 0;)
+                        if (mailacct_streq_fold(s->v[i].address, address))
+                                return s->v[i].hash;
+                return NULL;
+        }
         /* values come back in probe order; pick the latest line */
         uint32_t best = ids[0];
         for (size_t i = 1; i < n && i < 64; i++)

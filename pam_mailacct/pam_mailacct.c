@@ -31,7 +31,7 @@
 
 struct state {
         struct mailacct_snapshot *snap; /* holds the directory open */
-        char *login; /* as typed */
+        char *login;                    /* as typed */
         char *canonical;
         uint32_t mailbox;
         uint32_t principal;

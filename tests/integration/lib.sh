@@ -223,8 +223,17 @@ ma_port_open() {
                 2>/dev/null
 }
 
+# With MAILACCT_TEST_LOGS set (tests/run-suites sets it), a log outlives
+# the temporary folder: appended to $MAILACCT_TEST_LOGS/SUITE-NAME, where
+# tests/hardening/no-secrets.sh looks for passwords.
+ma_keep_log() {
+        [ -n "${MAILACCT_TEST_LOGS:-}" ] && [ -s "$1" ] || return 0
+        mkdir -p "$MAILACCT_TEST_LOGS" && cat "$1" >>"$MAILACCT_TEST_LOGS/$(basename "$0" .sh)-$2"
+}
+
 # Stops Dovecot and waits for its master to exit.
 ma_dovecot_stop() {
+        [ -n "${MA_DOVECOT_CONF:-}" ] && ma_keep_log "$MA_DOVECOT_LOG" dovecot.log
         if [ -n "${MA_DOVECOT_CONF:-}" ] && [ -f "$MA_DIR/run/master.pid" ]; then
                 _pid=$(cat "$MA_DIR/run/master.pid")
                 kill "$_pid" 2>/dev/null
@@ -245,5 +254,6 @@ ma_stop() {
                 kill "$MA_SYSLOG_PID" 2>/dev/null
                 wait "$MA_SYSLOG_PID" 2>/dev/null
                 MA_SYSLOG_PID=
+                ma_keep_log "$MA_SYSLOG" syslog.log
         fi
 }

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/* What the damage suites need to know about, or do to, a compiled index.
+ * lib/index.c is included for its private layout (nothing here is a reader
+ * or a writer of its own).
+ *
+ *   ixtool info FILE            "SECTION OFFSET LENGTH" per line: header, pool,
+ *                               domains, mailboxes, contacts, entries, slots,
+ *                               and the strings only the header points to
+ *   ixtool poison-slots FILE    every table slot overwritten with 0xff, the
+ *                               header left valid: the index opens, and every
+ *                               lookup in it fails its check
+ *   ixtool forge FILE CONF      the header claims to stand for CONF as it is
+ *                               now (source stat) and its checksum is made
+ *                               good again: what someone who can write the
+ *                               index could do */
+#include "../../lib/index.c"
+
+static int read_all(const char *path, uint8_t **out, size_t *len)
+{
+        struct stat st;
+        FILE *f = fopen(path, "re");
+
+        if (!f || fstat(fileno(f), &st) < 0 || (size_t)st.st_size < sizeof(struct ix_header)) {
+                fprintf(stderr, "ixtool: %s: not an index\n", path);
+                if (f)
+                        fclose(f);
+                return -1;
+        }
+        *len = (size_t)st.st_size;
+        *out = malloc(*len);
+        if (!*out || fread(*out, 1, *len, f) != *len) {
+                fclose(f);
+                return -1;
+        }
+        fclose(f);
+        return 0;
+}
+
+/* Replaced by rename, as mailacct compile does; mode kept. */
+static int write_back(const char *path, const uint8_t *b, size_t len)
+{
+        char tmp[4096];
+        struct stat st;
+        FILE *f;
+
+        if (stat(path, &st) < 0 || snprintf(tmp, sizeof(tmp), "%s.ixtool", path) >= (int)sizeof(tmp))
+                return -1;
+        f = fopen(tmp, "we");
+        if (!f || fwrite(b, 1, len, f) != len || fclose(f) != 0 || chmod(tmp, st.st_mode & 07777) < 0 ||
+            rename(tmp, path) < 0) {
+                perror(tmp);
+                return -1;
+        }
+        return 0;
+}
+
+static int run(int argc, char **argv, uint8_t *b, size_t len);
+
+int main(int argc, char **argv)
+{
+        uint8_t *b = NULL;
+        size_t len = 0;
+        int r;
+
+        if (argc < 3 || read_all(argv[2], &b, &len) < 0) {
+                fprintf(stderr, "usage: ixtool info|poison-slots FILE | ixtool forge FILE CONF\n");
+                free(b);
+                return 2;
+        }
+        r = run(argc, argv, b, len);
+        free(b);
+        return r;
+}
+
+static int run(int argc, char **argv, uint8_t *b, size_t len)
+{
+        struct ix_header h;
+        uint64_t slots = UINT64_MAX;
+
+        memcpy(&h, b, sizeof(h));
+        for (int t = 0; t < _MAILACCT_T_MAX; t++)
+                if (h.tables[t].slots_off < slots)
+                        slots = h.tables[t].slots_off;
+        if (strcmp(argv[1], "info") == 0 && argc == 3) {
+                printf("header 0 %zu\n", sizeof(h));
+                printf("pool %llu %llu\n", (unsigned long long)h.pool_off, (unsigned long long)h.pool_size);
+                printf("domains %llu %zu\n", (unsigned long long)h.domains_off,
+                       (size_t)h.n_domains * sizeof(struct ix_domain));
+                printf("mailboxes %llu %zu\n", (unsigned long long)h.mailboxes_off,
+                       (size_t)h.n_mailboxes * sizeof(struct ix_mailbox));
+                printf("contacts %llu %zu\n", (unsigned long long)h.contacts_off,
+                       (size_t)h.n_contacts * sizeof(struct ix_contact));
+                printf("entries %llu %llu\n", (unsigned long long)h.entries_off,
+                       (unsigned long long)h.entries_size);
+                printf("slots %llu %llu\n", (unsigned long long)slots, (unsigned long long)(len - slots));
+                /* the strings only the header points to */
+                {
+                        const struct { const char *name; uint32_t off; } strs[] = {
+                                { "default-home", h.def_home }, { "default-shell", h.def_shell },
+                                { "secrets-path", h.secrets }, { "dummy-hash", h.any_hash } };
+                        for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+                                uint64_t at = h.pool_off + strs[i].off;
+                                if (strs[i].off && at < len && memchr(b + at, '\0', len - at))
+                                        printf("%s %llu %zu\n", strs[i].name, (unsigned long long)at,
+                                               strlen((const char *)b + at));
+                        }
+                }
+                return 0;
+        }
+        if (strcmp(argv[1], "poison-slots") == 0 && argc == 3) {
+                for (int t = 0; t < _MAILACCT_T_MAX; t++) {
+                        const struct ix_table *tb = &h.tables[t];
+                        if (tb->slots_off + (uint64_t)tb->cap * sizeof(struct ix_slot) <= len)
+                                memset(b + tb->slots_off, 0xff, (size_t)tb->cap * sizeof(struct ix_slot));
+                }
+                return write_back(argv[2], b, len) < 0;
+        }
+        if (strcmp(argv[1], "forge") == 0 && argc == 4) {
+                struct stat st;
+                if (stat(argv[3], &st) < 0) {
+                        perror(argv[3]);
+                        return 2;
+                }
+                mailacct_index_source_of(&st, &h.src);
+                if (h.pool_off + h.pool_size > len) {
+                        fprintf(stderr, "ixtool: %s: pool out of bounds\n", argv[2]);
+                        return 2;
+                }
+                h.check = header_check(&h, (const char *)b + h.pool_off);
+                memcpy(b, &h, sizeof(h));
+                return write_back(argv[2], b, len) < 0;
+        }
+        fprintf(stderr, "usage: ixtool info|poison-slots FILE | ixtool forge FILE CONF\n");
+        return 2;
+}
