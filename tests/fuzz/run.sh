@@ -12,6 +12,9 @@ JOBS=${FUZZ_JOBS:-2}
 OUT=$BUILD/fuzzer
 [ $# -gt 0 ] || set -- fuzz_login fuzz_config fuzz_secrets fuzz_index fuzz_index_sealed
 mkdir -p "$OUT/corpus" "$OUT/artifacts" "$OUT/logs"
+FUZZ_TMPDIR=$(mktemp -d /tmp/mailacct-fuzz.XXXXXX) || exit 1
+export FUZZ_TMPDIR
+trap 'rm -rf "$FUZZ_TMPDIR"' EXIT
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0}

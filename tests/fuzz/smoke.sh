@@ -19,6 +19,7 @@ if [ ! -x "$OUT/fuzz_login" ]; then
 fi
 TMP=$(mktemp -d /tmp/mailacct-fuzz-smoke.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
+export FUZZ_TMPDIR=$TMP
 export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0
