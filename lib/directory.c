@@ -206,15 +206,29 @@ static int key_nt(const struct mailacct_dir *d, uint32_t domain, const char *for
         return mailacct_dir_key_local(d, account, buf + n, len - n);
 }
 
-static uint32_t find_in(const struct mailacct_dir *d, enum mailacct_table t, const char *name)
+int mailacct_dir_lookup_domain(const struct mailacct_dir *d, enum mailacct_table t, const char *name, uint32_t *id)
 {
         char key[MAILACCT_LOGIN_MAX + 8];
+        long n;
+
+        *id = MAILACCT_NONE;
+        if (copy_out(key, sizeof(key), name, NULL, NULL) < 0)
+                return 0;
+        mailacct_fold(key);
+        n = mailacct_dir_get(d, t, key, id, 1);
+        if (n < 0)
+                return (int)n;
+        if (n != 1)
+                *id = MAILACCT_NONE;
+        return n == 1;
+}
+
+static uint32_t find_in(const struct mailacct_dir *d, enum mailacct_table t, const char *name)
+{
         uint32_t id;
 
-        if (copy_out(key, sizeof(key), name, NULL, NULL) < 0)
-                return MAILACCT_NONE;
-        mailacct_fold(key);
-        return mailacct_dir_get(d, t, key, &id, 1) == 1 ? id : MAILACCT_NONE;
+        mailacct_dir_lookup_domain(d, t, name, &id);
+        return id;
 }
 
 uint32_t mailacct_dir_find_domain(const struct mailacct_dir *d, const char *name)
@@ -652,17 +666,9 @@ int mailacct_dir_canonical(const struct mailacct_dir *d, uint32_t mbox, char *bu
                          * or in another case) is spelled as that domain's NetBIOS name,
                          * so that one mailbox has one canonical spelling */
                         struct mailacct_domain_view nt;
-                        char key[MAILACCT_LOGIN_MAX + 8];
-                        uint32_t id = MAILACCT_NONE;
-                        long n;
-                        if (copy_out(key, sizeof(key), m.nt_domain, NULL, NULL) < 0)
-                                return -ERANGE;
-                        mailacct_fold(key);
-                        n = mailacct_dir_get(d, MAILACCT_T_DOMAIN, key, &id, 1);
-                        if (n < 0)
+                        uint32_t id;
+                        if (mailacct_dir_lookup_domain(d, MAILACCT_T_DOMAIN, m.nt_domain, &id) < 0)
                                 return -EBADMSG; /* a damaged index names no one */
-                        if (n != 1)
-                                id = MAILACCT_NONE;
                         if (id == MAILACCT_NONE)
                                 return copy_out(buf, len, m.nt_domain, "\\", m.nt_account);
                         if (mailacct_dir_domain(d, id, &nt) < 0)

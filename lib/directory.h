@@ -154,6 +154,8 @@ uint32_t mailacct_dir_find_mail_domain(const struct mailacct_dir *d, const char 
 enum mailacct_table;
 long mailacct_dir_get(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out, size_t max);
 int mailacct_dir_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v);
+/* name (folded here) in a domain table: 1 with *id, 0 without, -EBADMSG. */
+int mailacct_dir_lookup_domain(const struct mailacct_dir *d, enum mailacct_table t, const char *name, uint32_t *id);
 int mailacct_dir_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v);
 int mailacct_dir_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v);
 

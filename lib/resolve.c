@@ -96,13 +96,11 @@ static size_t get(const struct mailacct_dir *d, struct mailacct_result *r, enum 
 static uint32_t find_domain(const struct mailacct_dir *d, struct mailacct_result *r, enum mailacct_table t,
                             const char *name)
 {
-        char key[KEY_MAX];
         uint32_t id;
 
-        if ((size_t)snprintf(key, sizeof(key), "%s", name) >= sizeof(key))
-                return MAILACCT_NONE;
-        mailacct_fold(key);
-        return get(d, r, t, key, &id, 1) == 1 ? id : MAILACCT_NONE;
+        if (mailacct_dir_lookup_domain(d, t, name, &id) < 0)
+                r->damaged = true;
+        return id;
 }
 
 static const char *address_of(const struct mailacct_dir *d, struct mailacct_result *r, uint32_t id)
