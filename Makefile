@@ -29,11 +29,17 @@ LIBCONFIG_LIBS   := $(shell pkg-config --libs libconfig)
 CMOCKA_LIBS      := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 LIB_SRC    := $(wildcard lib/*.c)
-CONFIG_SRC := $(wildcard config/*.c)
+CONFIG_SRC := $(filter-out config/libconfig-lazy.c,$(wildcard config/*.c))
 CLI_SRC    := $(wildcard cli/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CONFIG_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 ARCHIVE    := $(BUILD)/libmailacct.a
+# The modules load libconfig on first use (config/libconfig-lazy.c); they
+# link this object instead of -lconfig.
+LAZY_OBJ   := $(BUILD)/obj/config/libconfig-lazy.o
+LIBCONFIG_SONAME := $(or $(shell objdump -p $$(pkg-config --variable=libdir libconfig)/libconfig.so 2>/dev/null | \
+                      awk '/SONAME/ { print $$2 }'),libconfig.so.9)
+$(LAZY_OBJ): CPPFLAGS += -DLIBCONFIG_SONAME='"$(LIBCONFIG_SONAME)"'
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

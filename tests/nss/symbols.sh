@@ -34,6 +34,12 @@ if nm -D "$so" | grep -q 'crypt'; then
         echo "FAIL: refers to a crypt function"
         fail=1
 fi
+# libconfig is loaded when a configuration file is parsed, not with the
+# module: a lookup answered from the index never maps it
+if objdump -p "$so" | grep -q 'NEEDED.*libconfig'; then
+        echo "FAIL: linked against libconfig at load time"
+        fail=1
+fi
 # BIND_NOW and RELRO, as -z now -z relro ask
 readelf -d "$so" | grep -q 'BIND_NOW' || { echo "FAIL: not linked -z now"; fail=1; }
 objdump -p "$so" | grep -q 'RELRO' || { echo "FAIL: no RELRO segment"; fail=1; }
