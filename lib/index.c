@@ -4,12 +4,14 @@
  * parsing anything, so that the first lookup in a fresh process costs a few
  * page faults instead of parsing a million-line configuration.
  *
- * Layout (native byte order; the header records it): header | string pool |
- * domain records | mailbox records | contact records | table entries | table
- * slots. Each table is open addressing over 12-byte slots {h32, entry, check};
- * each entry is {check, key length, count, key, NUL, pad, ids}. Records,
- * entries and slots carry a keyed checksum, so a flipped byte is seen as
- * damage (-EBADMSG) instead of being read as another mailbox.
+ * Layout (native byte order; the header records it): header | string pool,
+ * ending in the mailbox blocks | domain records | contact records | table
+ * entries | table slots. A mailbox block is its record followed by its own
+ * strings, so that the record and what an answer reads of it share a page
+ * (one cache and TLB miss, not two); the few mailboxes whose strings do not
+ * fit the block keep them in the pool before the blocks. Each table is open addressing over 12-byte slots {h32, entry,
+ * check}; each entry is {check, key length, count, key, NUL, pad, ids}. Records, entries and slots carry a keyed
+ * checksum, so a flipped byte is seen as damage (-EBADMSG) instead of being read as another mailbox.
  */
 #include "index.h"
 
@@ -30,13 +32,16 @@
 
 #define IX_MAGIC "MAILACIX"
 /* 2: the header's checksum covers the strings it points to; slots start at
- * a scaled hash (1 masked it) */
-#define IX_VERSION        2
+ * a scaled hash (1 masked it). 3: records and entries are summed by
+ * check_mix, not SipHash. */
+#define IX_VERSION        3
 #define IX_ENDIAN         0x01020304u
 #define IX_STR_MAX        4096 /* longest string a record may hold */
 #define IX_UID_KEEP       2    /* a uid table entry only needs to say "one" or "many" */
 #define IX_KIND_DIRECTORY 1
 #define IX_KIND_SECRETS   2
+#define IX_BLOCK_MIN      128
+#define IX_BLOCK_MAX      1024
 
 struct ix_table {
         uint64_t slots_off;
@@ -56,6 +61,7 @@ struct ix_header {
         uint32_t bare_alias, case_sensitive, canonical, default_domain;
         uint32_t def_uid, def_gid, def_flags, def_home, def_shell;
         uint32_t n_domains, n_mailboxes, n_contacts;
+        uint32_t mailbox_stride; /* bytes from one mailbox block to the next */
         uint64_t pool_off, pool_size;
         uint64_t domains_off, mailboxes_off, contacts_off;
         uint64_t entries_off, entries_size;
@@ -93,7 +99,12 @@ struct mailacct_index {
         const struct ix_header *h;
         const char *pool;
         uint64_t gen; /* unique per open, for the per-thread memo below */
+        _Atomic uint32_t lookups;
 };
+
+/* Lookups after which a process counts as busy (an auth worker, getent
+ * passwd, a benchmark) and the kernel may map the index in large pieces. */
+#define IX_BUSY 256
 
 /* One lookup reads the same mailbox and domain records several times (the
  * rules, then the canonical name, home, ids...). Each thread remembers the
@@ -106,11 +117,15 @@ static __thread struct {
         uint32_t id;
         struct mailacct_mbox_view v;
 } memo_mailbox;
+/* Domains are few and every lookup reads one (often two): a few of them are
+ * remembered, by id, so that a directory of several domains does not verify
+ * a domain record on every lookup. */
+#define MEMO_DOMAINS 16
 static __thread struct {
         uint64_t gen;
         uint32_t id;
         struct mailacct_domain_view v;
-} memo_domain;
+} memo_domain[MEMO_DOMAINS];
 
 void mailacct_index_source_of(const struct stat *st, struct mailacct_index_source *src)
 {
@@ -166,7 +181,8 @@ struct writer {
         uint8_t key[16];
         struct buf pool, domains, mailboxes, contacts, entries, slots;
         struct ix_header h;
-        const char *too_long; /* a string readers would refuse (IX_STR_MAX) */
+        uint8_t *inline_strings; /* per mailbox: its strings go in its block */
+        const char *too_long;    /* a string readers would refuse (IX_STR_MAX) */
 };
 
 static uint32_t pool_str(struct writer *w, const char *s)
@@ -196,28 +212,72 @@ static uint64_t header_check(const struct ix_header *h, const char *pool)
         return mailacct_siphash13_final(&s);
 }
 
+/* Record and entry checksums are verified on every lookup, so they are a
+ * multiply-xor mix (MurmurHash64A's step) seeded from the index's key, not
+ * SipHash: they are there to see damage, a flipped bit or a torn page, and
+ * one who can write the index can rewrite its checksums whatever they are.
+ * SipHash stays where an attacker chooses the input: the keys' hashes. */
+#define CHECK_M 0xc6a4a7935bd1e995ULL
+
+static uint64_t check_mix(uint64_t h, const void *data, size_t len)
+{
+        const uint8_t *p = data;
+        uint64_t k;
+
+        h ^= len * CHECK_M;
+        for (; len >= 8; p += 8, len -= 8) {
+                memcpy(&k, p, 8);
+                k *= CHECK_M;
+                k ^= k >> 47;
+                k *= CHECK_M;
+                h ^= k;
+                h *= CHECK_M;
+        }
+        if (len) {
+                k = 0;
+                memcpy(&k, p, len);
+                h ^= k;
+                h *= CHECK_M;
+        }
+        return h;
+}
+
+static uint64_t check_seed(const uint8_t key[16])
+{
+        uint64_t k;
+
+        memcpy(&k, key, sizeof(k));
+        return k;
+}
+
+static uint32_t check_final(uint64_t h)
+{
+        h ^= h >> 47;
+        h *= CHECK_M;
+        h ^= h >> 47;
+        return (uint32_t)(h ^ (h >> 32));
+}
+
 static uint32_t check32(const uint8_t key[16], const void *a, size_t alen)
 {
-        return (uint32_t)mailacct_siphash13(key, a, alen);
+        return check_final(check_mix(check_seed(key), a, alen));
 }
 
 /* The checksum of a record covers its fields and every string and list it
- * points to, so that no part of a mailbox can change unseen. Hashed piece by
+ * points to, so that no part of a mailbox can change unseen. Summed piece by
  * piece: a lookup verifies several records and must not allocate for it. */
 static uint32_t record_check(const uint8_t key[16], const char *pool, const void *rec, size_t len, const uint32_t *strs,
                              size_t nstrs, const void *extra, size_t extra_len)
 {
-        struct mailacct_siphash s;
+        uint64_t h = check_mix(check_seed(key), (const uint8_t *)rec + sizeof(uint32_t), len - sizeof(uint32_t));
 
-        mailacct_siphash13_init(&s, key);
-        mailacct_siphash13_update(&s, (const uint8_t *)rec + sizeof(uint32_t), len - sizeof(uint32_t));
         for (size_t i = 0; i < nstrs; i++) {
                 const char *str = strs[i] ? pool + strs[i] : "";
-                mailacct_siphash13_update(&s, str, strlen(str) + 1);
+                h = check_mix(h, str, strlen(str) + 1);
         }
         if (extra_len)
-                mailacct_siphash13_update(&s, extra, extra_len);
-        return (uint32_t)mailacct_siphash13_final(&s);
+                h = check_mix(h, extra, extra_len);
+        return check_final(h);
 }
 
 static void write_defaults(struct writer *w, const struct mailacct_defaults *df, uint32_t *uid, uint32_t *gid,
@@ -228,6 +288,75 @@ static void write_defaults(struct writer *w, const struct mailacct_defaults *df,
         *flags = (df->has_uid ? F_HAS_UID : 0) | (df->has_gid ? F_HAS_GID : 0);
         *home = pool_str(w, df->home);
         *shell = pool_str(w, df->shell);
+}
+
+static size_t str_size(const char *s)
+{
+        return s ? strlen(s) + 1 : 0;
+}
+
+/* What a mailbox's block must hold: the record and all its strings. */
+static size_t block_need(const struct mailacct_mailbox *m)
+{
+        size_t n = sizeof(struct ix_mailbox) + str_size(m->address) + str_size(m->local) + str_size(m->nt_domain) +
+                   str_size(m->nt_account) + str_size(m->name) + str_size(m->home) + str_size(m->shell);
+
+        for (size_t k = 0; k < m->services.n; k++)
+                n += str_size(m->services.v[k]);
+        return n + m->delegates.n * sizeof(uint32_t);
+}
+
+/* The block size that holds 99 in 100 mailboxes whole, in cache lines: a
+ * few long ones must not make every block long. */
+static uint32_t block_stride(const struct mailacct_dir *d)
+{
+        size_t count[IX_BLOCK_MAX / 64 + 1] = {0}, want = d->n_mailboxes - d->n_mailboxes / 100, seen = 0;
+        uint32_t stride;
+
+        for (size_t i = 0; i < d->n_mailboxes; i++) {
+                size_t need = (block_need(&d->mailboxes[i]) + 63) / 64;
+                count[need < IX_BLOCK_MAX / 64 ? need : IX_BLOCK_MAX / 64]++;
+        }
+        for (stride = 0; stride < IX_BLOCK_MAX / 64; stride++) {
+                seen += count[stride];
+                if (seen >= want)
+                        break;
+        }
+        stride *= 64;
+        return stride < IX_BLOCK_MIN ? IX_BLOCK_MIN : stride > IX_BLOCK_MAX ? IX_BLOCK_MAX : stride;
+}
+
+/* Places a mailbox's strings, in record order, at the end of the pool
+ * (block == NULL) or in its block, whose pool offset is *block. Services and
+ * delegates stay contiguous: the record's checksum reads them as one span. */
+static void put_mailbox_strings(struct writer *w, const struct mailacct_mailbox *m, struct ix_mailbox *r,
+                                const uint32_t *block)
+{
+        const char *const str[] = {m->address, m->local, m->nt_domain, m->nt_account, m->name, m->home, m->shell};
+        uint32_t *const field[] = {&r->address, &r->local, &r->nt_domain, &r->nt_account,
+                                   &r->name,    &r->home,  &r->shell};
+        uint32_t at = block ? *block + (uint32_t)sizeof(*r) : 0;
+
+#define PUT(data, n)                                                                            \
+        (block ? (memcpy(w->pool.p + at, (data), (n)), at += (uint32_t)(n), at - (uint32_t)(n)) \
+               : (uint32_t)buf_add(&w->pool, (data), (n)))
+        for (size_t k = 0; k < 7; k++) {
+                if (str[k] && strlen(str[k]) >= IX_STR_MAX && !w->too_long)
+                        w->too_long = str[k];
+                *field[k] = str[k] ? PUT(str[k], strlen(str[k]) + 1) : 0;
+        }
+        r->services = block ? at : (uint32_t)w->pool.len;
+        for (size_t k = 0; k < m->services.n; k++) {
+                if (strlen(m->services.v[k]) >= IX_STR_MAX && !w->too_long)
+                        w->too_long = m->services.v[k];
+                (void)PUT(m->services.v[k], strlen(m->services.v[k]) + 1);
+        }
+        r->delegates = block ? at : (uint32_t)w->pool.len;
+        for (size_t k = 0; k < m->delegates.n; k++) {
+                uint32_t id = m->delegate_ids ? m->delegate_ids[k] : MAILACCT_NONE;
+                (void)PUT(&id, sizeof(id));
+        }
+#undef PUT
 }
 
 static void write_records(struct writer *w)
@@ -242,31 +371,27 @@ static void write_records(struct writer *w)
                 write_defaults(w, &dom->defaults, &r.uid, &r.gid, &r.flags, &r.home, &r.shell);
                 buf_add(&w->domains, &r, sizeof(r));
         }
+        w->h.mailbox_stride = block_stride(d);
+        w->inline_strings = calloc(d->n_mailboxes + 1, 1);
+        if (!w->inline_strings) {
+                w->pool.oom = 1;
+                return;
+        }
         for (size_t i = 0; i < d->n_mailboxes; i++) {
                 const struct mailacct_mailbox *m = &d->mailboxes[i];
                 struct ix_mailbox r = {0};
-                r.address = pool_str(w, m->address);
-                r.local = pool_str(w, m->local);
-                r.nt_domain = pool_str(w, m->nt_domain);
-                r.nt_account = pool_str(w, m->nt_account);
-                r.name = pool_str(w, m->name);
-                r.home = pool_str(w, m->home);
-                r.shell = pool_str(w, m->shell);
                 r.domain = m->domain;
                 r.uid = m->uid;
                 r.gid = m->gid;
                 r.flags = (m->has_uid ? F_HAS_UID : 0) | (m->has_gid ? F_HAS_GID : 0) | (m->enabled ? F_ENABLED : 0) |
                           (m->has_services ? F_HAS_SERVICES : 0);
                 r.n_services = (uint32_t)m->services.n;
-                r.services = (uint32_t)w->pool.len;
-                for (size_t k = 0; k < m->services.n; k++)
-                        pool_str(w, m->services.v[k]);
                 r.n_delegates = (uint32_t)m->delegates.n;
-                r.delegates = (uint32_t)w->pool.len;
-                for (size_t k = 0; k < m->delegates.n; k++) {
-                        uint32_t id = m->delegate_ids ? m->delegate_ids[k] : MAILACCT_NONE;
-                        buf_add(&w->pool, &id, sizeof(id));
-                }
+                /* strings that fit go in the block, laid out by seal_records */
+                if (block_need(m) <= w->h.mailbox_stride)
+                        w->inline_strings[i] = 1;
+                else
+                        put_mailbox_strings(w, m, &r, NULL);
                 buf_add(&w->mailboxes, &r, sizeof(r));
         }
         for (size_t i = 0; i < d->n_contacts; i++) {
@@ -287,8 +412,19 @@ static void seal_records(struct writer *w)
                 uint32_t s[] = {r->name, r->netbios, r->home, r->shell};
                 r->check = record_check(w->key, pool, r, sizeof(*r), s, 4, NULL, 0);
         }
+        /* the blocks close the pool: every other string is in by now */
+        while (w->pool.len % 64)
+                buf_add(&w->pool, NULL, 1);
+        w->h.mailboxes_off = w->pool.len; /* relative to the pool until laid out */
+        buf_add(&w->pool, NULL, w->d->n_mailboxes * (size_t)w->h.mailbox_stride);
+        if (w->pool.oom || w->pool.len > UINT32_MAX)
+                return;
+        pool = (const char *)w->pool.p;
         for (size_t i = 0; i < w->d->n_mailboxes; i++) {
                 struct ix_mailbox *r = (struct ix_mailbox *)w->mailboxes.p + i;
+                uint32_t block = (uint32_t)(w->h.mailboxes_off + i * w->h.mailbox_stride);
+                if (w->inline_strings[i])
+                        put_mailbox_strings(w, &w->d->mailboxes[i], r, &block);
                 uint32_t s[] = {r->address, r->local, r->nt_domain, r->nt_account, r->name, r->home, r->shell};
                 size_t svc_len = 0;
                 for (uint32_t k = 0, o = r->services; k < r->n_services; k++) {
@@ -298,6 +434,7 @@ static void seal_records(struct writer *w)
                 /* services and delegates are contiguous: one span covers both */
                 r->check = record_check(w->key, pool, r, sizeof(*r), s, 7, pool + r->services,
                                         svc_len + r->n_delegates * sizeof(uint32_t));
+                memcpy(w->pool.p + block, r, sizeof(*r));
         }
         for (size_t i = 0; i < w->d->n_contacts; i++) {
                 struct ix_contact *r = (struct ix_contact *)w->contacts.p + i;
@@ -309,7 +446,7 @@ static void seal_records(struct writer *w)
 /* Slots are checked on every probe, so with a cheap keyed mix rather than
  * SipHash: it is there to catch damage (a flipped bit must not make a key
  * vanish and let a weaker rule answer), and entries and records behind the
- * slots carry SipHash checks of their own. */
+ * slots carry checksums of their own. */
 static uint32_t slot_check(const uint8_t key[16], uint32_t h32, uint32_t entry, uint32_t j)
 {
         uint64_t k;
@@ -419,12 +556,19 @@ out:
         return r;
 }
 
+/* Written in small pieces on purpose: the page cache gives a file the folio
+ * sizes it was written with, and a reader's page fault maps a whole folio.
+ * Written in one go, the index was held in folios of up to 2 MiB, and one
+ * getpwnam() in a fresh process added 3 to 9 MiB to its RSS; written 16 KiB
+ * at a time, under 1 MiB. */
+#define IX_WRITE_CHUNK (16 * 1024)
+
 static int write_all(int fd, const void *p, size_t n)
 {
         const uint8_t *c = p;
 
         while (n) {
-                ssize_t k = write(fd, c, n);
+                ssize_t k = write(fd, c, n < IX_WRITE_CHUNK ? n : IX_WRITE_CHUNK);
                 if (k < 0 && errno == EINTR)
                         continue;
                 if (k <= 0)
@@ -482,10 +626,9 @@ static int emit(struct writer *w, const char *path, mode_t mode, uid_t uid, gid_
         w->h.pool_off = off;
         w->h.pool_size = w->pool.len;
         off += w->pool.len;
+        w->h.mailboxes_off += w->h.pool_off; /* the blocks are the pool's end */
         w->h.domains_off = off;
         off += w->domains.len;
-        w->h.mailboxes_off = off;
-        off += w->mailboxes.len;
         w->h.contacts_off = off;
         off += w->contacts.len;
         off = (off + 7) & ~(uint64_t)7;
@@ -521,7 +664,6 @@ static int emit(struct writer *w, const char *path, mode_t mode, uid_t uid, gid_
                         {&w->h, sizeof(w->h), 0},
                         {w->pool.p, w->pool.len, w->h.pool_off},
                         {w->domains.p, w->domains.len, w->h.domains_off},
-                        {w->mailboxes.p, w->mailboxes.len, w->h.mailboxes_off},
                         {w->contacts.p, w->contacts.len, w->h.contacts_off},
                         {w->entries.p, w->entries.len, w->h.entries_off},
                         {w->slots.p, w->slots.len, w->h.tables[0].slots_off},
@@ -576,6 +718,7 @@ static void writer_free(struct writer *w)
         free(w->contacts.p);
         free(w->entries.p);
         free(w->slots.p);
+        free(w->inline_strings);
         free(w);
 }
 
@@ -728,7 +871,10 @@ static int index_open(const char *path, bool want_secrets, struct mailacct_index
         close(fd);
         if (map == MAP_FAILED)
                 return -errno;
-        /* lookups jump about: read ahead nothing, map in only what is touched */
+        /* A process that asks once (id, ls -l, su) maps in only the pages it
+         * touches: MADV_RANDOM turns off read-ahead and fault-around, which
+         * on a large folio maps megabytes per fault. See busy() for the
+         * processes that ask often. */
         (void)madvise(map, (size_t)st.st_size, MADV_RANDOM);
         ix = calloc(1, sizeof(*ix));
         if (!ix) {
@@ -744,7 +890,9 @@ static int index_open(const char *path, bool want_secrets, struct mailacct_index
                 goto bad;
         if (!span_ok(ix, h->pool_off, h->pool_size) || h->pool_size == 0 ||
             !span_ok(ix, h->domains_off, (uint64_t)h->n_domains * sizeof(struct ix_domain)) ||
-            !span_ok(ix, h->mailboxes_off, (uint64_t)h->n_mailboxes * sizeof(struct ix_mailbox)) ||
+            (h->n_mailboxes && (h->mailbox_stride < sizeof(struct ix_mailbox) || h->mailbox_stride > IX_BLOCK_MAX ||
+                                h->mailbox_stride % 4)) ||
+            !span_ok(ix, h->mailboxes_off, (uint64_t)h->n_mailboxes * h->mailbox_stride) ||
             !span_ok(ix, h->contacts_off, (uint64_t)h->n_contacts * sizeof(struct ix_contact)) ||
             !span_ok(ix, h->entries_off, h->entries_size) || h->pool_off % 8 || h->domains_off % 4 ||
             h->mailboxes_off % 4 || h->contacts_off % 4 || h->entries_off % 8)
@@ -831,7 +979,7 @@ static int mailbox_rec(const struct mailacct_index *ix, uint32_t id, struct ix_m
 
         if (id >= ix->h->n_mailboxes)
                 return -EBADMSG;
-        memcpy(r, ix->base + ix->h->mailboxes_off + (size_t)id * sizeof(*r), sizeof(*r));
+        memcpy(r, ix->base + ix->h->mailboxes_off + (size_t)id * ix->h->mailbox_stride, sizeof(*r));
         s[0] = r->address, s[1] = r->local, s[2] = r->nt_domain, s[3] = r->nt_account;
         s[4] = r->name, s[5] = r->home, s[6] = r->shell;
         if (r->n_services > 64 || r->n_delegates > (1u << 20))
@@ -846,6 +994,11 @@ static int mailbox_rec(const struct mailacct_index *ix, uint32_t id, struct ix_m
         return verify(ix, r, sizeof(*r), s, 7, r->services, svc_len + (size_t)r->n_delegates * sizeof(uint32_t));
 }
 
+static const char *checked_str(const struct mailacct_index *ix, uint32_t off)
+{
+        return off ? ix->pool + off : NULL;
+}
+
 int mailacct_index_mailbox(const struct mailacct_index *ix, uint32_t id, struct mailacct_mbox_view *v)
 {
         struct ix_mailbox r;
@@ -856,14 +1009,15 @@ int mailacct_index_mailbox(const struct mailacct_index *ix, uint32_t id, struct 
         }
         if (mailbox_rec(ix, id, &r) < 0 || r.domain >= ix->h->n_domains || !r.address || !r.local)
                 return -EBADMSG;
+        /* mailbox_rec() bounded and summed every string: no second look */
         memset(v, 0, sizeof(*v));
-        pool_get(ix, r.address, &v->address);
-        pool_get(ix, r.local, &v->local);
-        pool_get(ix, r.nt_domain, &v->nt_domain);
-        pool_get(ix, r.nt_account, &v->nt_account);
-        pool_get(ix, r.name, &v->name);
-        pool_get(ix, r.home, &v->home);
-        pool_get(ix, r.shell, &v->shell);
+        v->address = checked_str(ix, r.address);
+        v->local = checked_str(ix, r.local);
+        v->nt_domain = checked_str(ix, r.nt_domain);
+        v->nt_account = checked_str(ix, r.nt_account);
+        v->name = checked_str(ix, r.name);
+        v->home = checked_str(ix, r.home);
+        v->shell = checked_str(ix, r.shell);
         /* the writer never leaves these empty: an empty name is no one's */
         if (!*v->address || !*v->local)
                 return -EBADMSG;
@@ -922,11 +1076,12 @@ int mailacct_index_is_delegate(const struct mailacct_index *ix, uint32_t id, uin
 
 int mailacct_index_domain(const struct mailacct_index *ix, uint32_t id, struct mailacct_domain_view *v)
 {
+        typeof(memo_domain[0]) *memo = &memo_domain[id % MEMO_DOMAINS];
         struct ix_domain r;
         uint32_t s[4];
 
-        if (memo_domain.gen == ix->gen && memo_domain.id == id) {
-                *v = memo_domain.v;
+        if (memo->gen == ix->gen && memo->id == id) {
+                *v = memo->v;
                 return 0;
         }
         if (id >= ix->h->n_domains)
@@ -946,9 +1101,9 @@ int mailacct_index_domain(const struct mailacct_index *ix, uint32_t id, struct m
         v->gid = r.gid;
         v->has_uid = r.flags & F_HAS_UID;
         v->has_gid = r.flags & F_HAS_GID;
-        memo_domain.gen = ix->gen;
-        memo_domain.id = id;
-        memo_domain.v = *v;
+        memo->gen = ix->gen;
+        memo->id = id;
+        memo->v = *v;
         return 0;
 }
 
@@ -968,6 +1123,18 @@ int mailacct_index_contact(const struct mailacct_index *ix, uint32_t id, struct 
         return 0;
 }
 
+/* MADV_RANDOM keeps a one-lookup process small, but with it every page a
+ * busy process touches for the first time is a page fault of its own: up to
+ * thirty times the cost of the lookup until most of the index is mapped.
+ * Past IX_BUSY lookups the mapping goes back to normal (fault-around). */
+static void busy(const struct mailacct_index *ix)
+{
+        struct mailacct_index *w = (struct mailacct_index *)ix;
+
+        if (w->lookups < IX_BUSY && ++w->lookups == IX_BUSY)
+                (void)madvise((void *)ix->base, ix->size, MADV_NORMAL);
+}
+
 long mailacct_index_get(const struct mailacct_index *ix, enum mailacct_table t, const char *key, uint32_t *out,
                         size_t max)
 {
@@ -978,6 +1145,7 @@ long mailacct_index_get(const struct mailacct_index *ix, enum mailacct_table t, 
 
         if ((unsigned)t >= _MAILACCT_T_MAX)
                 return -EINVAL;
+        busy(ix);
         tb = &ix->h->tables[t];
         h = mailacct_siphash13(ix->h->sipkey, key, klen);
         h32 = (uint32_t)(h >> 32) | 1;

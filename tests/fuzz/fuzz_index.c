@@ -82,7 +82,7 @@ static void reseal(uint8_t *b, size_t size)
                                 put32(b, at, record_check(h.sipkey, ix.pool, &r, sizeof(r), s, 4, NULL, 0));
                 }
                 for (uint32_t i = 0; i < h.n_mailboxes && i < 4096; i++) {
-                        uint64_t at = h.mailboxes_off + (uint64_t)i * sizeof(struct ix_mailbox);
+                        uint64_t at = h.mailboxes_off + (uint64_t)i * h.mailbox_stride;
                         struct ix_mailbox r;
                         size_t svc_len = 0;
                         bool ok = true;
