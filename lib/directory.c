@@ -650,42 +650,9 @@ int mailacct_dir_finalize(struct mailacct_dir *d, const char *file, struct maila
         return diags->errors > errors ? -EINVAL : 0;
 }
 
-int mailacct_dir_canonical(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len)
-{
-        struct mailacct_mbox_view m;
-        struct mailacct_domain_view dom;
-
-        if (mailacct_dir_mailbox(d, mbox, &m) < 0 || mailacct_dir_domain(d, m.domain, &dom) < 0)
-                return -EBADMSG;
-        switch (d->canonical) {
-        case MAILACCT_CANON_LOCAL:
-                return copy_out(buf, len, m.local, NULL, NULL);
-        case MAILACCT_CANON_NETBIOS:
-                if (m.nt_account && m.nt_domain) {
-                        /* an NT domain that is a hosted domain (written as its DNS name,
-                         * or in another case) is spelled as that domain's NetBIOS name,
-                         * so that one mailbox has one canonical spelling */
-                        struct mailacct_domain_view nt;
-                        uint32_t id;
-                        if (mailacct_dir_lookup_domain(d, MAILACCT_T_DOMAIN, m.nt_domain, &id) < 0)
-                                return -EBADMSG; /* a damaged index names no one */
-                        if (id == MAILACCT_NONE)
-                                return copy_out(buf, len, m.nt_domain, "\\", m.nt_account);
-                        if (mailacct_dir_domain(d, id, &nt) < 0)
-                                return -EBADMSG;
-                        if (nt.netbios)
-                                return copy_out(buf, len, nt.netbios, "\\", m.nt_account);
-                        return copy_out(buf, len, m.address, NULL, NULL);
-                }
-                if (dom.netbios)
-                        return copy_out(buf, len, dom.netbios, "\\", m.nt_account ? m.nt_account : m.local);
-                return copy_out(buf, len, m.address, NULL, NULL);
-        default:
-                return copy_out(buf, len, m.address, NULL, NULL);
-        }
-}
-
-/* A mailbox's own value, else its domain's default, else the global one. */
+/* A mailbox's own value, else its domain's default, else the global one.
+ * Read once per answer: the canonical name, home, shell and ids of one
+ * passwd entry all come from the same three views. */
 struct effective {
         struct mailacct_mbox_view m;
         struct mailacct_domain_view dom, all;
@@ -699,50 +666,131 @@ static int effective(const struct mailacct_dir *d, uint32_t mbox, struct effecti
         return 0;
 }
 
-int mailacct_dir_home(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len)
+static int canonical_of(const struct mailacct_dir *d, const struct effective *e, char *buf, size_t len)
 {
-        struct effective e;
-        const char *t;
+        const struct mailacct_mbox_view *m = &e->m;
+
+        switch (d->canonical) {
+        case MAILACCT_CANON_LOCAL:
+                return copy_out(buf, len, m->local, NULL, NULL);
+        case MAILACCT_CANON_NETBIOS:
+                if (m->nt_account && m->nt_domain) {
+                        /* an NT domain that is a hosted domain (written as its DNS name,
+                         * or in another case) is spelled as that domain's NetBIOS name,
+                         * so that one mailbox has one canonical spelling */
+                        struct mailacct_domain_view nt;
+                        uint32_t id;
+                        if (mailacct_dir_lookup_domain(d, MAILACCT_T_DOMAIN, m->nt_domain, &id) < 0)
+                                return -EBADMSG; /* a damaged index names no one */
+                        if (id == MAILACCT_NONE)
+                                return copy_out(buf, len, m->nt_domain, "\\", m->nt_account);
+                        if (mailacct_dir_domain(d, id, &nt) < 0)
+                                return -EBADMSG;
+                        if (nt.netbios)
+                                return copy_out(buf, len, nt.netbios, "\\", m->nt_account);
+                        return copy_out(buf, len, m->address, NULL, NULL);
+                }
+                if (e->dom.netbios)
+                        return copy_out(buf, len, e->dom.netbios, "\\", m->nt_account ? m->nt_account : m->local);
+                return copy_out(buf, len, m->address, NULL, NULL);
+        default:
+                return copy_out(buf, len, m->address, NULL, NULL);
+        }
+}
+
+static int home_of(const struct effective *e, char *buf, size_t len)
+{
+        const char *t = e->m.home ? e->m.home : e->dom.home ? e->dom.home : e->all.home;
         size_t o = 0;
 
-        if (effective(d, mbox, &e) < 0)
-                return -EBADMSG;
-        t = e.m.home ? e.m.home : e.dom.home ? e.dom.home : e.all.home;
         if (!t)
                 t = DEFAULT_HOME;
-        for (; *t; t++) {
-                const char *sub = NULL;
-                char one[2] = {*t, 0};
-                if (*t == '%' && t[1]) {
-                        switch (t[1]) {
-                        case 'd':
-                                sub = e.dom.name;
-                                break;
-                        case 'n':
-                                sub = e.m.local;
-                                break;
-                        case 'u':
-                                sub = e.m.address;
-                                break;
-                        case '%':
-                                sub = "%";
-                                break;
-                        }
-                        if (sub)
-                                t++;
-                }
-                if (!sub)
-                        sub = one;
-                for (; *sub; sub++) {
-                        if (o + 1 >= len)
+        /* literal runs are copied whole: every getpwnam() formats a home */
+        while (*t) {
+                const char *pct = strchrnul(t, '%'), *sub = NULL;
+                size_t n = (size_t)(pct - t);
+                if (n) {
+                        if (o + n >= len)
                                 return -ERANGE;
-                        buf[o++] = *sub;
+                        memcpy(buf + o, t, n);
+                        o += n;
+                        t = pct;
+                        continue;
                 }
+                switch (t[1]) {
+                case 'd':
+                        sub = e->dom.name;
+                        break;
+                case 'n':
+                        sub = e->m.local;
+                        break;
+                case 'u':
+                        sub = e->m.address;
+                        break;
+                case '%':
+                        sub = "%";
+                        break;
+                }
+                /* an unknown escape, or a '%' at the end, stands for itself */
+                if (!sub) {
+                        sub = "%";
+                        t += 1;
+                } else
+                        t += 2;
+                n = strlen(sub);
+                if (o + n >= len)
+                        return -ERANGE;
+                memcpy(buf + o, sub, n);
+                o += n;
         }
         if (o >= len)
                 return -ERANGE;
         buf[o] = '\0';
         return 0;
+}
+
+static const char *shell_of(const struct effective *e)
+{
+        return e->m.shell ? e->m.shell : e->dom.shell ? e->dom.shell : e->all.shell ? e->all.shell : DEFAULT_SHELL;
+}
+
+static int ids_of(const struct effective *e, uid_t *uid, gid_t *gid)
+{
+        if (e->m.has_uid)
+                *uid = e->m.uid;
+        else if (e->dom.has_uid)
+                *uid = e->dom.uid;
+        else if (e->all.has_uid)
+                *uid = e->all.uid;
+        else
+                return -ENODATA;
+        if (e->m.has_gid)
+                *gid = e->m.gid;
+        else if (e->dom.has_gid)
+                *gid = e->dom.gid;
+        else if (e->all.has_gid)
+                *gid = e->all.gid;
+        else
+                return -ENODATA;
+        return 0;
+}
+
+int mailacct_dir_canonical(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len)
+{
+        struct effective e;
+
+        if (effective(d, mbox, &e) < 0)
+                return -EBADMSG;
+        return canonical_of(d, &e, buf, len);
+}
+
+int mailacct_dir_home(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len)
+{
+        struct effective e;
+
+        if (effective(d, mbox, &e) < 0)
+                return -EBADMSG;
+        return home_of(&e, buf, len);
 }
 
 const char *mailacct_dir_shell(const struct mailacct_dir *d, uint32_t mbox)
@@ -751,7 +799,7 @@ const char *mailacct_dir_shell(const struct mailacct_dir *d, uint32_t mbox)
 
         if (effective(d, mbox, &e) < 0)
                 return NULL;
-        return e.m.shell ? e.m.shell : e.dom.shell ? e.dom.shell : e.all.shell ? e.all.shell : DEFAULT_SHELL;
+        return shell_of(&e);
 }
 
 int mailacct_dir_ids(const struct mailacct_dir *d, uint32_t mbox, uid_t *uid, gid_t *gid)
@@ -760,22 +808,27 @@ int mailacct_dir_ids(const struct mailacct_dir *d, uint32_t mbox, uid_t *uid, gi
 
         if (effective(d, mbox, &e) < 0)
                 return -EBADMSG;
-        if (e.m.has_uid)
-                *uid = e.m.uid;
-        else if (e.dom.has_uid)
-                *uid = e.dom.uid;
-        else if (e.all.has_uid)
-                *uid = e.all.uid;
-        else
-                return -ENODATA;
-        if (e.m.has_gid)
-                *gid = e.m.gid;
-        else if (e.dom.has_gid)
-                *gid = e.dom.gid;
-        else if (e.all.has_gid)
-                *gid = e.all.gid;
-        else
-                return -ENODATA;
+        return ids_of(&e, uid, gid);
+}
+
+int mailacct_dir_passwd(const struct mailacct_dir *d, uint32_t mbox, struct mailacct_pwent *pw)
+{
+        struct effective e;
+        int r;
+
+        if (mbox >= d->n_mailboxes)
+                return -ENOENT;
+        if (effective(d, mbox, &e) < 0)
+                return -EBADMSG;
+        r = ids_of(&e, &pw->uid, &pw->gid);
+        if (r == 0)
+                r = canonical_of(d, &e, pw->name, sizeof(pw->name));
+        if (r == 0)
+                r = home_of(&e, pw->home, sizeof(pw->home));
+        if (r < 0)
+                return r;
+        pw->gecos = e.m.name;
+        pw->shell = shell_of(&e);
         return 0;
 }
 
@@ -817,9 +870,15 @@ bool mailacct_dir_is_delegate(const struct mailacct_dir *d, uint32_t mbox, uint3
 
 uint32_t mailacct_dir_find_uid(const struct mailacct_dir *d, uid_t uid)
 {
-        char key[32];
+        char key[24], *p = key + sizeof(key) - 1;
+        unsigned long v = uid;
         uint32_t id;
 
-        snprintf(key, sizeof(key), "%lu", (unsigned long)uid);
-        return mailacct_dir_get(d, MAILACCT_T_UID, key, &id, 1) == 1 ? id : MAILACCT_NONE;
+        /* the table's keys are decimal uids, formatted by hand: this runs
+         * for every getpwuid() and snprintf() costs more than the lookup */
+        *p = '\0';
+        do
+                *--p = (char)('0' + v % 10);
+        while (v /= 10);
+        return mailacct_dir_get(d, MAILACCT_T_UID, p, &id, 1) == 1 ? id : MAILACCT_NONE;
 }

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "diag.h"
+#include "login.h"
 
 #define MAILACCT_NONE UINT32_MAX
 
@@ -169,6 +171,17 @@ int mailacct_dir_canonical(const struct mailacct_dir *d, uint32_t mbox, char *bu
 int mailacct_dir_home(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len);
 const char *mailacct_dir_shell(const struct mailacct_dir *d, uint32_t mbox);
 int mailacct_dir_ids(const struct mailacct_dir *d, uint32_t mbox, uid_t *uid, gid_t *gid);
+/* Everything of a mailbox's passwd entry, read once: 0, -ENODATA (no uid or
+ * gid anywhere), -ERANGE, -EBADMSG. gecos may be NULL; the strings point
+ * into the directory or the index and live as long as it does. */
+struct mailacct_pwent {
+        char name[MAILACCT_LOGIN_MAX + 1];
+        char home[PATH_MAX];
+        const char *gecos, *shell;
+        uid_t uid;
+        gid_t gid;
+};
+int mailacct_dir_passwd(const struct mailacct_dir *d, uint32_t mbox, struct mailacct_pwent *pw);
 bool mailacct_dir_allows_service(const struct mailacct_dir *d, uint32_t mbox, const char *service);
 bool mailacct_dir_is_delegate(const struct mailacct_dir *d, uint32_t mbox, uint32_t principal);
 /* The mailbox for uid when exactly one mailbox has it, else MAILACCT_NONE. */

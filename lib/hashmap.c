@@ -39,11 +39,15 @@ struct mailacct_hashmap {
                 v2 = ROTL(v2, 32); \
         } while (0)
 
+/* SipHash reads little-endian words; one unaligned load, not eight. */
 static uint64_t load64(const uint8_t *p)
 {
-        uint64_t v = 0;
-        for (int i = 7; i >= 0; i--)
-                v = (v << 8) | p[i];
+        uint64_t v;
+
+        memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        v = __builtin_bswap64(v);
+#endif
         return v;
 }
 

@@ -39,6 +39,10 @@ static bool space_around(const char *p, size_t n)
 {
         if (n == 0)
                 return false;
+        /* every white space but ' ' and tab is a multi-byte character, whose
+         * last byte is above 0x7f: plain ASCII ends need two compares */
+        if ((unsigned char)p[0] < 0x80 && (unsigned char)p[n - 1] < 0x80)
+                return p[0] == ' ' || p[0] == '\t' || p[n - 1] == ' ' || p[n - 1] == '\t';
         if (space_len(p, n))
                 return true;
         for (size_t k = 1; k <= 3 && k <= n; k++)
@@ -83,6 +87,25 @@ static const char *split_address(char *s, const char **local, const char **domai
         return why;
 }
 
+/* Everything but the copy: the parts point into buf, which is only read up
+ * to the NUL this parse writes. (Every getpwnam() parses a login.) */
+static void clear(struct mailacct_login *l)
+{
+        l->form = MAILACCT_FORM_NONE;
+        l->domain = l->account = l->mbox_local = l->mbox_domain = NULL;
+        l->buf[0] = '\0';
+}
+
+static bool printable_ascii(const char *s, size_t len)
+{
+        const unsigned char *p = (const unsigned char *)s;
+
+        for (size_t i = 0; i < len; i++)
+                if (p[i] < 0x20 || p[i] >= 0x7f)
+                        return false;
+        return true;
+}
+
 const char *mailacct_form_name(enum mailacct_form f)
 {
         switch (f) {
@@ -105,7 +128,7 @@ int mailacct_login_parse(const char *s, struct mailacct_login *out, const char *
         char *parts[4];
         size_t len, nparts = 0;
 
-        memset(out, 0, sizeof(*out));
+        clear(out);
         if (!s || !*s) {
                 err = "empty login";
                 goto fail;
@@ -115,13 +138,16 @@ int mailacct_login_parse(const char *s, struct mailacct_login *out, const char *
                 err = "longer than 320 bytes";
                 goto fail;
         }
-        if (mailacct_has_control(s, len)) {
-                err = "control character";
-                goto fail;
-        }
-        if (mailacct_utf8_invalid(s, len)) {
-                err = "invalid UTF-8";
-                goto fail;
+        /* printable ASCII, nearly every login, needs no UTF-8 or C1 check */
+        if (!printable_ascii(s, len)) {
+                if (mailacct_has_control(s, len)) {
+                        err = "control character";
+                        goto fail;
+                }
+                if (mailacct_utf8_invalid(s, len)) {
+                        err = "invalid UTF-8";
+                        goto fail;
+                }
         }
         if (space_around(s, len)) {
                 err = "leading or trailing white space";
@@ -184,7 +210,7 @@ int mailacct_login_parse(const char *s, struct mailacct_login *out, const char *
                 *why = NULL;
         return 0;
 fail:
-        memset(out, 0, sizeof(*out));
+        clear(out);
         if (why)
                 *why = err;
         return -EINVAL;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,14 @@ const char *mailacct_reason_name(enum mailacct_reason r)
         return (unsigned)r < _MAILACCT_REASON_MAX ? reason_names[r] : "unknown";
 }
 
+/* Explanations are for people (the CLI, the PAM log); a quiet resolution
+ * (NSS: every getpwnam()) only wants the answer and skips formatting them. */
+#define SAY(r, buf, ...)                                         \
+        do {                                                     \
+                if (!(r)->quiet)                                 \
+                        snprintf(buf, sizeof(buf), __VA_ARGS__); \
+        } while (0)
+
 __attribute__((format(printf, 3, 4))) static void append(char *buf, size_t len, const char *fmt, ...)
 {
         size_t o = strnlen(buf, len);
@@ -49,6 +58,8 @@ __attribute__((format(printf, 3, 4))) static int fail(struct mailacct_result *r,
 
         r->reason = reason;
         r->mailbox = MAILACCT_NONE;
+        if (r->quiet)
+                return -ENOENT;
         va_start(ap, fmt);
         vsnprintf(r->message, sizeof(r->message), fmt, ap);
         va_end(ap);
@@ -174,15 +185,17 @@ static struct mailacct_contact_view contact_of(const struct mailacct_dir *d, str
 static int key_address(const struct mailacct_dir *d, struct mailacct_result *r, uint32_t dom, const char *local,
                        char *key)
 {
-        char *at;
+        const char *name = dom_name(d, r, dom);
+        size_t o, n = strlen(name);
 
         if (mailacct_dir_key_local(d, local, key, KEY_MAX) < 0)
                 return -ERANGE;
-        at = key + strlen(key);
-        if ((size_t)snprintf(at, KEY_MAX - (size_t)(at - key), "@%s", dom_name(d, r, dom)) >=
-            KEY_MAX - (size_t)(at - key))
+        o = strlen(key);
+        if (o + 1 + n >= KEY_MAX)
                 return -ERANGE;
-        mailacct_fold(at);
+        key[o] = '@';
+        memcpy(key + o + 1, name, n + 1);
+        mailacct_fold(key + o);
         return 0;
 }
 
@@ -290,21 +303,20 @@ static int resolve_address(const struct mailacct_dir *d, const char *local, cons
                 return fail(r, MAILACCT_NOT_FOUND, "login too long");
         n = get(d, r, MAILACCT_T_ADDRESS, key, ids, GATHER_MAX);
         if (n == 1) {
-                snprintf(r->why, sizeof(r->why), "%s is %s address of %s", key,
-                         local_is(d, r, ids[0], local) && domain_of(d, r, ids[0]) == dom ? "the primary" : "an",
-                         address_of(d, r, ids[0]));
+                SAY(r, r->why, "%s is %s address of %s", key,
+                    local_is(d, r, ids[0], local) && domain_of(d, r, ids[0]) == dom ? "the primary" : "an",
+                    address_of(d, r, ids[0]));
                 return found(r, ids[0]);
         }
         n = aliases_in(d, r, local, dom, ids);
         set_candidates(r, ids, n);
         if (n == 1) {
-                snprintf(r->why, sizeof(r->why), "\"%s\" is an alias of %s in %s", local, address_of(d, r, ids[0]),
-                         dom_name(d, r, dom));
+                SAY(r, r->why, "\"%s\" is an alias of %s in %s", local, address_of(d, r, ids[0]), dom_name(d, r, dom));
                 return found(r, ids[0]);
         }
         if (n > 1)
                 return ambiguous(d, r, local, ids, n);
-        snprintf(what, sizeof(what), "no mailbox in %s has the address or alias \"%s\"", dom_name(d, r, dom), local);
+        SAY(r, what, "no mailbox in %s has the address or alias \"%s\"", dom_name(d, r, dom), local);
         return contact_or_not_found(d, r, local, key, what);
 }
 
@@ -338,13 +350,12 @@ static int resolve_nt(const struct mailacct_dir *d, const char *domain, const ch
                 return fail(r, MAILACCT_NOT_FOUND, "login too long");
         n = get(d, r, MAILACCT_T_NT, key, ids, GATHER_MAX);
         if (n == 1) {
-                snprintf(r->why, sizeof(r->why), "%s\\%s is the NT account of %s", domain, account,
-                         address_of(d, r, ids[0]));
+                SAY(r, r->why, "%s\\%s is the NT account of %s", domain, account, address_of(d, r, ids[0]));
                 return found(r, ids[0]);
         }
         if (dom == MAILACCT_NONE) {
                 /* name the account: "this NT account" told an administrator nothing */
-                snprintf(what, sizeof(what), "no mailbox has the NT account %s\\%s", domain, account);
+                SAY(r, what, "no mailbox has the NT account %s\\%s", domain, account);
                 return contact_or_not_found(d, r, account, NULL, what);
         }
         /* Exchange assumed alias == NT account (seed Q198704) */
@@ -353,14 +364,13 @@ static int resolve_nt(const struct mailacct_dir *d, const char *domain, const ch
         n = aliases_in(d, r, account, dom, ids);
         set_candidates(r, ids, n);
         if (n == 1) {
-                snprintf(r->why, sizeof(r->why), "no NT account \"%s\" in %s; \"%s\" is the alias of %s", account,
-                         dom_name(d, r, dom), account, address_of(d, r, ids[0]));
+                SAY(r, r->why, "no NT account \"%s\" in %s; \"%s\" is the alias of %s", account, dom_name(d, r, dom),
+                    account, address_of(d, r, ids[0]));
                 return found(r, ids[0]);
         }
         if (n > 1)
                 return probe ? fail(r, MAILACCT_AMBIGUOUS, "ambiguous") : ambiguous(d, r, account, ids, n);
-        snprintf(what, sizeof(what), "no mailbox in %s has the NT account or alias \"%s\"", dom_name(d, r, dom),
-                 account);
+        SAY(r, what, "no mailbox in %s has the NT account or alias \"%s\"", dom_name(d, r, dom), account);
         return contact_or_not_found(d, r, account, NULL, what);
 }
 
@@ -393,29 +403,29 @@ static int resolve_bare(const struct mailacct_dir *d, const char *alias, struct 
         }
         set_candidates(r, use, n);
         if (n == 1) {
-                snprintf(r->why, sizeof(r->why), "\"%s\" is an alias of %s, unique %s%s%s (bare_alias = %s)", alias,
-                         address_of(d, r, use[0]), scope, use == dflt ? " " : "",
-                         use == dflt ? dom_name(d, r, def) : "", mailacct_bare_policy_name(d->bare_alias));
+                SAY(r, r->why, "\"%s\" is an alias of %s, unique %s%s%s (bare_alias = %s)", alias,
+                    address_of(d, r, use[0]), scope, use == dflt ? " " : "", use == dflt ? dom_name(d, r, def) : "",
+                    mailacct_bare_policy_name(d->bare_alias));
                 return found(r, use[0]);
         }
         if (n > 1)
                 return ambiguous(d, r, alias, use, n);
 
         if (def == MAILACCT_NONE && d->bare_alias == MAILACCT_BARE_DEFAULT_DOMAIN)
-                snprintf(what, sizeof(what), "bare_alias = default-domain but no default_domain is set");
-        else if (use == dflt && n_all > 0) {
+                SAY(r, what, "bare_alias = default-domain but no default_domain is set");
+        else if (use == dflt && n_all > 0 && !r->quiet) {
                 /* default-domain policy: say where the alias does exist */
-                snprintf(what, sizeof(what),
-                         "no mailbox in the default domain %s has the alias \"%s\" "
-                         "(bare_alias = default-domain); it exists as",
-                         dom_name(d, r, def), alias);
+                SAY(r, what,
+                    "no mailbox in the default domain %s has the alias \"%s\" "
+                    "(bare_alias = default-domain); it exists as",
+                    dom_name(d, r, def), alias);
                 for (size_t i = 0; i < n_all && i < MAILACCT_MAX_CANDIDATES; i++)
                         append(what, sizeof(what), "%s %s", i ? "," : "", address_of(d, r, all[i]));
                 append(what, sizeof(what), ": log in with the address");
         } else
-                snprintf(what, sizeof(what), "no mailbox has the alias \"%s\" %s%s", alias,
-                         use == dflt && def != MAILACCT_NONE ? "in the default domain " : "in any domain",
-                         use == dflt && def != MAILACCT_NONE ? dom_name(d, r, def) : "");
+                SAY(r, what, "no mailbox has the alias \"%s\" %s%s", alias,
+                    use == dflt && def != MAILACCT_NONE ? "in the default domain " : "in any domain",
+                    use == dflt && def != MAILACCT_NONE ? dom_name(d, r, def) : "");
         return contact_or_not_found(d, r, alias, NULL, what);
 }
 
@@ -428,6 +438,8 @@ static int ambiguous(const struct mailacct_dir *d, struct mailacct_result *r, co
         set_candidates(r, ids, n);
         r->reason = MAILACCT_AMBIGUOUS;
         r->mailbox = MAILACCT_NONE;
+        if (r->quiet)
+                return -ENOENT;
         msg[0] = '\0';
         for (size_t i = 0; i < shown; i++)
                 append(msg, sizeof(r->message), "%s%s", i ? ", " : "", address_of(d, r, ids[i]));
@@ -449,51 +461,74 @@ static int ambiguous(const struct mailacct_dir *d, struct mailacct_result *r, co
         return -ENOENT;
 }
 
+static void result_init(struct mailacct_result *r, unsigned flags)
+{
+        /* the text buffers are most of the result: only their first byte */
+        memset(r, 0, offsetof(struct mailacct_result, canonical));
+        r->canonical[0] = r->why[0] = r->message[0] = '\0';
+        r->damaged = false;
+        r->quiet = flags & MAILACCT_RESOLVE_QUIET;
+        r->mailbox = r->principal = r->domain = MAILACCT_NONE;
+        r->rule = "6";
+}
+
 int mailacct_resolve(const struct mailacct_dir *d, const char *login, struct mailacct_result *r)
 {
         struct mailacct_login l;
         const char *why;
+
+        if (mailacct_login_parse(login, &l, &why) < 0) {
+                result_init(r, 0);
+                return fail(r, MAILACCT_INVALID_LOGIN, "%s", why);
+        }
+        return mailacct_resolve_login(d, &l, 0, r);
+}
+
+int mailacct_resolve_login(const struct mailacct_dir *d, const struct mailacct_login *l, unsigned flags,
+                           struct mailacct_result *r)
+{
         int ret;
 
-        memset(r, 0, sizeof(*r));
-        r->mailbox = r->principal = r->domain = MAILACCT_NONE;
-        r->rule = "6";
-        if (mailacct_login_parse(login, &l, &why) < 0)
-                return fail(r, MAILACCT_INVALID_LOGIN, "%s", why);
-        r->form = l.form;
+        result_init(r, flags);
+        r->form = l->form;
 
-        switch (l.form) {
+        switch (l->form) {
         case MAILACCT_FORM_ADDRESS:
-                ret = resolve_address(d, l.account, l.domain, r);
+                ret = resolve_address(d, l->account, l->domain, r);
                 break;
         case MAILACCT_FORM_NTACCOUNT:
-                ret = resolve_nt(d, l.domain, l.account, r, false);
+                ret = resolve_nt(d, l->domain, l->account, r, false);
                 break;
         case MAILACCT_FORM_BARE:
-                ret = resolve_bare(d, l.account, r);
+                ret = resolve_bare(d, l->account, r);
                 break;
         case MAILACCT_FORM_DELEGATE: {
                 uint32_t principal;
                 char pwhy[sizeof(r->why)];
 
-                ret = resolve_nt(d, l.domain, l.account, r, false);
+                ret = resolve_nt(d, l->domain, l->account, r, false);
                 if (ret < 0) {
                         char inner[sizeof(r->message)];
+                        if (r->quiet)
+                                break;
                         memcpy(inner, r->message, sizeof(inner));
-                        snprintf(r->message, sizeof(r->message), "account part %s\\%s: %s", l.domain, l.account, inner);
+                        snprintf(r->message, sizeof(r->message), "account part %s\\%s: %s", l->domain, l->account,
+                                 inner);
                         break;
                 }
                 principal = r->mailbox;
                 memcpy(pwhy, r->why, sizeof(pwhy));
                 /* the third part is resolved as if typed alone */
-                ret = l.mbox_domain ? resolve_address(d, l.mbox_local, l.mbox_domain, r)
-                                    : resolve_bare(d, l.mbox_local, r);
+                ret = l->mbox_domain ? resolve_address(d, l->mbox_local, l->mbox_domain, r)
+                                     : resolve_bare(d, l->mbox_local, r);
                 r->form = MAILACCT_FORM_DELEGATE;
                 if (ret < 0) {
                         char inner[sizeof(r->message)];
+                        if (r->quiet)
+                                break;
                         memcpy(inner, r->message, sizeof(inner));
-                        snprintf(r->message, sizeof(r->message), "mailbox part \"%s%s%s\": %s", l.mbox_local,
-                                 l.mbox_domain ? "@" : "", l.mbox_domain ? l.mbox_domain : "", inner);
+                        snprintf(r->message, sizeof(r->message), "mailbox part \"%s%s%s\": %s", l->mbox_local,
+                                 l->mbox_domain ? "@" : "", l->mbox_domain ? l->mbox_domain : "", inner);
                         break;
                 }
                 r->rule = "3";
@@ -505,12 +540,13 @@ int mailacct_resolve(const struct mailacct_dir *d, const char *login, struct mai
                         ret = fail(r, MAILACCT_NOT_DELEGATED,
                                    "%s\\%s (%s) may not open %s: it is not that mailbox's owner and not in its "
                                    "delegates",
-                                   l.domain, l.account, address_of(d, r, principal), address_of(d, r, mb));
+                                   l->domain, l->account, address_of(d, r, principal), address_of(d, r, mb));
                         break;
                 }
                 r->principal = principal;
-                snprintf(r->why + strlen(r->why), sizeof(r->why) - strlen(r->why), "; %s%s", pwhy,
-                         principal == r->mailbox ? " (its own mailbox)" : ", a delegate of the mailbox");
+                if (!r->quiet)
+                        snprintf(r->why + strlen(r->why), sizeof(r->why) - strlen(r->why), "; %s%s", pwhy,
+                                 principal == r->mailbox ? " (its own mailbox)" : ", a delegate of the mailbox");
                 break;
         }
         default:
@@ -519,7 +555,9 @@ int mailacct_resolve(const struct mailacct_dir *d, const char *login, struct mai
         }
         if (ret == 0 && r->principal == MAILACCT_NONE)
                 r->principal = r->mailbox;
-        if (ret == 0 && mailacct_dir_canonical(d, r->mailbox, r->canonical, sizeof(r->canonical)) < 0)
+        /* quiet callers read the entry they need themselves (and see damage
+         * there): the canonical name is not formatted twice */
+        if (ret == 0 && !r->quiet && mailacct_dir_canonical(d, r->mailbox, r->canonical, sizeof(r->canonical)) < 0)
                 r->damaged = true;
         /* an answer drawn from damaged data is no answer: fail closed */
         if (r->damaged) {

@@ -37,11 +37,20 @@ struct mailacct_result {
         char why[512];      /* why the winner won, or what was tried */
         char message[1024]; /* on failure: what an administrator needs */
         bool damaged;       /* internal: a read of the index failed its check */
+        bool quiet;         /* internal: MAILACCT_RESOLVE_QUIET */
 };
 
 /* Resolves login against d. Returns 0 when a mailbox was found (r->reason ==
  * MAILACCT_OK) and -ENOENT otherwise; r is filled in either case. Pure:
  * no I/O, no logging. */
 int mailacct_resolve(const struct mailacct_dir *d, const char *login, struct mailacct_result *r);
+
+/* The same for a login already parsed. MAILACCT_RESOLVE_QUIET: the answer
+ * only (reason, mailbox, principal, candidates); why, message and canonical
+ * stay empty, and damage is seen only in what the rules read: the caller
+ * reads the mailbox's entry itself and must treat -EBADMSG there as damage. */
+#define MAILACCT_RESOLVE_QUIET 1u
+int mailacct_resolve_login(const struct mailacct_dir *d, const struct mailacct_login *l, unsigned flags,
+                           struct mailacct_result *r);
 
 const char *mailacct_reason_name(enum mailacct_reason r);

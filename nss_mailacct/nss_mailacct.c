@@ -7,7 +7,6 @@
 #include <nss.h>
 #include <pthread.h>
 #include <pwd.h>
-#include <stdbool.h>
 #include <stdlib.h>
 
 #include "cache.h"
@@ -64,29 +63,24 @@ static const char *config_path(void)
         return p && *p ? p : MAILACCT_CONF_DEFAULT;
 }
 
-/* A name the parser refuses (too long, control characters, bad UTF-8, ...)
- * can name no mailbox: answered without touching the configuration. */
-static bool plausible_login(const char *name)
-{
-        struct mailacct_login l;
-
-        return name && mailacct_login_parse(name, &l, NULL) == 0;
-}
-
 static int lookup_name(const char *name, struct passwd *pw, char *buf, size_t buflen)
 {
         struct mailacct_snapshot *s;
+        struct mailacct_login l;
         struct mailacct_result res;
         int r;
 
-        if (!plausible_login(name))
+        /* A name the parser refuses (too long, control characters, bad
+         * UTF-8, ...) can name no mailbox: answered without touching the
+         * configuration. */
+        if (!name || mailacct_login_parse(name, &l, NULL) < 0)
                 return -ENOENT;
         r = mailacct_snapshot_get(config_path(), &s);
         if (r < 0)
                 return r;
         /* every failure reason (unknown, ambiguous, contact, not delegated)
          * is simply "no such user" to NSS; a damaged index is UNAVAIL */
-        if (mailacct_resolve(s->dir, name, &res) < 0)
+        if (mailacct_resolve_login(s->dir, &l, MAILACCT_RESOLVE_QUIET, &res) < 0)
                 r = res.reason == MAILACCT_UNAVAILABLE ? -EIO : -ENOENT;
         else
                 r = mailacct_nss_pack_passwd(s->dir, res.mailbox, pw, buf, buflen);

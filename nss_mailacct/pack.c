@@ -19,31 +19,26 @@ static bool fits_passwd_line(const char *s)
 
 int mailacct_nss_pack_passwd(const struct mailacct_dir *d, uint32_t mbox, struct passwd *pw, char *buf, size_t len)
 {
-        char name[MAILACCT_LOGIN_MAX + 1], home[PATH_MAX];
+        struct mailacct_pwent e;
         const char *field[F_MAX];
         char *out[F_MAX];
         size_t need = 0, size[F_MAX];
-        uid_t uid;
-        gid_t gid;
+        int r;
 
-        if (mbox >= d->n_mailboxes || mailacct_dir_ids(d, mbox, &uid, &gid) < 0)
+        /* the same function names the mailbox in the PAM module's PAM_USER */
+        r = mailacct_dir_passwd(d, mbox, &e);
+        if (r == -EBADMSG)
+                return -EIO; /* a damaged index: UNAVAIL, never a guess */
+        if (r < 0)
                 return -ENOENT;
         /* A mail login never becomes a second root. */
-        if (uid == 0)
+        if (e.uid == 0)
                 return -ENOENT;
-        /* the same function names the mailbox in the PAM module's PAM_USER */
-        if (mailacct_dir_canonical(d, mbox, name, sizeof(name)) < 0 ||
-            mailacct_dir_home(d, mbox, home, sizeof(home)) < 0)
-                return -ENOENT;
-        field[F_NAME] = name;
+        field[F_NAME] = e.name;
         field[F_PASSWD] = "x";
-        field[F_GECOS] = mailacct_dir_display_name(d, mbox);
-        if (!field[F_GECOS])
-                field[F_GECOS] = "";
-        field[F_DIR] = home;
-        field[F_SHELL] = mailacct_dir_shell(d, mbox);
-        if (!field[F_SHELL])
-                return -EIO; /* a damaged index: UNAVAIL, never a guess */
+        field[F_GECOS] = e.gecos ? e.gecos : "";
+        field[F_DIR] = e.home;
+        field[F_SHELL] = e.shell;
 
         for (int i = 0; i < F_MAX; i++) {
                 if (!fits_passwd_line(field[i]))
@@ -60,8 +55,8 @@ int mailacct_nss_pack_passwd(const struct mailacct_dir *d, uint32_t mbox, struct
         }
         pw->pw_name = out[F_NAME];
         pw->pw_passwd = out[F_PASSWD];
-        pw->pw_uid = uid;
-        pw->pw_gid = gid;
+        pw->pw_uid = e.uid;
+        pw->pw_gid = e.gid;
         pw->pw_gecos = out[F_GECOS];
         pw->pw_dir = out[F_DIR];
         pw->pw_shell = out[F_SHELL];
