@@ -456,6 +456,9 @@ def main():
             if r.returncode == 0 and "pam_hit_ns" in kv:
                 say("  PAM resolution through libpam (pam_start + pam_authenticate resolve_only + pam_end, index): "
                     "hit %s ns, miss %s ns per login" % (fmt(float(kv["pam_hit_ns"])), fmt(float(kv["pam_miss_ns"]))))
+                say("  PAM resolution, the module's own work (one handle: PAM_USER + pam_authenticate resolve_only): "
+                    "hit %s ns, miss %s ns per login"
+                    % (fmt(float(kv["module_hit_ns"])), fmt(float(kv["module_miss_ns"]))))
             else:
                 say("  PAM resolution: FAILED: %s %s" % (r.stdout.strip()[:200], r.stderr.strip()[:200]))
         ref = index_row if index_row.values else (config_row if config_row.values else None)
