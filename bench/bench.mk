@@ -14,7 +14,7 @@ PAM_BENCH_BIN := $(BUILD)/pam_resolve
 
 $(PAM_BENCH_BIN): bench/pam_resolve.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpam
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpam -ldl
 
 # build-all: whatever of mailacct exists (the command, libnss_mailacct.so.2)
 # is measured; what does not exist yet is reported as n/a.

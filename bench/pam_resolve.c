@@ -2,9 +2,10 @@
 /* PAM resolution cost, excluding the password hash: pam_start,
  * pam_authenticate through the real pam_mailacct.so with resolve_only, and
  * pam_end, on real libpam with a private service folder; then the same
- * logins on one handle (the module's own work, see run_module). Prints the
+ * logins through the module's pam_sm_authenticate alone (run_module). Prints the
  * median of batches in ns per login for hits and for misses.
  * Usage: pam_resolve MODULE CONF HITS MISSES BUDGET_MS */
+#include <dlfcn.h>
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,19 +48,25 @@ static int cmp(const void *a, const void *b)
         return x < y ? -1 : x > y;
 }
 
-/* The module's own work: one handle, as an auth worker retrying logins
- * uses it; each login sets PAM_USER and runs the auth stack (libpam's
- * dispatch, then pam_sm_authenticate). No pam_start, no pam_end: their
- * cost (reading the service file, audit, syslog) is libpam's, the same
- * whatever module is in the stack. */
-static double run_module(const char *dir, char **v, size_t n, int want, double budget_ms, size_t *errors)
+/* The module's own work: pam_sm_authenticate called directly, the way
+ * nss_bench calls _nss_*_getpwnam_r, on one handle whose PAM_USER is set to
+ * each login. Left out: libpam's pam_start/pam_end (service file, handle)
+ * and the audit record libpam sends around every pam_authenticate(); both
+ * are the same whatever module the stack holds. Included: option parsing,
+ * the resolution, PAM_USER rewritten, the module's log line. */
+static double run_module(const char *module, const char *dir, char **v, size_t n, int want, double budget_ms,
+                         const char *conf_opt, size_t *errors)
 {
         struct pam_conv c = { conv, NULL };
         double med[4096], end = now_ns() + budget_ms * 1e6;
+        const char *args[] = { "resolve_only", "quiet", conf_opt };
+        int (*auth)(pam_handle_t *, int, int, const char **);
         size_t nb = 0, i = 0;
         pam_handle_t *ph;
+        void *h = dlopen(module, RTLD_NOW | RTLD_LOCAL);
 
-        if (pam_start_confdir("mailacct-bench", v[0], &c, dir, &ph) != PAM_SUCCESS) {
+        if (!h || !(*(void **)&auth = dlsym(h, "pam_sm_authenticate")) ||
+            pam_start_confdir("mailacct-bench", v[0], &c, dir, &ph) != PAM_SUCCESS) {
                 (*errors)++;
                 return 0;
         }
@@ -71,7 +78,7 @@ static double run_module(const char *dir, char **v, size_t n, int want, double b
                                 (*errors)++;
                                 continue;
                         }
-                        r = pam_authenticate(ph, PAM_SILENT);
+                        r = auth(ph, PAM_SILENT, 3, args);
                         if ((want == 0) != (r == PAM_SUCCESS))
                                 (*errors)++;
                 }
@@ -111,7 +118,7 @@ static double run(const char *dir, char **v, size_t n, int want, double budget_m
 
 int main(int argc, char **argv)
 {
-        char dir[] = "/tmp/mailacct-pambench-XXXXXX", path[600];
+        char dir[] = "/tmp/mailacct-pambench-XXXXXX", path[600], conf_opt[600];
         size_t nh, nm, errors = 0;
         char **hits, **misses;
         double h, m, mh, mm;
@@ -132,8 +139,9 @@ int main(int argc, char **argv)
         fclose(f);
         h = run(dir, hits, nh, 0, atof(argv[5]), &errors);
         m = run(dir, misses, nm, 1, atof(argv[5]), &errors);
-        mh = run_module(dir, hits, nh, 0, atof(argv[5]), &errors);
-        mm = run_module(dir, misses, nm, 1, atof(argv[5]), &errors);
+        snprintf(conf_opt, sizeof(conf_opt), "config=%s", argv[2]);
+        mh = run_module(argv[1], dir, hits, nh, 0, atof(argv[5]), conf_opt, &errors);
+        mm = run_module(argv[1], dir, misses, nm, 1, atof(argv[5]), conf_opt, &errors);
         printf("pam_hit_ns=%.0f pam_miss_ns=%.0f module_hit_ns=%.0f module_miss_ns=%.0f errors=%zu\n", h, m, mh, mm,
                errors);
         unlink(path);
