@@ -87,7 +87,7 @@ static int run(int argc, char **argv, uint8_t *b, size_t len)
                 printf("domains %llu %zu\n", (unsigned long long)h.domains_off,
                        (size_t)h.n_domains * sizeof(struct ix_domain));
                 printf("mailboxes %llu %zu\n", (unsigned long long)h.mailboxes_off,
-                       (size_t)h.n_mailboxes * sizeof(struct ix_mailbox));
+                       (size_t)h.n_mailboxes * h.mailbox_stride);
                 printf("contacts %llu %zu\n", (unsigned long long)h.contacts_off,
                        (size_t)h.n_contacts * sizeof(struct ix_contact));
                 printf("entries %llu %llu\n", (unsigned long long)h.entries_off,
