@@ -103,18 +103,18 @@ static void nt_equals_alias(const struct mailacct_dir *d, const char *file, stru
                 const struct mailacct_mailbox *m = &d->mailboxes[i];
                 char key[2 * MAILACCT_LOGIN_MAX + 2];
                 uint32_t dom = m->nt_domain ? mailacct_dir_find_domain(d, m->nt_domain) : m->domain;
-                uint32_t ids[MAX_SHOWN];
-                size_t n, o;
+                uint32_t ids[256];
+                size_t n, shown = 0;
 
                 if (!m->nt_account || dom == MAILACCT_NONE || mailacct_dir_key_local(d, m->nt_account, key, 400) < 0)
                         continue;
-                o = strlen(key);
-                snprintf(key + o, sizeof(key) - o, "@%s", d->domains[dom].name);
-                mailacct_fold(key + o);
-                n = mailacct_hashmap_get(d->by_alias_at, key, ids, MAX_SHOWN);
-                for (size_t j = 0; j < n && j < MAX_SHOWN; j++) {
-                        if (ids[j] == i)
+                /* the mailboxes of that domain with the alias, as the resolver
+                 * finds them: the bare-alias table filtered by domain */
+                n = mailacct_hashmap_get(d->by_bare, key, ids, sizeof(ids) / sizeof(ids[0]));
+                for (size_t j = 0; j < n && j < sizeof(ids) / sizeof(ids[0]) && shown < MAX_SHOWN; j++) {
+                        if (ids[j] == i || d->mailboxes[ids[j]].domain != dom)
                                 continue;
+                        shown++;
                         mailacct_diag_add(diags, MAILACCT_WARNING, file, m->line,
                                           "NT account \"%s\" of %s is also an alias of %s (line %d): "
                                           "%s\\%s opens %s, not %s",

@@ -66,7 +66,6 @@ static void tables_free(struct mailacct_dir *d)
         mailacct_hashmap_free(d->domain_names);
         mailacct_hashmap_free(d->nt_domains);
         mailacct_hashmap_free(d->by_address);
-        mailacct_hashmap_free(d->by_alias_at);
         mailacct_hashmap_free(d->by_bare);
         mailacct_hashmap_free(d->by_nt);
         mailacct_hashmap_free(d->by_uid);
@@ -252,8 +251,6 @@ static const struct mailacct_hashmap *table_of(const struct mailacct_dir *d, enu
                 return d->nt_domains;
         case MAILACCT_T_ADDRESS:
                 return d->by_address;
-        case MAILACCT_T_ALIAS_AT:
-                return d->by_alias_at;
         case MAILACCT_T_BARE:
                 return d->by_bare;
         case MAILACCT_T_NT:
@@ -489,8 +486,6 @@ static int index_mailbox(struct mailacct_dir *d, uint32_t i, const char *file, s
                 if (mailacct_dir_key_local(d, a, key, sizeof(key)) < 0)
                         continue;
                 r = mailacct_hashmap_add(d->by_bare, key, i);
-                if (r == 0 && key_address(d, a, d->domains[m->domain].name, key, sizeof(key)) == 0)
-                        r = mailacct_hashmap_add(d->by_alias_at, key, i);
         }
         if (r == 0 && m->nt_account) {
                 uint32_t ntdom = m->domain;
@@ -612,22 +607,27 @@ static int check_canonical_collisions(struct mailacct_dir *d, const char *file, 
 
 int mailacct_dir_finalize(struct mailacct_dir *d, const char *file, struct mailacct_diags *diags)
 {
-        size_t errors = diags->errors, nm = d->n_mailboxes;
+        size_t errors = diags->errors, nm = d->n_mailboxes, n_addresses = nm, n_aliases = nm;
         int r;
 
+        /* sized for every key up front: a table that grows at a million
+         * mailboxes rehashes millions of keys into a fresh, zeroed array */
+        for (size_t i = 0; i < nm; i++) {
+                n_addresses += d->mailboxes[i].addresses.n;
+                n_aliases += d->mailboxes[i].aliases.n;
+        }
         tables_free(d);
         d->domain_names = mailacct_hashmap_new(d->n_domains * 3);
         d->nt_domains = mailacct_hashmap_new(4);
-        d->by_address = mailacct_hashmap_new(nm * 2);
-        d->by_alias_at = mailacct_hashmap_new(nm * 2);
-        d->by_bare = mailacct_hashmap_new(nm * 2);
+        d->by_address = mailacct_hashmap_new(n_addresses);
+        d->by_bare = mailacct_hashmap_new(n_aliases);
         d->by_nt = mailacct_hashmap_new(nm);
         d->by_uid = mailacct_hashmap_new(nm);
         d->contact_alias = mailacct_hashmap_new(d->n_contacts);
         d->contact_address = mailacct_hashmap_new(d->n_contacts);
         d->mail_domains = mailacct_hashmap_new(d->n_domains * 2);
-        if (!d->mail_domains || !d->domain_names || !d->nt_domains || !d->by_address || !d->by_alias_at ||
-            !d->by_bare || !d->by_nt || !d->by_uid || !d->contact_alias || !d->contact_address)
+        if (!d->mail_domains || !d->domain_names || !d->nt_domains || !d->by_address || !d->by_bare || !d->by_nt ||
+            !d->by_uid || !d->contact_alias || !d->contact_address)
                 return -ENOMEM;
 
         r = index_domains(d, file, diags);

@@ -120,7 +120,6 @@ struct mailacct_dir {
         struct mailacct_hashmap *domain_names; /* name, alias, NetBIOS -> domain */
         struct mailacct_hashmap *nt_domains;   /* NetBIOS names only known from nt_account */
         struct mailacct_hashmap *by_address;   /* local@domain of primary and secondary */
-        struct mailacct_hashmap *by_alias_at;  /* alias@domain of bare-alias sets */
         struct mailacct_hashmap *by_bare;      /* bare-alias sets */
         struct mailacct_hashmap *by_nt;        /* NTDOMAIN\account */
         struct mailacct_hashmap *by_uid;

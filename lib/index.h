@@ -18,7 +18,8 @@ enum mailacct_table {
         MAILACCT_T_DOMAIN = 0, /* name, alias, NetBIOS -> domain */
         MAILACCT_T_NTDOMAIN,   /* NT domains known only from nt_account */
         MAILACCT_T_ADDRESS,    /* local@domain of primary and secondary addresses */
-        MAILACCT_T_ALIAS_AT,   /* alias@domain of each bare-alias set */
+        MAILACCT_T_ALIAS_AT,   /* unused and empty (the bare table filtered by domain serves); kept so that the other
+                                  tables keep their numbers */
         MAILACCT_T_BARE,       /* bare-alias sets */
         MAILACCT_T_NT,         /* NTDOMAIN\account */
         MAILACCT_T_UID,        /* uid -> mailboxes (at most two kept: "one" or "many") */

@@ -64,8 +64,7 @@ static void add_cased(struct logins *l, const char *s)
  * misses and delegate combinations. */
 static void gather(const struct mailacct_dir *d, struct logins *l)
 {
-        const struct mailacct_hashmap *maps[] = { d->by_bare, d->by_address, d->by_alias_at, d->contact_alias,
-                                                  d->contact_address };
+        const struct mailacct_hashmap *maps[] = { d->by_bare, d->by_address, d->contact_alias, d->contact_address };
         const char *key;
         uint32_t v;
         size_t nbare = 0;
@@ -75,6 +74,12 @@ static void gather(const struct mailacct_dir *d, struct logins *l)
                         add_cased(l, key);
         for (size_t pos = 0; mailacct_hashmap_next(d->by_nt, &pos, &key, &v);)
                 add_cased(l, key[0] == '\001' ? key + 1 : key);
+        /* every alias in its mailbox's domain (rule 1's alias@domain) */
+        for (size_t pos = 0; mailacct_hashmap_next(d->by_bare, &pos, &key, &v);) {
+                char at[2 * MAILACCT_LOGIN_MAX + 2];
+                snprintf(at, sizeof(at), "%s@%s", key, d->domains[d->mailboxes[v].domain].name);
+                add_cased(l, at);
+        }
         for (size_t pos = 0; mailacct_hashmap_next(d->by_bare, &pos, &key, &v) && nbare < 40; nbare++) {
                 for (size_t i = 0; i < d->n_domains; i++) {
                         const struct mailacct_domain *dom = &d->domains[i];
