@@ -9,9 +9,13 @@
  * entries | table slots. A mailbox block is its record followed by its own
  * strings, so that the record and what an answer reads of it share a page
  * (one cache and TLB miss, not two); the few mailboxes whose strings do not
- * fit the block keep them in the pool before the blocks. Each table is open addressing over 12-byte slots {h32, entry,
- * check}; each entry is {check, key length, count, key, NUL, pad, ids}. Records, entries and slots carry a keyed
- * checksum, so a flipped byte is seen as damage (-EBADMSG) instead of being read as another mailbox.
+ * fit the block keep them in the pool before the blocks.
+ *
+ * Each table is open addressing over 16-byte slots {h32, entry, check,
+ * hint}; each entry is {check, key length, count, key, NUL, pad, ids}.
+ * Records, entries and slots carry a checksum seeded by the index's key, so
+ * a flipped byte is seen as damage (-EBADMSG) instead of being read as
+ * another mailbox.
  */
 #include "index.h"
 
@@ -33,8 +37,8 @@
 #define IX_MAGIC "MAILACIX"
 /* 2: the header's checksum covers the strings it points to; slots start at
  * a scaled hash (1 masked it). 3: records and entries are summed by
- * check_mix, not SipHash. */
-#define IX_VERSION        3
+ * check_mix, not SipHash; mailbox blocks. 4: 16-byte slots with a hint. */
+#define IX_VERSION        4
 #define IX_ENDIAN         0x01020304u
 #define IX_STR_MAX        4096 /* longest string a record may hold */
 #define IX_UID_KEEP       2    /* a uid table entry only needs to say "one" or "many" */
@@ -89,8 +93,12 @@ struct ix_contact {
         uint32_t alias, address;
 };
 
+/* hint: the first id of the entry, for tables of mailboxes (else
+ * MAILACCT_NONE). Only a prefetch address: the entry's ids are the answer,
+ * so the hint is outside the slot's checksum and a damaged one costs a
+ * useless prefetch, nothing else. */
 struct ix_slot {
-        uint32_t h32, entry, check;
+        uint32_t h32, entry, check, hint;
 };
 
 struct mailacct_index {
@@ -484,13 +492,19 @@ static uint32_t home_slot(uint64_t h, uint32_t cap)
         return (uint32_t)(((h & 0xffffffffu) * cap) >> 32);
 }
 
+/* Tables whose ids are mailboxes (not domains or contacts). */
+static bool mailbox_table(enum mailacct_table t)
+{
+        return t == MAILACCT_T_ADDRESS || t == MAILACCT_T_BARE || t == MAILACCT_T_NT || t == MAILACCT_T_UID;
+}
+
 static int write_table(struct writer *w, enum mailacct_table t, const struct mailacct_hashmap *m)
 {
         size_t n = m ? mailacct_hashmap_size(m) : 0, np = 0, nkeys = 0, pos = 0, cap;
         struct pair *pairs = malloc((n + 1) * sizeof(*pairs));
         struct {
                 uint64_t h;
-                uint32_t entry;
+                uint32_t entry, hint;
         } *keys = malloc((n + 1) * sizeof(*keys));
         int r = -ENOMEM;
 
@@ -525,6 +539,7 @@ static int write_table(struct writer *w, enum mailacct_table t, const struct mai
                 memcpy(w->entries.p + at, hdr, 4);
                 keys[nkeys].h = mailacct_siphash13(w->key, pairs[i].key, klen);
                 keys[nkeys].entry = (uint32_t)at;
+                keys[nkeys].hint = mailbox_table(t) ? pairs[i].value : MAILACCT_NONE;
                 nkeys++;
                 i = j;
         }
@@ -547,6 +562,7 @@ static int write_table(struct writer *w, enum mailacct_table t, const struct mai
                         slots[j].h32 = h32;
                         slots[j].entry = keys[i].entry;
                         slots[j].check = slot_check(w->key, h32, keys[i].entry, j);
+                        slots[j].hint = keys[i].hint;
                 }
         }
         r = 0;
@@ -1135,6 +1151,18 @@ static void busy(const struct mailacct_index *ix)
                 (void)madvise((void *)ix->base, ix->size, MADV_NORMAL);
 }
 
+void mailacct_index_prefetch(const struct mailacct_index *ix, enum mailacct_table t, const char *key)
+{
+        const struct ix_table *tb;
+        uint64_t h;
+
+        if ((unsigned)t >= _MAILACCT_T_MAX)
+                return;
+        tb = &ix->h->tables[t];
+        h = mailacct_siphash13(ix->h->sipkey, key, strlen(key));
+        __builtin_prefetch(ix->base + tb->slots_off + (size_t)home_slot(h, tb->cap) * sizeof(struct ix_slot));
+}
+
 long mailacct_index_get(const struct mailacct_index *ix, enum mailacct_table t, const char *key, uint32_t *out,
                         size_t max)
 {
@@ -1158,12 +1186,20 @@ long mailacct_index_get(const struct mailacct_index *ix, enum mailacct_table t, 
                 memcpy(&s, ix->base + tb->slots_off + (size_t)j * sizeof(s), sizeof(s));
                 if (s.h32 == 0) {
                         /* an empty slot is all zero; anything else is damage */
-                        return (s.entry || s.check) ? -EBADMSG : 0;
+                        return (s.entry || s.check || s.hint) ? -EBADMSG : 0;
                 }
                 if (s.check != slot_check(ix->h->sipkey, s.h32, s.entry, j))
                         return -EBADMSG;
                 if (s.h32 != h32)
                         continue;
+                /* the mailbox block is fetched while the entry is read and
+                 * checked: two misses at once instead of one after another */
+                if (s.hint < ix->h->n_mailboxes) {
+                        const uint8_t *b = ix->base + ix->h->mailboxes_off + (size_t)s.hint * ix->h->mailbox_stride;
+                        __builtin_prefetch(b);
+                        __builtin_prefetch(b + 64);
+                        __builtin_prefetch(b + 128);
+                }
                 if (s.entry % 4 || s.entry > ix->h->entries_size || ix->h->entries_size - s.entry < sizeof(hdr))
                         return -EBADMSG;
                 e = ix->base + ix->h->entries_off + s.entry;
