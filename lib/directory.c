@@ -268,6 +268,12 @@ static const struct mailacct_hashmap *table_of(const struct mailacct_dir *d, enu
         }
 }
 
+void mailacct_dir_prefetch(const struct mailacct_dir *d, enum mailacct_table t, const char *key)
+{
+        if (d->ix)
+                mailacct_index_prefetch(d->ix, t, key);
+}
+
 long mailacct_dir_get(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out, size_t max)
 {
         const struct mailacct_hashmap *m;

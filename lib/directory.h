@@ -154,6 +154,8 @@ uint32_t mailacct_dir_find_mail_domain(const struct mailacct_dir *d, const char 
  * Each returns 0 or -EBADMSG (a damaged index: the caller fails closed). */
 enum mailacct_table;
 long mailacct_dir_get(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out, size_t max);
+/* A hint that key will be looked up in t soon (the index starts fetching). */
+void mailacct_dir_prefetch(const struct mailacct_dir *d, enum mailacct_table t, const char *key);
 int mailacct_dir_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v);
 /* name (folded here) in a domain table: 1 with *id, 0 without, -EBADMSG. */
 int mailacct_dir_lookup_domain(const struct mailacct_dir *d, enum mailacct_table t, const char *name, uint32_t *id);

@@ -65,6 +65,9 @@ int mailacct_index_settings(const struct mailacct_index *ix, struct mailacct_dir
 int mailacct_index_defaults(const struct mailacct_index *ix, struct mailacct_domain_view *v);
 
 /* Returns how many values key has (writing up to max), or -EBADMSG. */
+/* Starts fetching the first slot key would probe in table t; no answer, no
+ * check (a lookup that follows does both). */
+void mailacct_index_prefetch(const struct mailacct_index *ix, enum mailacct_table t, const char *key);
 long mailacct_index_get(const struct mailacct_index *ix, enum mailacct_table t, const char *key, uint32_t *out,
                         size_t max);
 int mailacct_index_mailbox(const struct mailacct_index *ix, uint32_t id, struct mailacct_mbox_view *v);
