@@ -171,31 +171,36 @@ int mailacct_dir_key_local(const struct mailacct_dir *d, const char *local, char
         return 0;
 }
 
-/* local@domain with the domain normalised to its hosted name, so that
- * jdoe@example.org and jdoe@example.com are one key when one is an alias. */
-static int key_address(const struct mailacct_dir *d, const char *local, const char *domain, char *buf, size_t len)
+int mailacct_dir_key_address(const struct mailacct_dir *d, const char *local, const char *domain, char *buf, size_t len)
 {
-        uint32_t id = mailacct_dir_find_domain(d, domain);
-        const char *dn = id == MAILACCT_NONE ? domain : d->domains[id].name;
         char *at;
 
         if (mailacct_dir_key_local(d, local, buf, len) < 0)
                 return -ERANGE;
         at = buf + strlen(buf);
-        if (copy_out(at, len - (size_t)(at - buf), "@", dn, NULL) < 0)
+        if (copy_out(at, len - (size_t)(at - buf), "@", domain, NULL) < 0)
                 return -ERANGE;
         mailacct_fold(at);
         return 0;
 }
 
-static int key_nt(const struct mailacct_dir *d, uint32_t domain, const char *foreign, const char *account, char *buf,
-                  size_t len)
+/* local@domain with the domain normalised to its hosted name, so that
+ * jdoe@example.org and jdoe@example.com are one key when one is an alias. */
+static int key_address(const struct mailacct_dir *d, const char *local, const char *domain, char *buf, size_t len)
+{
+        uint32_t id = mailacct_dir_find_domain(d, domain);
+
+        return mailacct_dir_key_address(d, local, id == MAILACCT_NONE ? domain : d->domains[id].name, buf, len);
+}
+
+int mailacct_dir_key_nt(const struct mailacct_dir *d, const char *hosted, const char *foreign, const char *account,
+                        char *buf, size_t len)
 {
         size_t n;
         int r;
 
-        if (domain != MAILACCT_NONE)
-                r = copy_out(buf, len, d->domains[domain].name, "\\", NULL);
+        if (hosted)
+                r = copy_out(buf, len, hosted, "\\", NULL);
         else
                 r = copy_out(buf, len, FOREIGN_NT_PREFIX, foreign, "\\");
         if (r < 0)
@@ -505,7 +510,8 @@ static int index_mailbox(struct mailacct_dir *d, uint32_t i, const char *file, s
                                 }
                         }
                 }
-                if (r == 0 && key_nt(d, ntdom, m->nt_domain, m->nt_account, key, sizeof(key)) == 0)
+                if (r == 0 && mailacct_dir_key_nt(d, ntdom == MAILACCT_NONE ? NULL : d->domains[ntdom].name,
+                                                  m->nt_domain, m->nt_account, key, sizeof(key)) == 0)
                         r = add_unique(d, d->by_nt, key, i, "NT account", m->nt_account, file, m->line, diags);
         }
         if (r == 0 && mailacct_dir_ids(d, i, &uid, &gid) == 0) {

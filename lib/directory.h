@@ -145,6 +145,16 @@ int mailacct_dir_finalize(struct mailacct_dir *d, const char *file, struct maila
 
 /* Lookup keys. Domains always fold; local parts fold unless case_sensitive. */
 int mailacct_dir_key_local(const struct mailacct_dir *d, const char *local, char *buf, size_t len);
+/* local@domain as the address table keys it: the local part as
+ * mailacct_dir_key_local() has it, the domain folded, spelled as given (the
+ * caller names the hosted domain). 0 or -ERANGE. */
+int mailacct_dir_key_address(const struct mailacct_dir *d, const char *local, const char *domain, char *buf,
+                             size_t len);
+/* HOSTED\account as the NT table keys it, HOSTED the hosted domain's name;
+ * with hosted NULL, the key of an NT domain known only from nt_account
+ * (foreign). 0 or -ERANGE. */
+int mailacct_dir_key_nt(const struct mailacct_dir *d, const char *hosted, const char *foreign, const char *account,
+                        char *buf, size_t len);
 uint32_t mailacct_dir_find_domain(const struct mailacct_dir *d, const char *name);
 /* Rule 1: the domain of an address is a hosted DNS name or domain alias,
  * never a NetBIOS name ("jdoe@EXAMPLE" is not an address of example.com). */

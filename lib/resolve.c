@@ -185,18 +185,7 @@ static struct mailacct_contact_view contact_of(const struct mailacct_dir *d, str
 static int key_address(const struct mailacct_dir *d, struct mailacct_result *r, uint32_t dom, const char *local,
                        char *key)
 {
-        const char *name = dom_name(d, r, dom);
-        size_t o, n = strlen(name);
-
-        if (mailacct_dir_key_local(d, local, key, KEY_MAX) < 0)
-                return -ERANGE;
-        o = strlen(key);
-        if (o + 1 + n >= KEY_MAX)
-                return -ERANGE;
-        key[o] = '@';
-        memcpy(key + o + 1, name, n + 1);
-        mailacct_fold(key + o);
-        return 0;
+        return mailacct_dir_key_address(d, local, dom_name(d, r, dom), key, KEY_MAX);
 }
 
 /* The mailboxes of domain dom whose bare-alias set holds alias: the bare
@@ -258,17 +247,9 @@ static int resolve_nt(const struct mailacct_dir *d, const char *domain, const ch
 static void prefetch_address(const struct mailacct_dir *d, const char *local, const char *domain)
 {
         char key[KEY_MAX];
-        size_t o, n = strlen(domain);
 
-        if (mailacct_dir_key_local(d, local, key, sizeof(key)) < 0)
-                return;
-        o = strlen(key);
-        if (o + 1 + n >= sizeof(key))
-                return;
-        key[o] = '@';
-        memcpy(key + o + 1, domain, n + 1);
-        mailacct_fold(key + o);
-        mailacct_dir_prefetch(d, MAILACCT_T_ADDRESS, key);
+        if (mailacct_dir_key_address(d, local, domain, key, sizeof(key)) == 0)
+                mailacct_dir_prefetch(d, MAILACCT_T_ADDRESS, key);
 }
 
 static int resolve_address(const struct mailacct_dir *d, const char *local, const char *domain,
@@ -288,10 +269,7 @@ static int resolve_address(const struct mailacct_dir *d, const char *local, cons
                 if (snprintf(key, sizeof(key), "%s@%s", local, domain) < (int)sizeof(key)) {
                         uint32_t c;
                         char fk[KEY_MAX];
-                        if (mailacct_dir_key_local(d, local, fk, sizeof(fk)) == 0) {
-                                char *at = fk + strlen(fk);
-                                snprintf(at, sizeof(fk) - (size_t)(at - fk), "@%s", domain);
-                                mailacct_fold(at);
+                        if (mailacct_dir_key_address(d, local, domain, fk, sizeof(fk)) == 0) {
                                 if (get(d, r, MAILACCT_T_CONTACT_ADDRESS, fk, &c, 1)) {
                                         r->rule = "5";
                                         return fail(r, MAILACCT_CONTACT,
@@ -349,13 +327,10 @@ static int resolve_nt(const struct mailacct_dir *d, const char *domain, const ch
         uint32_t ids[GATHER_MAX], dom = find_domain(d, r, MAILACCT_T_DOMAIN, domain);
         char key[KEY_MAX], what[MAILACCT_LOGIN_MAX * 2 + 128];
         size_t n;
-        int k;
 
         r->rule = "2";
         r->domain = dom;
-        if (dom != MAILACCT_NONE)
-                k = snprintf(key, sizeof(key), "%s\\", dom_name(d, r, dom));
-        else {
+        if (dom == MAILACCT_NONE) {
                 char fk[KEY_MAX];
                 snprintf(fk, sizeof(fk), "%s", domain);
                 mailacct_fold(fk);
@@ -364,12 +339,9 @@ static int resolve_nt(const struct mailacct_dir *d, const char *domain, const ch
                                     "\"%s\" is not the NetBIOS or DNS name of a hosted domain, nor the NT domain of "
                                     "any mailbox's nt_account",
                                     domain);
-                k = snprintf(key, sizeof(key), "\001%s\\", domain);
         }
-        if (k < 0 || (size_t)k >= sizeof(key))
-                return fail(r, MAILACCT_NOT_FOUND, "login too long");
-        mailacct_fold(key);
-        if (mailacct_dir_key_local(d, account, key + k, sizeof(key) - (size_t)k) < 0)
+        if (mailacct_dir_key_nt(d, dom == MAILACCT_NONE ? NULL : dom_name(d, r, dom), domain, account, key,
+                                sizeof(key)) < 0)
                 return fail(r, MAILACCT_NOT_FOUND, "login too long");
         n = get(d, r, MAILACCT_T_NT, key, ids, GATHER_MAX);
         if (n == 1) {
