@@ -988,7 +988,9 @@ static int verify(const struct mailacct_index *ix, const void *rec, size_t len, 
                        : -EBADMSG;
 }
 
-static int mailbox_rec(const struct mailacct_index *ix, uint32_t id, struct ix_mailbox *r)
+/* Reads and verifies mailbox id; *services_len (if asked) is the length of
+ * its services list, after which its delegate ids follow. */
+static int mailbox_rec(const struct mailacct_index *ix, uint32_t id, struct ix_mailbox *r, size_t *services_len)
 {
         uint32_t s[7];
         size_t svc_len = 0;
@@ -1007,6 +1009,8 @@ static int mailbox_rec(const struct mailacct_index *ix, uint32_t id, struct ix_m
                 svc_len += strlen(str) + 1;
                 o += (uint32_t)strlen(str) + 1;
         }
+        if (services_len)
+                *services_len = svc_len;
         return verify(ix, r, sizeof(*r), s, 7, r->services, svc_len + (size_t)r->n_delegates * sizeof(uint32_t));
 }
 
@@ -1023,7 +1027,7 @@ int mailacct_index_mailbox(const struct mailacct_index *ix, uint32_t id, struct 
                 *v = memo_mailbox.v;
                 return 0;
         }
-        if (mailbox_rec(ix, id, &r) < 0 || r.domain >= ix->h->n_domains || !r.address || !r.local)
+        if (mailbox_rec(ix, id, &r, NULL) < 0 || r.domain >= ix->h->n_domains || !r.address || !r.local)
                 return -EBADMSG;
         /* mailbox_rec() bounded and summed every string: no second look */
         memset(v, 0, sizeof(*v));
@@ -1054,7 +1058,7 @@ bool mailacct_index_allows_service(const struct mailacct_index *ix, uint32_t id,
 {
         struct ix_mailbox r;
 
-        if (mailbox_rec(ix, id, &r) < 0)
+        if (mailbox_rec(ix, id, &r, NULL) < 0)
                 return false;
         if (!(r.flags & F_HAS_SERVICES))
                 return true;
@@ -1070,17 +1074,12 @@ bool mailacct_index_allows_service(const struct mailacct_index *ix, uint32_t id,
 int mailacct_index_is_delegate(const struct mailacct_index *ix, uint32_t id, uint32_t principal)
 {
         struct ix_mailbox r;
-        size_t svc_len = 0;
+        size_t svc_len;
 
-        if (mailbox_rec(ix, id, &r) < 0)
+        if (mailbox_rec(ix, id, &r, &svc_len) < 0)
                 return -EBADMSG;
         if (id == principal)
                 return 1;
-        for (uint32_t k = 0, o = r.services; k < r.n_services; k++) {
-                size_t l = strlen(ix->pool + o) + 1;
-                svc_len += l;
-                o += (uint32_t)l;
-        }
         for (uint32_t k = 0; k < r.n_delegates; k++) {
                 uint32_t v;
                 memcpy(&v, ix->pool + r.services + svc_len + k * sizeof(uint32_t), sizeof(v));
