@@ -54,9 +54,11 @@ void mailacct_snapshot_put(struct mailacct_snapshot *s)
 }
 
 /* The identity of both files: a change to either means opening again. */
-static int identify(const char *path, struct mailacct_index_source *conf, struct mailacct_index_source *index)
+/* The identities of the configuration and of its index, and the index's
+ * path (empty when it has none), which snapshot_open() then uses as it is. */
+static int identify(const char *path, struct mailacct_index_source *conf, struct mailacct_index_source *index,
+                    char *ipath, size_t ipath_len)
 {
-        char ipath[4096];
         struct stat st;
 
         if (stat(path, &st) < 0)
@@ -67,7 +69,9 @@ static int identify(const char *path, struct mailacct_index_source *conf, struct
                 return -EIO;
         mailacct_index_source_of(&st, conf);
         memset(index, 0, sizeof(*index));
-        if (mailacct_source_index_path(path, ipath, sizeof(ipath)) == 0 && stat(ipath, &st) == 0)
+        if (mailacct_source_index_path(path, ipath, ipath_len) < 0)
+                ipath[0] = '\0';
+        else if (stat(ipath, &st) == 0)
                 mailacct_index_source_of(&st, index);
         return 0;
 }
@@ -75,7 +79,7 @@ static int identify(const char *path, struct mailacct_index_source *conf, struct
 /* Opens path into a new snapshot with one reference (the cache's). Files that
  * cannot be used give a snapshot without a directory, so that a broken
  * configuration is parsed once per change, not once per lookup. */
-static int snapshot_open(const char *path, const struct mailacct_index_source *conf,
+static int snapshot_open(const char *path, const char *ipath, const struct mailacct_index_source *conf,
                          const struct mailacct_index_source *index, struct mailacct_snapshot **out)
 {
         struct mailacct_snapshot *s = calloc(1, sizeof(*s));
@@ -94,7 +98,7 @@ static int snapshot_open(const char *path, const struct mailacct_index_source *c
         s->index = *index;
         /* the findings are for `mailacct check`; a module prints nothing */
         mailacct_diags_init(&diags);
-        r = mailacct_source_open(path, &s->dir, &diags, &s->kind, &s->stale_index);
+        r = mailacct_source_open_at(path, ipath[0] ? ipath : NULL, &s->dir, &diags, &s->kind, &s->stale_index);
         mailacct_diags_clear(&diags);
         if (r == -ENOMEM) {
                 snapshot_free(s);
@@ -109,19 +113,20 @@ int mailacct_snapshot_get(const char *path, struct mailacct_snapshot **out)
         struct mailacct_index_source conf, index;
         struct mailacct_snapshot *s = NULL;
         long long now = now_ns();
+        char ipath[4096];
         int r = 0;
 
         *out = NULL;
         pthread_mutex_lock(&cache.lock);
         s = cache.current;
         if (!s || strcmp(s->path, path) != 0 || now - cache.checked_ns >= RECHECK_NS) {
-                r = identify(path, &conf, &index);
+                r = identify(path, &conf, &index, ipath, sizeof(ipath));
                 cache.checked_ns = now;
                 /* Opening under the lock: threads that start together wait
                  * for one parse instead of each running their own. */
                 if (r == 0 && (!s || strcmp(s->path, path) != 0 || memcmp(&s->conf, &conf, sizeof(conf)) != 0 ||
                                memcmp(&s->index, &index, sizeof(index)) != 0)) {
-                        r = snapshot_open(path, &conf, &index, &s);
+                        r = snapshot_open(path, ipath, &conf, &index, &s);
                         if (r == 0) {
                                 mailacct_snapshot_put(cache.current);
                                 cache.current = s;

@@ -85,9 +85,18 @@ int mailacct_source_index_path(const char *conf_path, char *buf, size_t len)
 int mailacct_source_open(const char *conf_path, struct mailacct_dir **out, struct mailacct_diags *diags,
                          enum mailacct_source_kind *kind, bool *stale)
 {
+        char ipath[4096];
+
+        return mailacct_source_open_at(conf_path,
+                                       mailacct_source_index_path(conf_path, ipath, sizeof(ipath)) == 0 ? ipath : NULL,
+                                       out, diags, kind, stale);
+}
+
+int mailacct_source_open_at(const char *conf_path, const char *ipath, struct mailacct_dir **out,
+                            struct mailacct_diags *diags, enum mailacct_source_kind *kind, bool *stale)
+{
         struct mailacct_index_source src;
         struct mailacct_index *ix = NULL;
-        char ipath[4096];
         struct stat st;
         int r;
 
@@ -100,8 +109,7 @@ int mailacct_source_open(const char *conf_path, struct mailacct_dir **out, struc
          * exactly the one it was compiled from */
         /* a configuration others may write is refused by the loader below;
          * its index must not stand in for it */
-        if (stat(conf_path, &st) == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH)) &&
-            mailacct_source_index_path(conf_path, ipath, sizeof(ipath)) == 0) {
+        if (ipath && stat(conf_path, &st) == 0 && !(st.st_mode & (S_IWGRP | S_IWOTH))) {
                 mailacct_index_source_of(&st, &src);
                 r = mailacct_index_open(ipath, &ix);
                 if (r == 0 && mailacct_index_matches(ix, &src)) {

@@ -27,3 +27,7 @@ enum mailacct_source_kind {
  * diags receives the configuration's findings when it was parsed. */
 int mailacct_source_open(const char *conf_path, struct mailacct_dir **out, struct mailacct_diags *diags,
                          enum mailacct_source_kind *kind, bool *stale);
+/* The same with the index path already found by mailacct_source_index_path()
+ * (NULL: none), for a caller that has just read the configuration's head. */
+int mailacct_source_open_at(const char *conf_path, const char *index_path, struct mailacct_dir **out,
+                            struct mailacct_diags *diags, enum mailacct_source_kind *kind, bool *stale);
