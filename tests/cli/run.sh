@@ -14,6 +14,8 @@ MAILACCT=$BUILD/mailacct
 # configuration that others may write and warns about readable secrets.
 T=$(mktemp -d "${TMPDIR:-/tmp}/mailacct-cli.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+# others (the unprivileged checks below) must reach the files in it
+chmod 0755 "$T"
 cp "$top"/tests/data/* "$T"/
 chmod 0644 "$T"/*.conf
 chmod 0600 "$T"/*.secrets
@@ -218,8 +220,11 @@ if [ "$(id -u)" -ne 0 ]; then
         rc_is 2; out_empty; err_has "Permission denied"; end
 else
         begin "resolve: unreadable file exits 2 (as nobody)"
-        run setpriv --reuid=65534 --regid=65534 --clear-groups env -u MAILACCT_CONF "$MAILACCT" -c "$D/unreadable.conf" \
-                resolve jdoe
+        # nobody runs a copy: the checkout may be in a folder others cannot enter
+        . "$top/tests/lib/public.sh"
+        tl_public "$T/pub"
+        run setpriv --reuid=65534 --regid=65534 --clear-groups env -u MAILACCT_CONF "$TL_PUB/mailacct" \
+                -c "$D/unreadable.conf" resolve jdoe
         if [ "$rc" -eq 127 ] || grep -q "setpriv" "$ERR"; then
                 no "setpriv failed"
         else

@@ -51,7 +51,7 @@ probe() {
         chmod 0666 "$T/case.log"
         if [ "$1" = nobody ]; then
                 shift
-                "${NOBODY[@]}" "$HZ_PROBE" --log "$T/case.log" "$D/pam.d" imap "$1" "$2" 2>/dev/null
+                "${NOBODY[@]}" "$TL_PUB/pam_probe" --log "$T/case.log" "$D/pam.d" imap "$1" "$2" 2>/dev/null
         else
                 "$HZ_PROBE" --log "$T/case.log" "$D/pam.d" imap "$1" "$2" 2>/dev/null
         fi
@@ -66,7 +66,7 @@ getent_as() { # nobody|root ARGS...
         _who=$1
         shift
         if [ "$_who" = nobody ]; then
-                "${NOBODY[@]}" env MAILACCT_CONF="$C" LD_LIBRARY_PATH="$BUILD" ${HZ_PRELOAD:+LD_PRELOAD=$HZ_PRELOAD} \
+                "${NOBODY[@]}" env MAILACCT_CONF="$C" LD_LIBRARY_PATH="$TL_PUB" ${HZ_PRELOAD:+LD_PRELOAD=$HZ_PRELOAD} \
                         ASAN_OPTIONS=detect_leaks=0 getent "$@"
         else
                 MAILACCT_CONF=$C hz_getent "$@"

@@ -3,6 +3,8 @@
 #
 #   hz_init NAME      a temporary folder $T (removed at exit), $LOGS (kept:
 #                     $MAILACCT_TEST_LOGS, else $BUILD/test-logs), counters
+#   $TL_PUB           copies of the built programs and modules that any
+#                     user can reach (tests/lib/public.sh)
 #   hz_directory DIR  DIR/mailacct.conf (tests/integration/data/mailacct.conf
 #                     with its compiled index DIR/mailacct.idx), its secrets
 #                     (the test passwords, cheap sha512-crypt unless
@@ -24,6 +26,9 @@ hz_init() {
         chmod 0755 "$T" # traversable by the unprivileged users some checks run as
         trap 'hz_cleanup' EXIT
         trap 'exit 1' INT TERM HUP
+        # the module and the probe as an unprivileged process can reach them
+        . tests/lib/public.sh
+        tl_public "$T/pub" || exit 1
         LOGS=${MAILACCT_TEST_LOGS:-$BUILD/test-logs}
         mkdir -p "$LOGS"
         HZ_PASS=0 HZ_FAIL=0
@@ -92,7 +97,7 @@ hz_directory() {
         done <"$HZ_PASSWORDS"
         for _svc in imap pop3; do
                 printf 'auth     required %s/pam_mailacct.so config=%s\naccount  required %s/pam_mailacct.so config=%s\n' \
-                        "$BUILD" "$_d/mailacct.conf" "$BUILD" "$_d/mailacct.conf" >"$_d/pam.d/$_svc"
+                        "$TL_PUB" "$_d/mailacct.conf" "$TL_PUB" "$_d/mailacct.conf" >"$_d/pam.d/$_svc"
         done
         printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$_d/pam.d/other"
         chmod 0644 "$_d"/pam.d/*

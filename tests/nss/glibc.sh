@@ -5,8 +5,7 @@
 # $MAILACCT_CONF. Nothing outside the namespace changes. Needs root (77 if not).
 set -u
 BUILD=${BUILD:-$PWD/build}
-DATA=$PWD/tests/nss/data
-CONF=$DATA/mailacct.conf
+TOP=$PWD
 
 if [ "$(id -u)" != 0 ]; then
         echo "skip: needs root for unshare --mount"
@@ -28,6 +27,13 @@ if [ -z "${NSS_GLIBC_INNER:-}" ]; then
 fi
 
 # ---- inside the namespace ---------------------------------------------------
+# The data and the module are read from copies in $TMP: the checkout may be
+# in a folder others cannot enter, and some checks run as nobody.
+DATA=$TMP/data
+mkdir -p "$DATA" && cp "$TOP"/tests/nss/data/* "$DATA"/ && chmod 0644 "$DATA"/* || exit 1
+CONF=$DATA/mailacct.conf
+. "$TOP/tests/lib/public.sh"
+tl_public "$TMP/pub" || exit 1
 mount --make-rprivate / || exit 1
 cat >"$TMP/nsswitch.conf" <<'EOF'
 passwd:         files mailacct
@@ -173,7 +179,7 @@ elif [ -d "$libdir" ] && mount -t overlay overlay -o "lowerdir=/etc,upperdir=$TM
                         env MAILACCT_CONF="$CONF" "$TMP/getent-setuid" passwd jdoe
                 expect_line "the same unprivileged program honours MAILACCT_CONF" "$JDOE" \
                         setpriv --reuid=65534 --regid=65534 --clear-groups \
-                        env MAILACCT_CONF="$CONF" getent passwd jdoe
+                        env MAILACCT_CONF="$CONF" LD_LIBRARY_PATH="$TL_PUB" getent passwd jdoe
         fi
 else
         echo "note: overlayfs unavailable: default-path and setuid checks skipped"
