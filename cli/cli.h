@@ -30,10 +30,19 @@ int cmd_resolve(const struct cli *c, int argc, char **argv, bool explain);
 int cmd_check(const struct cli *c, int argc, char **argv);
 int cmd_passwd(const struct cli *c, int argc, char **argv);
 int cmd_test(const struct cli *c, int argc, char **argv);
-/* Reads one line into buf with echo off when stdin is a terminal (prompt on
- * stderr), else one line of stdin; strips the line end. 0 or -errno
- * (-ENODATA: nothing to read, -E2BIG: longer than buf). */
+/* secret.c. Reads one line into buf with echo off when stdin is a terminal
+ * (prompt on stderr), else one line of stdin, with read(2): no stdio copy.
+ * Strips the line end. 0 or -errno (-ENODATA: nothing to read, -E2BIG:
+ * longer than buf; the rest of the line is read and dropped). */
 int cli_read_password(const char *prompt, char *buf, size_t len);
+/* The same with echo left on unless hide (for a prompt that shows what is typed). */
+int cli_read_line(const char *prompt, bool hide, char *buf, size_t len);
+/* Makes the process non-dumpable and has SIGINT/SIGTERM/SIGHUP/SIGQUIT give
+ * the terminal its echo back before dying. */
+void cli_secret_protect(void);
+/* A locked, zeroed buffer of len bytes kept out of core dumps; freed wiped. */
+char *cli_secret_alloc(size_t len);
+void cli_secret_free(char *p, size_t len);
 int cmd_compile(const struct cli *c, int argc, char **argv);
 /* Writes PATH.idx, the secrets index, with the owner and mode of PATH. */
 int cli_compile_secrets(const char *path, bool quiet);

@@ -37,24 +37,20 @@ static int converse(int n, const struct pam_message **msg, struct pam_response *
         if (!r)
                 return PAM_BUF_ERR;
         for (int i = 0; i < n; i++) {
-                char buf[ANSWER_MAX + 2];
-
                 switch (msg[i]->msg_style) {
                 case PAM_PROMPT_ECHO_OFF:
                 case PAM_PROMPT_ECHO_ON:
-                        if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF) {
-                                if (cli_read_password(msg[i]->msg, buf, sizeof(buf)) < 0)
-                                        goto fail;
-                        } else {
+                        if (msg[i]->msg_style == PAM_PROMPT_ECHO_ON) {
                                 fprintf(stderr, "%s", msg[i]->msg);
                                 fflush(stderr);
-                                if (!fgets(buf, sizeof(buf), stdin))
-                                        goto fail;
-                                buf[strcspn(buf, "\r\n")] = '\0';
                         }
-                        r[i].resp = strdup(buf);
-                        explicit_bzero(buf, sizeof(buf));
+                        /* the answer goes to libpam, which frees it: read
+                         * into a buffer of its own, never through stdio */
+                        r[i].resp = calloc(1, ANSWER_MAX + 2);
                         if (!r[i].resp)
+                                goto fail;
+                        if (cli_read_line(msg[i]->msg, msg[i]->msg_style == PAM_PROMPT_ECHO_OFF, r[i].resp,
+                                          ANSWER_MAX + 2) < 0)
                                 goto fail;
                         break;
                 case PAM_ERROR_MSG:
@@ -70,7 +66,7 @@ static int converse(int n, const struct pam_message **msg, struct pam_response *
 fail:
         for (int i = 0; i < n; i++)
                 if (r[i].resp) {
-                        explicit_bzero(r[i].resp, strlen(r[i].resp));
+                        explicit_bzero(r[i].resp, ANSWER_MAX + 2);
                         free(r[i].resp);
                 }
         free(r);
@@ -119,6 +115,7 @@ int cmd_test(const struct cli *c, int argc, char **argv)
                 return EXIT_USAGE;
         }
         login = argv[optind];
+        cli_secret_protect();
         ret = confdir ? pam_start_confdir(service, login, &conv, confdir, &pamh)
                       : pam_start(service, login, &conv, &pamh);
         if (ret != PAM_SUCCESS) {

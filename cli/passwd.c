@@ -20,7 +20,8 @@
 #include "secrets.h"
 #include "strutil.h"
 
-#define PASSWORD_MAX 1024
+/* a page, locked: more than crypt(3) hashes (MAILACCT_PASSWORD_MAX) */
+#define PASSWORD_BUF 4096
 #define HASH_MAX     512
 
 static const struct {
@@ -40,49 +41,10 @@ static void passwd_usage(FILE *f)
               f);
 }
 
-/* Strips the line end; a password never ends in CR or LF. */
-static void chomp(char *s)
-{
-        size_t n = strlen(s);
-        while (n && (s[n - 1] == '\n' || s[n - 1] == '\r'))
-                s[--n] = '\0';
-}
-
-int cli_read_password(const char *prompt, char *buf, size_t len)
-{
-        struct termios old, quiet;
-        bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
-        int r = 0;
-
-        if (tty) {
-                fprintf(stderr, "%s", prompt);
-                fflush(stderr);
-                quiet = old;
-                quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-                quiet.c_lflag |= ICANON;
-                if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) < 0)
-                        return -errno;
-        }
-        if (!fgets(buf, (int)len, stdin))
-                r = ferror(stdin) ? -EIO : -ENODATA;
-        else if (!strchr(buf, '\n') && !feof(stdin))
-                r = -E2BIG;
-        if (tty) {
-                tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-                fputc('\n', stderr);
-        }
-        if (r < 0) {
-                explicit_bzero(buf, len);
-                return r;
-        }
-        chomp(buf);
-        return 0;
-}
-
 /* Reads the new password: twice from a terminal, once from a pipe. */
 static int new_password(const char *address, char *pw, size_t len)
 {
-        char again[PASSWORD_MAX + 2], prompt[512];
+        char *again, prompt[512];
         int r;
 
         snprintf(prompt, sizeof(prompt), "New password for %s: ", address);
@@ -100,12 +62,15 @@ static int new_password(const char *address, char *pw, size_t len)
         }
         if (!isatty(STDIN_FILENO))
                 return 0;
-        r = cli_read_password("Retype new password: ", again, sizeof(again));
+        again = cli_secret_alloc(len);
+        if (!again)
+                return -ENOMEM;
+        r = cli_read_password("Retype new password: ", again, len);
         if (r == 0 && strcmp(pw, again) != 0) {
                 fprintf(stderr, "mailacct: passwd: the passwords differ; nothing changed\n");
                 r = -EINVAL;
         }
-        explicit_bzero(again, sizeof(again));
+        cli_secret_free(again, len);
         return r;
 }
 
@@ -328,7 +293,7 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
                 {},
         };
         const char *prefix = "$y$", *scheme = "yescrypt", *address;
-        char pw[PASSWORD_MAX + 2], hash[HASH_MAX], *old = NULL;
+        char *pw = NULL, hash[HASH_MAX], *old = NULL;
         struct mailacct_secrets *check = NULL;
         struct mailacct_dir *d = NULL;
         size_t oldlen = 0;
@@ -375,10 +340,17 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
                 status = EXIT_CONFIG;
                 goto out;
         }
-        if (new_password(address, pw, sizeof(pw)) < 0)
+        cli_secret_protect();
+        pw = cli_secret_alloc(PASSWORD_BUF);
+        if (!pw) {
+                status = EXIT_SOFTWARE;
+                goto out;
+        }
+        if (new_password(address, pw, PASSWORD_BUF) < 0)
                 goto out;
         r = mailacct_password_hash(pw, prefix, hash, sizeof(hash));
-        explicit_bzero(pw, sizeof(pw));
+        cli_secret_free(pw, PASSWORD_BUF);
+        pw = NULL;
         if (r < 0) {
                 fprintf(stderr, "mailacct: passwd: cannot hash with %s: %s\n", scheme, strerror(-r));
                 status = EXIT_SOFTWARE;
@@ -424,6 +396,7 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
                         fprintf(stderr, "mailacct: passwd: warning: %s not rewritten; run mailacct compile\n", ipath);
         }
 out:
+        cli_secret_free(pw, PASSWORD_BUF);
         if (fd >= 0)
                 close(fd);
         if (old) {

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "config.h"
+#include "trust.h"
 
 /* How long a snapshot is trusted without looking at the files again. */
 #define RECHECK_NS 1000000000LL
@@ -60,13 +62,16 @@ static int identify(const char *path, struct mailacct_index_source *conf, struct
                     char *ipath, size_t ipath_len)
 {
         struct stat st;
+        char why[512];
+        int fd;
 
-        if (stat(path, &st) < 0)
+        /* chmod and chown leave the identity as it was: whether this process
+         * may trust the file (and its folders) is looked at here, every
+         * time, and a configuration it may not is refused at once */
+        fd = mailacct_trust_open(path, 0, &st, why, sizeof(why));
+        if (fd < 0)
                 return -EIO;
-        /* chmod leaves the identity as it was: the mode is looked at here,
-         * and a configuration others may write is refused at once */
-        if (st.st_mode & (S_IWGRP | S_IWOTH))
-                return -EIO;
+        close(fd);
         mailacct_index_source_of(&st, conf);
         memset(index, 0, sizeof(*index));
         if (mailacct_source_index_path(path, ipath, ipath_len) < 0)
@@ -98,7 +103,8 @@ static int snapshot_open(const char *path, const char *ipath, const struct maila
         s->index = *index;
         /* the findings are for `mailacct check`; a module prints nothing */
         mailacct_diags_init(&diags);
-        r = mailacct_source_open_at(path, ipath[0] ? ipath : NULL, &s->dir, &diags, &s->kind, &s->stale_index);
+        r = mailacct_source_open_note(path, ipath[0] ? ipath : NULL, &s->dir, &diags, &s->kind, &s->stale_index,
+                                      s->note, sizeof(s->note));
         mailacct_diags_clear(&diags);
         if (r == -ENOMEM) {
                 snapshot_free(s);

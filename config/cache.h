@@ -16,7 +16,9 @@ struct mailacct_snapshot {
         atomic_uint refs;
         struct mailacct_dir *dir; /* NULL: this version of the files is unusable */
         enum mailacct_source_kind kind;
-        bool stale_index; /* an index exists but does not match */
+        bool stale_index;  /* an index exists but was not used */
+        char note[512];    /* why not: stale, not trusted, damaged, another version */
+        atomic_bool noted; /* set by the first caller that logged note */
         char *path;
         struct mailacct_index_source conf, index; /* index.ino == 0: none */
 };

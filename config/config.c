@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "confscan.h"
 #include "login.h"
 
 /* The shared state of one load: where findings go and what they name. */
@@ -639,45 +640,45 @@ static int load_root(struct loader *L, const config_setting_t *root)
         return r;
 }
 
-static int check_file(const char *path, struct mailacct_diags *diags)
+/* Every file the configuration is made of (itself and what it @includes)
+ * must be one this process may trust before libconfig reads a byte of it. */
+static int check_files(const char *path, struct mailacct_diags *diags, char *include_dir, size_t len)
 {
-        struct stat st;
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct mailacct_conf_scan scan;
+        char why[1024];
+        int r;
 
-        if (fd < 0 || fstat(fd, &st) < 0) {
-                int e = errno;
-                mailacct_diag_add(diags, MAILACCT_ERROR, path, 0, "cannot read: %s", strerror(e));
-                if (fd >= 0)
-                        close(fd);
-                return -e;
+        r = mailacct_conf_scan(path, 0, &scan, why, sizeof(why));
+        if (r < 0) {
+                const char *file = scan.bad[0] ? scan.bad : path;
+                if (r == -EPERM || r == -EINVAL || r == -ENOMEM)
+                        mailacct_diag_add(diags, MAILACCT_ERROR, file, scan.bad_line, "%s", why);
+                else
+                        mailacct_diag_add(diags, MAILACCT_ERROR, file, 0, "cannot read: %s%s", strerror(-r),
+                                          r == -EACCES && geteuid() != 0 ? " (run as root, or as the file's owner)"
+                                                                         : "");
+                return r;
         }
-        close(fd);
-        if (!S_ISREG(st.st_mode)) {
-                mailacct_diag_add(diags, MAILACCT_ERROR, path, 0, "not a regular file");
-                return -EINVAL;
-        }
-        /* the modules trust this file: a world-writable one is anyone's directory */
-        if (st.st_mode & (S_IWOTH | S_IWGRP)) {
-                mailacct_diag_add(diags, MAILACCT_ERROR, path, 0,
-                                  "refused: mode %04o lets others change who logs in where; chmod 0644",
-                                  (unsigned)(st.st_mode & 07777));
-                return -EACCES;
-        }
-        return 0;
+        mailacct_conf_scan_free(&scan);
+        return mailacct_conf_include_dir(path, include_dir, len);
 }
 
 int mailacct_config_load(const char *path, struct mailacct_dir **out, struct mailacct_diags *diags)
 {
         size_t errors = diags->errors;
         struct loader L = {.file = path, .diags = diags};
+        char include_dir[PATH_MAX];
         config_t cf;
         int r;
 
         *out = NULL;
-        r = check_file(path, diags);
+        r = check_files(path, diags, include_dir, sizeof(include_dir));
         if (r < 0)
                 return r;
         config_init(&cf);
+        /* @include names are taken from the configuration's folder, as the
+         * scan above took them, never from the process's working folder */
+        config_set_include_dir(&cf, include_dir);
         if (config_read_file(&cf, path) != CONFIG_TRUE) {
                 mailacct_diag_add(diags, MAILACCT_ERROR, config_error_file(&cf) ? config_error_file(&cf) : path,
                                   config_error_line(&cf), "%s", config_error_text(&cf));

@@ -10,10 +10,10 @@
 #define MAILACCT_INDEX_DEFAULT "/var/lib/mailacct/mailacct.idx"
 
 /* Where readers look for the compiled index of the configuration at
- * conf_path: its top-level `index = "...";` setting, read from the lines
- * before the first group or list (a reader must not parse a million-line
- * file to find out it need not parse it), else MAILACCT_INDEX_DEFAULT. A
- * relative path is taken from the configuration's folder, as the loader does. */
+ * conf_path: its top-level `index = "...";` setting, wherever it stands,
+ * found by a lexer of libconfig's syntax (lib/confscan.h) that stops at it,
+ * else MAILACCT_INDEX_DEFAULT. A relative path is taken from the
+ * configuration's folder, as the loader does. */
 int mailacct_source_index_path(const char *conf_path, char *buf, size_t len);
 
 enum mailacct_source_kind {
@@ -31,3 +31,8 @@ int mailacct_source_open(const char *conf_path, struct mailacct_dir **out, struc
  * (NULL: none), for a caller that has just read the configuration's head. */
 int mailacct_source_open_at(const char *conf_path, const char *index_path, struct mailacct_dir **out,
                             struct mailacct_diags *diags, enum mailacct_source_kind *kind, bool *stale);
+/* The same; note (if given) gets why an index that exists was not used
+ * (stale, not trusted, damaged, another format version), for one log line. */
+int mailacct_source_open_note(const char *conf_path, const char *index_path, struct mailacct_dir **out,
+                              struct mailacct_diags *diags, enum mailacct_source_kind *kind, bool *stale, char *note,
+                              size_t notelen);

@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "hashmap.h"
+#include "password.h"
 #include "resolve.h"
 #include "secrets.h"
 #include "strutil.h"
@@ -127,18 +128,49 @@ static void nt_equals_alias(const struct mailacct_dir *d, const char *file, stru
         }
 }
 
+/* The settings (scheme and cost) the file holds, as "$y$j9T$, $6$": users of
+ * a cheaper one answer a wrong password sooner than unknown users do. */
+static void mixed_settings(const struct mailacct_secrets *s, struct mailacct_diags *diags, const char *path)
+{
+        char list[512] = "", one[64];
+        size_t n = mailacct_secrets_settings(s);
+
+        if (n < 2)
+                return;
+        for (size_t i = 0, shown = 0; i < mailacct_secrets_count(s) && shown < 8; i++) {
+                const char *address, *hash;
+                if (mailacct_secrets_entry(s, i, &address, &hash) < 0 || !mailacct_password_usable(hash))
+                        continue;
+                mailacct_password_setting(hash, one, sizeof(one));
+                if (strstr(list, one))
+                        continue;
+                snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", shown++ ? ", " : "", one);
+        }
+        mailacct_diag_add(diags, MAILACCT_WARNING, path, 0,
+                          "the file mixes %zu hash schemes or costs (%s): unknown users cost as much as the slowest, "
+                          "so users with cheaper hashes can be told apart by time: re-set them with mailacct passwd",
+                          n, list);
+}
+
 static void secrets_findings(const struct mailacct_dir *d, const char *file, struct mailacct_diags *diags)
 {
+        struct mailacct_hashmap *primaries;
         struct mailacct_secrets *s = NULL;
         char why[512];
-        struct stat st;
         int r;
 
         if (!d->secrets)
                 return;
-        if (stat(d->secrets, &st) == 0 && mailacct_secrets_check_mode(&st, why, sizeof(why)) < 0)
-                mailacct_diag_add(diags, MAILACCT_WARNING, d->secrets, 0, "%s; pam_mailacct refuses to use it", why);
-        r = mailacct_secrets_load(d->secrets, false, &s, why, sizeof(why));
+        /* the same test pam_mailacct makes: a file it refuses fails every
+         * login; parsed here, whatever its index says */
+        r = mailacct_secrets_load_file(d->secrets, &s, why, sizeof(why));
+        if (r == -EPERM) {
+                /* why starts with the path, which the finding names already */
+                size_t skip = strlen(d->secrets) + 2;
+                mailacct_diag_add(diags, MAILACCT_ERROR, d->secrets, 0, "%s; pam_mailacct refuses every login",
+                                  strncmp(why, d->secrets, skip - 2) == 0 ? why + skip : why);
+                return;
+        }
         if (r < 0) {
                 /* PAM fails closed on such a file: that is an error, not a nit */
                 mailacct_diag_add(diags, r == -EINVAL ? MAILACCT_ERROR : MAILACCT_WARNING, NULL, 0, "secrets: %s", why);
@@ -150,6 +182,44 @@ static void secrets_findings(const struct mailacct_dir *d, const char *file, str
                                           "mailbox %s has no entry in the secrets file %s: it cannot log in "
                                           "(set one with: mailacct passwd %s)",
                                           d->mailboxes[i].address, d->secrets, d->mailboxes[i].address);
+        /* pam_mailacct looks a password up by the primary address, folded */
+        primaries = mailacct_hashmap_new(d->n_mailboxes);
+        for (size_t i = 0; primaries && i < d->n_mailboxes; i++) {
+                char *key = mailacct_strdup_fold(d->mailboxes[i].address);
+                if (!key || mailacct_hashmap_add(primaries, key, (uint32_t)i) < 0) {
+                        free(key);
+                        mailacct_hashmap_free(primaries);
+                        primaries = NULL;
+                        break;
+                }
+                free(key);
+        }
+        for (size_t i = 0; i < mailacct_secrets_count(s); i++) {
+                const char *address, *hash;
+                char setting[64], *key;
+
+                if (mailacct_secrets_entry(s, i, &address, &hash) < 0)
+                        continue;
+                /* only the line that counts (the last for its address) */
+                if (mailacct_secrets_get(s, address) != hash)
+                        continue;
+                if (!mailacct_password_usable(hash)) {
+                        mailacct_password_setting(hash, setting, sizeof(setting));
+                        mailacct_diag_add(diags, MAILACCT_ERROR, d->secrets, mailacct_secrets_line(s, i),
+                                          "the hash of %s (%s...) is not one this system's crypt(3) can verify: "
+                                          "every login of %s fails; set it again with mailacct passwd %s",
+                                          address, setting, address, address);
+                }
+                key = primaries ? mailacct_strdup_fold(address) : NULL;
+                if (key && !mailacct_hashmap_get(primaries, key, NULL, 0))
+                        mailacct_diag_add(diags, MAILACCT_WARNING, d->secrets, mailacct_secrets_line(s, i),
+                                          "%s is no mailbox's primary address: the line is never used (left "
+                                          "behind when a mailbox was removed?)",
+                                          address);
+                free(key);
+        }
+        mailacct_hashmap_free(primaries);
+        mixed_settings(s, diags, d->secrets);
         mailacct_secrets_free(s);
 }
 

@@ -31,8 +31,8 @@
 
 #include "directory.h"
 #include "hashmap.h"
-#include "secrets.h"
 #include "strutil.h"
+#include "trust.h"
 
 #define IX_MAGIC "MAILACIX"
 /* 2: the header's checksum covers the strings it points to; slots start at
@@ -796,12 +796,12 @@ int mailacct_index_write(const struct mailacct_dir *d, const struct mailacct_ind
         return r;
 }
 
-int mailacct_index_write_secrets(const struct mailacct_secrets *s, const struct mailacct_index_source *src,
-                                 const char *path, const struct stat *like, char *err, size_t errlen)
+int mailacct_index_write_secret_entries(size_t n, mailacct_secret_entry_fn entry, void *ctx, const char *burn,
+                                        const struct mailacct_index_source *src, const char *path,
+                                        const struct stat *like, char *err, size_t errlen)
 {
         struct mailacct_hashmap *map = NULL, *empty = NULL;
         struct writer *w = writer_new(err, errlen);
-        size_t n = mailacct_secrets_count(s);
         int r = -ENOMEM;
 
         if (!w)
@@ -815,7 +815,7 @@ int mailacct_index_write_secrets(const struct mailacct_secrets *s, const struct 
                 const char *addr, *hash;
                 char *key;
                 uint32_t dummy;
-                if (mailacct_secrets_entry(s, i, &addr, &hash) < 0 || !(key = mailacct_strdup_fold(addr)))
+                if (entry(i, ctx, &addr, &hash) < 0 || !(key = mailacct_strdup_fold(addr)))
                         goto out;
                 if (!mailacct_hashmap_get(map, key, &dummy, 1))
                         r = mailacct_hashmap_add(map, key, pool_str(w, hash));
@@ -832,7 +832,7 @@ int mailacct_index_write_secrets(const struct mailacct_secrets *s, const struct 
         }
         w->h.kind = IX_KIND_SECRETS;
         w->h.src = *src;
-        w->h.any_hash = pool_str(w, mailacct_secrets_any(s));
+        w->h.any_hash = pool_str(w, burn);
         w->h.default_domain = MAILACCT_NONE;
         r = emit(w, path, like->st_mode & 07777, like->st_uid, like->st_gid, err, errlen);
 out:
@@ -853,7 +853,8 @@ static bool span_ok(const struct mailacct_index *ix, uint64_t off, uint64_t len)
 
 static int pool_get(const struct mailacct_index *ix, uint32_t off, const char **s);
 
-static int index_open(const char *path, bool want_secrets, struct mailacct_index **out, struct stat *stp)
+static int index_open(const char *path, bool want_secrets, struct mailacct_index **out, struct stat *stp, char *why,
+                      size_t whylen)
 {
         struct mailacct_index *ix;
         const struct ix_header *h;
@@ -862,23 +863,20 @@ static int index_open(const char *path, bool want_secrets, struct mailacct_index
         int fd, r = -EBADMSG;
 
         *out = NULL;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0) {
-                r = -errno;
-                close(fd);
-                return r;
+        /* as for the configuration: an index someone else may have written
+         * is anyone's directory (its checksums are keyed by a key it carries
+         * itself), so it is never even mapped */
+        fd = mailacct_trust_open(path, want_secrets ? MAILACCT_TRUST_SECRET : 0, &st, why, whylen);
+        if (fd < 0) {
+                char *copy = strdup(why);
+                snprintf(why, whylen, "%s: %s", path, copy ? copy : "refused");
+                free(copy);
+                return fd;
         }
-        if (!S_ISREG(st.st_mode) || (size_t)st.st_size < sizeof(struct ix_header)) {
+        if ((size_t)st.st_size < sizeof(struct ix_header)) {
                 close(fd);
+                snprintf(why, whylen, "%s: too short for an index", path);
                 return -EBADMSG;
-        }
-        /* as for the configuration: an index others may write is anyone's
-         * directory (its checksums are keyed by a key it carries itself) */
-        if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-                close(fd);
-                return -EACCES;
         }
         if (stp)
                 *stp = st;
@@ -901,7 +899,14 @@ static int index_open(const char *path, bool want_secrets, struct mailacct_index
         ix->size = (size_t)st.st_size;
         ix->gen = ++generations;
         h = ix->h = map;
-        if (memcmp(h->magic, IX_MAGIC, 8) != 0 || h->version != IX_VERSION || h->endian != IX_ENDIAN ||
+        if (memcmp(h->magic, IX_MAGIC, 8) == 0 && h->version != IX_VERSION) {
+                /* another version is no damage: it needs a compile */
+                snprintf(why, whylen, "%s: index format %u, this build reads format %d: run 'mailacct compile'", path,
+                         h->version, IX_VERSION);
+                r = -EPROTO;
+                goto bad;
+        }
+        if (memcmp(h->magic, IX_MAGIC, 8) != 0 || h->endian != IX_ENDIAN ||
             h->kind != (want_secrets ? IX_KIND_SECRETS : IX_KIND_DIRECTORY) || h->file_size != ix->size)
                 goto bad;
         if (!span_ok(ix, h->pool_off, h->pool_size) || h->pool_size == 0 ||
@@ -931,13 +936,16 @@ static int index_open(const char *path, bool want_secrets, struct mailacct_index
         *out = ix;
         return 0;
 bad:
+        if (r == -EBADMSG)
+                snprintf(why, whylen, "%s: damaged (a bound or checksum of its header failed): run 'mailacct compile'",
+                         path);
         mailacct_index_close(ix);
         return r;
 }
 
-int mailacct_index_open(const char *path, struct mailacct_index **out)
+int mailacct_index_open(const char *path, struct mailacct_index **out, char *why, size_t len)
 {
-        return index_open(path, false, out, NULL);
+        return index_open(path, false, out, NULL, why, len);
 }
 
 void mailacct_index_close(struct mailacct_index *ix)
@@ -1255,9 +1263,9 @@ int mailacct_index_defaults(const struct mailacct_index *ix, struct mailacct_dom
         return 0;
 }
 
-int mailacct_index_open_secrets(const char *path, struct mailacct_index **out, struct stat *st)
+int mailacct_index_open_secrets(const char *path, struct mailacct_index **out, struct stat *st, char *why, size_t len)
 {
-        return index_open(path, true, out, st);
+        return index_open(path, true, out, st, why, len);
 }
 
 /* Returns the hash for address, NULL when there is none, and sets *damaged

@@ -42,19 +42,24 @@ void mailacct_index_source_of(const struct stat *st, struct mailacct_index_sourc
 int mailacct_index_write(const struct mailacct_dir *d, const struct mailacct_index_source *src, const char *path,
                          mode_t mode, char *err, size_t errlen);
 
-struct mailacct_secrets;
-/* The secrets index: address -> hash, written with the owner and mode of the
- * secrets file it stands for (like). */
-int mailacct_index_write_secrets(const struct mailacct_secrets *s, const struct mailacct_index_source *src,
-                                 const char *path, const struct stat *like, char *err, size_t errlen);
-int mailacct_index_open_secrets(const char *path, struct mailacct_index **out, struct stat *st);
+/* The secrets index: address -> hash for n entries (entry(i) gives the
+ * i-th line's; the last line for an address wins), and burn, the hash that
+ * failures without one are verified against. Written with the owner and
+ * mode of the secrets file it stands for (like). mailacct_secrets_write_index()
+ * calls this for a parsed secrets file. */
+typedef int (*mailacct_secret_entry_fn)(size_t i, void *ctx, const char **address, const char **hash);
+int mailacct_index_write_secret_entries(size_t n, mailacct_secret_entry_fn entry, void *ctx, const char *burn,
+                                        const struct mailacct_index_source *src, const char *path,
+                                        const struct stat *like, char *err, size_t errlen);
+int mailacct_index_open_secrets(const char *path, struct mailacct_index **out, struct stat *st, char *why, size_t len);
 const char *mailacct_index_secret(const struct mailacct_index *ix, const char *address, bool *damaged);
 const char *mailacct_index_any_secret(const struct mailacct_index *ix);
 
 /* Maps path and checks the header (magic, version, sizes, checksum). Every
  * later access is bounds-checked and checksummed: a damaged index gives
- * -EBADMSG, never another mailbox. */
-int mailacct_index_open(const char *path, struct mailacct_index **out);
+ * -EBADMSG, never another mailbox. A file this process may not trust
+ * (trust.h) is never mapped: -EPERM, with why saying which and why. */
+int mailacct_index_open(const char *path, struct mailacct_index **out, char *why, size_t len);
 void mailacct_index_close(struct mailacct_index *ix);
 bool mailacct_index_matches(const struct mailacct_index *ix, const struct mailacct_index_source *src);
 

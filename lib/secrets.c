@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,9 @@
 #include "hashmap.h"
 #include "index.h"
 #include "login.h"
+#include "password.h"
 #include "strutil.h"
+#include "trust.h"
 
 /* A secrets file beyond this is not a secrets file. */
 #define SECRETS_MAX_BYTES (256u << 20)
@@ -19,6 +22,7 @@
 struct entry {
         char *address;
         char *hash;
+        int line;
 };
 
 struct mailacct_secrets {
@@ -27,7 +31,28 @@ struct mailacct_secrets {
         struct mailacct_hashmap *map; /* folded address -> entry */
         /* or, in place of all the above, the compiled secrets index */
         struct mailacct_index *ix;
+        /* the hash failures without one are verified against (the slowest
+         * setting), found once, when first asked; the file's identity when
+         * read from one, so that a process finds it once per file */
+        const char *burn;
+        bool burn_known, burn_owned; /* owned: a copy from the cache, else a pointer into v[] */
+        size_t settings;
+        struct stat st;
+        bool from_file;
 };
+
+/* The slowest setting of the last file timed in this process: a module
+ * parses the file at every login, and timing each setting again each time
+ * would double a login's work. Keyed by the file's identity. */
+static struct {
+        pthread_mutex_t lock;
+        dev_t dev;
+        ino_t ino;
+        off_t size;
+        struct timespec mtime, ctime;
+        char *burn; /* a copy of the chosen hash */
+        size_t settings;
+} timed = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 void mailacct_secrets_free(struct mailacct_secrets *s)
 {
@@ -41,12 +66,16 @@ void mailacct_secrets_free(struct mailacct_secrets *s)
                 }
         }
         free(s->v);
+        if (s->burn_owned) {
+                explicit_bzero((char *)s->burn, strlen(s->burn));
+                free((char *)s->burn);
+        }
         mailacct_hashmap_free(s->map);
         mailacct_index_close(s->ix);
         free(s);
 }
 
-static int add_entry(struct mailacct_secrets *s, const char *addr, size_t alen, const char *hash, size_t hlen)
+static int add_entry(struct mailacct_secrets *s, const char *addr, size_t alen, const char *hash, size_t hlen, int line)
 {
         struct entry *nv;
         char *key;
@@ -58,6 +87,7 @@ static int add_entry(struct mailacct_secrets *s, const char *addr, size_t alen, 
                         return -ENOMEM;
                 s->v = nv;
         }
+        s->v[s->n].line = line;
         s->v[s->n].address = strndup(addr, alen);
         s->v[s->n].hash = strndup(hash, hlen);
         if (!s->v[s->n].address || !s->v[s->n].hash) {
@@ -114,7 +144,7 @@ int mailacct_secrets_parse(const char *buf, size_t len, struct mailacct_secrets 
                                 *bad_line = line;
                         goto fail;
                 }
-                r = add_entry(s, p, (size_t)(colon - p), colon + 1, (size_t)(p + l - colon - 1));
+                r = add_entry(s, p, (size_t)(colon - p), colon + 1, (size_t)(p + l - colon - 1), line);
                 if (r < 0)
                         goto fail;
                 p = eol + 1;
@@ -151,18 +181,18 @@ static int open_index(const char *path, const struct stat *st, struct mailacct_s
         struct mailacct_secrets *s;
         struct mailacct_index *ix;
         struct stat ist;
-        char *ipath, why[160];
+        char *ipath, why[512];
         int r;
 
         if (asprintf(&ipath, "%s.idx", path) < 0)
                 return -ENOMEM;
-        r = mailacct_index_open_secrets(ipath, &ix, &ist);
+        /* trusted like the secrets file itself (trust.h), or not read at all */
+        r = mailacct_index_open_secrets(ipath, &ix, &ist, why, sizeof(why));
         free(ipath);
         if (r < 0)
                 return r;
         mailacct_index_source_of(st, &src);
-        if (!mailacct_index_matches(ix, &src) || ist.st_uid != st->st_uid ||
-            mailacct_secrets_check_mode(&ist, why, sizeof(why)) < 0 || !(s = calloc(1, sizeof(*s)))) {
+        if (!mailacct_index_matches(ix, &src) || ist.st_uid != st->st_uid || !(s = calloc(1, sizeof(*s)))) {
                 mailacct_index_close(ix);
                 return -ESTALE;
         }
@@ -193,25 +223,12 @@ static int load(const char *path, bool check_mode, bool use_index, struct mailac
         int fd, r, bad = 0;
 
         *out = NULL;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-        if (fd < 0) {
-                r = -errno;
-                snprintf(err, errlen, "%s: %s", path, strerror(errno));
-                return r;
-        }
-        if (fstat(fd, &st) < 0) {
-                r = -errno;
-                snprintf(err, errlen, "%s: %s", path, strerror(errno));
-                goto out;
-        }
         {
-                char why[160];
-                r = mailacct_secrets_check_mode(&st, why, sizeof(why));
-                if (r == -EACCES && !check_mode)
-                        r = 0;
-                if (r < 0) {
-                        snprintf(err, errlen, "%s: refused: %s", path, why);
-                        goto out;
+                char why[512];
+                fd = mailacct_trust_open(path, check_mode ? MAILACCT_TRUST_SECRET : 0, &st, why, sizeof(why));
+                if (fd < 0) {
+                        snprintf(err, errlen, "%s: %s", path, why);
+                        return fd;
                 }
         }
         if ((unsigned long long)st.st_size > SECRETS_MAX_BYTES) {
@@ -237,6 +254,10 @@ static int load(const char *path, bool check_mode, bool use_index, struct mailac
                 got += (size_t)n;
         }
         r = mailacct_secrets_parse(buf, got, out, &bad);
+        if (r == 0) {
+                (*out)->st = st;
+                (*out)->from_file = true;
+        }
         if (r == -EINVAL)
                 snprintf(err, errlen, "%s:%d: malformed line (expected ADDRESS:CRYPT-HASH)", path, bad);
         else if (r < 0)
@@ -284,16 +305,87 @@ const char *mailacct_secrets_get(const struct mailacct_secrets *s, const char *a
         return s->v[best].hash;
 }
 
+static const char *entry_hash(size_t i, void *ctx)
+{
+        const struct mailacct_secrets *s = ctx;
+
+        return s->v[i].hash;
+}
+
+static bool same_file(const struct stat *st)
+{
+        return timed.burn && timed.dev == st->st_dev && timed.ino == st->st_ino && timed.size == st->st_size &&
+               timed.mtime.tv_sec == st->st_mtim.tv_sec && timed.mtime.tv_nsec == st->st_mtim.tv_nsec &&
+               timed.ctime.tv_sec == st->st_ctim.tv_sec && timed.ctime.tv_nsec == st->st_ctim.tv_nsec;
+}
+
+/* Memoised in s (hence the cast): the answer never changes for one s. */
+static void find_burn(const struct mailacct_secrets *cs)
+{
+        struct mailacct_secrets *s = (struct mailacct_secrets *)cs;
+        const char *best;
+
+        s->burn_known = true;
+        if (s->from_file) {
+                pthread_mutex_lock(&timed.lock);
+                if (same_file(&s->st)) {
+                        s->burn = strdup(timed.burn);
+                        s->burn_owned = s->burn != NULL;
+                        s->settings = timed.settings;
+                        pthread_mutex_unlock(&timed.lock);
+                        if (s->burn)
+                                return;
+                        pthread_mutex_lock(&timed.lock);
+                }
+                pthread_mutex_unlock(&timed.lock);
+        }
+        best = mailacct_password_slowest(s->n, entry_hash, s, &s->settings);
+        s->burn = best;
+        if (!best || !s->from_file)
+                return;
+        pthread_mutex_lock(&timed.lock);
+        if (timed.burn) {
+                explicit_bzero(timed.burn, strlen(timed.burn));
+                free(timed.burn);
+        }
+        timed.burn = strdup(best);
+        timed.settings = s->settings;
+        timed.dev = s->st.st_dev;
+        timed.ino = s->st.st_ino;
+        timed.size = s->st.st_size;
+        timed.mtime = s->st.st_mtim;
+        timed.ctime = s->st.st_ctim;
+        pthread_mutex_unlock(&timed.lock);
+}
+
 const char *mailacct_secrets_any(const struct mailacct_secrets *s)
 {
-        if (s && s->ix)
+        if (!s)
+                return NULL;
+        if (s->ix)
                 return mailacct_index_any_secret(s->ix);
-        return s && s->n ? s->v[0].hash : NULL;
+        if (!s->burn_known)
+                find_burn(s);
+        return s->burn;
+}
+
+size_t mailacct_secrets_settings(const struct mailacct_secrets *s)
+{
+        if (!s || s->ix)
+                return 0;
+        if (!s->burn_known)
+                find_burn(s);
+        return s->settings;
 }
 
 size_t mailacct_secrets_count(const struct mailacct_secrets *s)
 {
         return s ? s->n : 0;
+}
+
+int mailacct_secrets_line(const struct mailacct_secrets *s, size_t i)
+{
+        return s && !s->ix && i < s->n ? s->v[i].line : 0;
 }
 
 int mailacct_secrets_entry(const struct mailacct_secrets *s, size_t i, const char **address, const char **hash)
@@ -304,4 +396,17 @@ int mailacct_secrets_entry(const struct mailacct_secrets *s, size_t i, const cha
         *address = s->v[i].address;
         *hash = s->v[i].hash;
         return 0;
+}
+
+static int entry_of(size_t i, void *ctx, const char **address, const char **hash)
+{
+        return mailacct_secrets_entry(ctx, i, address, hash);
+}
+
+int mailacct_secrets_write_index(const struct mailacct_secrets *s, const struct mailacct_index_source *src,
+                                 const char *path, const struct stat *like, char *err, size_t errlen)
+{
+        /* the slowest setting is timed here, once, for every reader after */
+        return mailacct_index_write_secret_entries(mailacct_secrets_count(s), entry_of, (void *)s,
+                                                   mailacct_secrets_any(s), src, path, like, err, errlen);
 }

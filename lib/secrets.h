@@ -27,10 +27,25 @@ int mailacct_secrets_load_file(const char *path, struct mailacct_secrets **out, 
 int mailacct_secrets_check_mode(const struct stat *st, char *err, size_t errlen);
 
 const char *mailacct_secrets_get(const struct mailacct_secrets *s, const char *address);
-/* A real hash from the file, so that verifying a login that exists nowhere
- * costs the same as a wrong password; NULL when the file is empty. */
+/* The hash a failure that knows none (an unknown user, an invalid login, a
+ * mailbox without a line, a line crypt(3) cannot read) is verified against,
+ * so that it costs what a wrong password costs: a real hash of the file's
+ * slowest setting, each distinct setting timed once (by `mailacct compile`
+ * into the secrets index, else here on first use, once per file and
+ * process). NULL when the file has no usable hash. */
 const char *mailacct_secrets_any(const struct mailacct_secrets *s);
+/* How many distinct settings (scheme and cost) a parsed file holds; 0 for an
+ * index. More than one: users of a cheaper one can be told apart by time. */
+size_t mailacct_secrets_settings(const struct mailacct_secrets *s);
 size_t mailacct_secrets_count(const struct mailacct_secrets *s);
 /* Entry i (address and hash), in file order; for `mailacct passwd`. */
 int mailacct_secrets_entry(const struct mailacct_secrets *s, size_t i, const char **address, const char **hash);
+/* The line of the file entry i came from (0 for an index). */
+int mailacct_secrets_line(const struct mailacct_secrets *s, size_t i);
 void mailacct_secrets_free(struct mailacct_secrets *s);
+
+struct mailacct_index_source;
+/* Writes the secrets index of a parsed file (PATH.idx beside it, with the
+ * owner and mode of like): one lookup per login instead of a parse. */
+int mailacct_secrets_write_index(const struct mailacct_secrets *s, const struct mailacct_index_source *src,
+                                 const char *path, const struct stat *like, char *err, size_t errlen);

@@ -27,6 +27,7 @@ static const struct {
         [MAILACCT_PAM_SERVICE_DENIED] = {"service-denied", PAM_PERM_DENIED, LOG_NOTICE},
         [MAILACCT_PAM_NO_MEMORY] = {"no-memory", PAM_BUF_ERR, LOG_CRIT},
         [MAILACCT_PAM_CHAUTHTOK] = {"chauthtok-unsupported", PAM_SERVICE_ERR, LOG_ERR},
+        [MAILACCT_PAM_USER_CHANGED] = {"user-changed", PAM_PERM_DENIED, LOG_WARNING},
 };
 
 int mailacct_pam_code(enum mailacct_pam_decision d)

@@ -178,10 +178,10 @@ static enum mailacct_pam_decision load_dir(pam_handle_t *pamh, const struct mail
 
         r = mailacct_snapshot_get(o->config, out);
         if (r == 0) {
-                if ((*out)->stale_index)
-                        mailacct_pam_log(pamh, o, LOG_DEBUG, "stale-index", NULL,
-                                         "the compiled index does not match %s; answering from the file (run "
-                                         "'mailacct compile')",
+                /* once per opening of the files, not once per login */
+                if ((*out)->stale_index && !atomic_exchange(&(*out)->noted, true))
+                        mailacct_pam_log(pamh, o, LOG_WARNING, "index-unused", NULL,
+                                         "%s; answering from %s itself (run 'mailacct compile')", (*out)->note,
                                          o->config);
                 return MAILACCT_PAM_OK;
         }
@@ -216,9 +216,10 @@ static enum mailacct_pam_decision load_dir(pam_handle_t *pamh, const struct mail
 
 /* ---- authentication --------------------------------------------------- */
 
-/* One password against the principal's hash. A login that names nobody, or
- * a mailbox with no password, costs one real hash computation with a hash
- * from the same file, so the time taken does not tell which logins exist. */
+/* One password against the principal's hash. A login that names nobody, a
+ * mailbox with no password, or a line crypt(3) cannot read costs one real
+ * verification at the file's slowest setting (mailacct_secrets_any), so the
+ * time taken does not tell which logins exist. */
 static enum mailacct_pam_decision verify(const struct mailacct_secrets *sec, const char *hash, bool resolved,
                                          const char *password)
 {
@@ -226,6 +227,8 @@ static enum mailacct_pam_decision verify(const struct mailacct_secrets *sec, con
                 mailacct_password_burn(mailacct_secrets_any(sec), password);
                 return resolved ? MAILACCT_PAM_NO_PASSWORD : MAILACCT_PAM_UNRESOLVED;
         }
+        /* a password longer than crypt(3) takes is a wrong one, after the
+         * same work (mailacct_password_verify) */
         switch (mailacct_password_verify(hash, password)) {
         case 0:
                 return MAILACCT_PAM_OK;
@@ -234,6 +237,8 @@ static enum mailacct_pam_decision verify(const struct mailacct_secrets *sec, con
         case -ENOMEM:
                 return MAILACCT_PAM_NO_MEMORY;
         default:
+                /* crypt(3) refused the line at once: spend what a readable one costs */
+                mailacct_password_burn(mailacct_secrets_any(sec), password);
                 return MAILACCT_PAM_BAD_HASH;
         }
 }
@@ -470,12 +475,30 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
         if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS)
                 service = NULL;
         login = user;
-        if (pam_get_data(pamh, STATE_KEY, &data) == PAM_SUCCESS && data) {
+        if (pam_get_data(pamh, STATE_KEY, &data) == PAM_SUCCESS && data)
                 s = data;
-                if (strcmp(login, s->canonical) != 0 && strcmp(login, s->login) != 0)
-                        s = NULL; /* a module after us changed the user: judge that one */
-        }
         if (s) {
+                /* What authenticate judged is what this phase judges: a
+                 * PAM_USER changed in between may name the same mailbox
+                 * (boss, BOSS@example.com, the canonical name), never
+                 * another one, nor drop the principal that authenticated
+                 * (EXAMPLE\former\boss, then "boss": former is still the
+                 * one to check). */
+                if (strcmp(login, s->canonical) != 0 && strcmp(login, s->login) != 0) {
+                        r = malloc(sizeof(*r));
+                        if (!r) {
+                                ret = decide(pamh, &o, MAILACCT_PAM_NO_MEMORY, NULL, "out of memory");
+                                goto out;
+                        }
+                        if (mailacct_resolve(s->snap->dir, login, r) < 0 || r->mailbox != s->mailbox) {
+                                ret = decide(pamh, &o, MAILACCT_PAM_USER_CHANGED, login,
+                                             "PAM_USER changed after authentication from \"%s\" (%s) to a name "
+                                             "that %s",
+                                             s->login, s->canonical,
+                                             r->reason == MAILACCT_OK ? "opens another mailbox" : "opens no mailbox");
+                                goto out;
+                        }
+                }
                 dir = s->snap->dir;
                 mailbox = s->mailbox;
                 principal = s->principal;

@@ -34,6 +34,7 @@ enum mailacct_pam_decision {
         MAILACCT_PAM_SERVICE_DENIED,
         MAILACCT_PAM_NO_MEMORY,
         MAILACCT_PAM_CHAUTHTOK,
+        MAILACCT_PAM_USER_CHANGED, /* PAM_USER names another mailbox in acct_mgmt */
         _MAILACCT_PAM_DECISION_MAX,
 };
 

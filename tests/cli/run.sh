@@ -19,7 +19,6 @@ chmod 0755 "$T"
 cp "$top"/tests/data/* "$T"/
 chmod 0644 "$T"/*.conf
 chmod 0600 "$T"/*.secrets
-chmod 0644 "$T"/warnings.secrets
 D=$T
 
 passed=0 failed=0 name="" bad=""
@@ -182,8 +181,14 @@ out_has 'user@site2.org.com (line 11) is reached by SITE2\user, user@site2.org.c
 out_has "$D/warnings.conf:17: warning: contact alias \"sales\""
 out_has "$D/warnings.conf:12: warning: NT account \"jsmith\""
 out_has "$D/warnings.conf:14: warning: mailbox sales@site1.org.com has no entry in the secrets file"
-out_has "$D/warnings.secrets: warning: mode 0644"
-out_has "0 errors, 5 warnings"; end
+out_has "0 errors, 4 warnings"; end
+# a secrets file others may read: pam_mailacct refuses every login, so it is
+# an error, not a warning (the security issue)
+chmod 0644 "$D/warnings.secrets"
+begin "check: a secrets file others may read is an error"; m -c "$D/warnings.conf" check
+rc_is 2; check_format; out_has "$D/warnings.secrets: error: refused: mode 0644"; out_has "others read password hashes"
+out_has "1 errors, 3 warnings"; end
+chmod 0600 "$D/warnings.secrets"
 begin "check: errors exit 2 with file and line"; m -c "$D/errors.conf" check
 rc_is 2; err_empty; check_format
 out_has "$D/errors.conf:2: error: default_domain \"mail1.example.com\""
@@ -315,6 +320,34 @@ if cp "$top/config/mailacct.conf.example" "$ex" 2>/dev/null; then
         rc_is 0; err_empty; out_is "$(for i in 1 2 3 4 5 6; do echo jdoe@example.com; done)"; end
         begin "example: check finds no error"; m -c "$ex" check
         [ "$rc" -le 1 ] || no "exit status $rc"; out_lacks ": error: "; end
+
+        # `index` wherever it stands at the top level of the example: before
+        # its first line (a comment holding "(" and "{"), between groups and
+        # lists, at the end. An insertion that lands inside a group or list
+        # is refused by the loader ("unknown key"); every other place must
+        # compile to the file it names, and readers must then use it.
+        begin "example: the index setting works wherever it stands"
+        lines=$(wc -l <"$ex") placed=0
+        for at in $(seq 0 "$lines"); do
+                mv=$T/moved
+                rm -rf "$mv"
+                mkdir -m 0755 "$mv"
+                { head -n "$at" "$ex"; echo 'index = "moved.idx";'; tail -n +"$((at + 1))" "$ex"; } >"$mv/ex.conf"
+                chmod 0644 "$mv/ex.conf"
+                install -m 0600 /dev/null "$mv/mailacct.secrets.example"
+                env -u MAILACCT_CONF "$MAILACCT" -c "$mv/ex.conf" check >/dev/null 2>&1
+                [ $? -le 1 ] || continue # inside a group or list: not a top-level setting
+                placed=$((placed + 1))
+                if ! env -u MAILACCT_CONF "$MAILACCT" -c "$mv/ex.conf" compile >/dev/null 2>"$ERR"; then
+                        no "line $at: compile failed: $(cat "$ERR")"
+                        continue
+                fi
+                [ -f "$mv/moved.idx" ] || no "line $at: no index at moved.idx"
+                src=$(env -u MAILACCT_CONF "$MAILACCT" -c "$mv/ex.conf" explain jdoe 2>/dev/null | sed -n 's/^source: *//p')
+                [ "$src" = "compiled index" ] || no "line $at: readers do not use it (source: $src)"
+        done
+        [ "$placed" -ge 10 ] || no "only $placed top-level places tried"
+        end
 fi
 
 echo "cli: $passed passed, $failed failed"

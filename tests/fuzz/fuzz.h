@@ -120,10 +120,11 @@ __attribute__((unused)) static struct mailacct_dir *fz_load(const char *path)
 /* The directory as the modules see it when the index is current. */
 __attribute__((unused)) static struct mailacct_dir *fz_from_index(const char *path)
 {
+        char why_unused[512];
         struct mailacct_index *ix;
         struct mailacct_dir *d;
 
-        if (mailacct_index_open(path, &ix) < 0)
+        if (mailacct_index_open(path, &ix, why_unused, sizeof(why_unused)) < 0)
                 return NULL;
         d = mailacct_dir_new();
         if (!d)

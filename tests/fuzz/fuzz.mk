@@ -11,7 +11,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 2
 FUZZ_OUT     := $(BUILD)/fuzzer
-FUZZ_NAMES   := fuzz_login fuzz_config fuzz_secrets fuzz_index fuzz_index_sealed
+FUZZ_NAMES   := fuzz_login fuzz_config fuzz_secrets fuzz_conflex fuzz_index fuzz_index_sealed
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_OUT)/%)
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 
@@ -24,7 +24,7 @@ FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit
 FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fPIC -D_GNU_SOURCE -DMAILACCT_VERSION='"$(VERSION)"' \
 		-Wall -Wextra -Wshadow -Wformat=2 -Wwrite-strings -Wmissing-prototypes \
 		-Wno-missing-field-initializers $(WERROR) $(FUZZ_SAN) \
-		-DFUZZ_DATA_DIR='"$(abspath tests/data)"'
+		-DFUZZ_DATA_DIR='"$(abspath tests/data)"' -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_OUT)/obj/%.o) $(CONFIG_SRC:%.c=$(FUZZ_OUT)/obj/%.o)
 FUZZ_LIBS    := $(LIBCONFIG_LIBS) -lcrypt
 
@@ -32,7 +32,7 @@ $(FUZZ_OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
-$(FUZZ_OUT)/fuzz_login $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_secrets: $(FUZZ_OUT)/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
+$(FUZZ_OUT)/fuzz_login $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_secrets $(FUZZ_OUT)/fuzz_conflex: $(FUZZ_OUT)/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(FUZZ_LIBS)
 
 # fuzz_index.c includes lib/index.c (for its private layout): link the rest.
@@ -62,7 +62,8 @@ fuzz: fuzz-build
 # ---- tests/hardening ---------------------------------------------------------
 
 HZ_OUT  := $(BUILD)/tests/hardening
-HZ_BINS := $(HZ_OUT)/pam_probe $(HZ_OUT)/nss_driver $(HZ_OUT)/ixtool $(HZ_OUT)/crypt_count.so
+HZ_BINS := $(HZ_OUT)/pam_probe $(HZ_OUT)/nss_driver $(HZ_OUT)/ixtool $(HZ_OUT)/crypt_count.so \
+	   $(HZ_OUT)/stop_at_exit.so
 
 # libcrypt linked though unused: ASan intercepts crypt_r() and finds the real
 # one at start-up only in libraries loaded then, not in the module's own
@@ -85,6 +86,10 @@ $(HZ_OUT)/ixtool: tests/hardening/ixtool.c lib/index.c $(ARCHIVE)
 $(HZ_OUT)/crypt_count.so: tests/hardening/crypt_count.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -g -fPIC -shared -D_GNU_SOURCE $(WARN) $(WERROR) -o $@ $< -ldl
+
+$(HZ_OUT)/stop_at_exit.so: tests/hardening/stop_at_exit.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -fPIC -shared -D_GNU_SOURCE $(WARN) $(WERROR) -o $@ $<
 
 tests: $(HZ_BINS)
 
@@ -125,7 +130,7 @@ endif
 
 # no-secrets.sh reads the logs of every suite before it: it comes last.
 SUITES += tests/fuzz/smoke.sh tests/hardening/index-damage.sh tests/hardening/files.sh \
-	  tests/hardening/security.sh tests/hardening/hashwork.sh tests/hardening/valgrind.sh \
+	  tests/hardening/security.sh tests/hardening/trust.sh tests/hardening/memory.sh tests/hardening/hashwork.sh tests/hardening/valgrind.sh \
 	  tests/hardening/tsan.sh tests/hardening/no-secrets.sh
 
 .PHONY: fuzz fuzz-build

@@ -173,12 +173,13 @@ static void release(struct mailacct_index *ix, void *copy)
 
 static void directory(const char *path)
 {
+        char why_unused[512];
         struct mailacct_index *ix;
         struct mailacct_dir *d;
         struct mailacct_result r;
         void *copy;
 
-        if (mailacct_index_open(path, &ix) < 0)
+        if (mailacct_index_open(path, &ix, why_unused, sizeof(why_unused)) < 0)
                 return;
         copy = onto_heap(ix);
         d = mailacct_dir_new();
@@ -206,9 +207,10 @@ static void secrets(const char *path)
         static const char *const addresses[] = { "jdoe@example.com", "JDOE@Example.COM", "assistant@example.com",
                                                  "we*ird@example.com", "nobody@nowhere.invalid", "" };
         struct mailacct_index *ix;
+        char why[512];
         void *copy;
 
-        if (mailacct_index_open_secrets(path, &ix, NULL) < 0)
+        if (mailacct_index_open_secrets(path, &ix, NULL, why, sizeof(why)) < 0)
                 return;
         copy = onto_heap(ix);
         for (size_t i = 0; i < sizeof(addresses) / sizeof(addresses[0]); i++) {

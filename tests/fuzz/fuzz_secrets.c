@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "fuzz.h"
+#include "password.h"
 #include "secrets.h"
 #include "strutil.h"
 
@@ -63,12 +64,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (stat(path, &st) < 0)
                 abort();
         mailacct_index_source_of(&st, &src);
-        r = mailacct_index_write_secrets(s, &src, ipath, &st, err, sizeof(err));
+        r = mailacct_secrets_write_index(s, &src, ipath, &st, err, sizeof(err));
         /* refused only for a value readers would refuse (over 4095 bytes) */
         FZ_ASSERT(r == 0 || (r == -E2BIG && size > 4095), "the secrets index of a parsed file was not written: %s",
                   err);
         if (r == 0) {
-                r = mailacct_index_open_secrets(ipath, &ix, NULL);
+                r = mailacct_index_open_secrets(ipath, &ix, NULL, err, sizeof(err));
                 FZ_ASSERT(r == 0, "the secrets index just written does not open: %d", r);
         }
         r = mailacct_secrets_load(path, true, &loaded, err, sizeof(err));
@@ -94,8 +95,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         /* the dummy work of unknown users uses a real hash from the file */
         {
-                const char *any = mailacct_secrets_any(s);
-                FZ_ASSERT((any == NULL) == (mailacct_secrets_count(s) == 0), "no hash for the dummy work");
+                const char *any = mailacct_secrets_any(s), *a, *h;
+                bool usable = false;
+                for (size_t i = 0; mailacct_secrets_entry(s, i, &a, &h) == 0; i++)
+                        usable |= mailacct_password_usable(h);
+                /* the slowest usable setting, when there is one */
+                FZ_ASSERT((any == NULL) == !usable, "no hash for the dummy work, or an unusable one");
+                FZ_ASSERT(!any || mailacct_password_usable(any), "the dummy work's hash is not usable");
                 if (ix)
                         check_same("any, index", "(any)", any, mailacct_index_any_secret(ix));
                 check_same("any, loaded", "(any)", any, mailacct_secrets_any(loaded));

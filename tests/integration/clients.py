@@ -345,6 +345,24 @@ for client in [curl_imap, raw_literal, poplib_user]:
     expect_fail(client, "jdoe", "not-the-password", 'wrong-password login "jdoe": jdoe@example.com')
     expect_fail(client, "nobody", "whatever", 'not-found login "nobody"')
 
+case("a password over crypt(3)'s 512 bytes is a wrong password, not 'unavailable' (the security issue)")
+LONG_PW = "p" * 600
+for client in [imaplib_plain, raw_literal, poplib_user]:
+    dovecot.mark()
+    syslog.mark()
+    ok, detail = client("jdoe", LONG_PW)
+    check(not ok, f"{client.__name__}: a 600-byte password logged in")
+    check(syslog.wait('wrong-password login "jdoe"') is not None,
+          f"{client.__name__}: no wrong-password line for a 600-byte password: {syslog.text().strip()}")
+    module_lines = syslog.text()
+    check("bad-hash" not in module_lines and "<83>" not in module_lines,
+          f"{client.__name__}: an error-level line for a 600-byte password: {module_lines.strip()}")
+    check("UNAVAILABLE" not in detail and "Temporary" not in detail,
+          f"{client.__name__}: the server answered 'temporarily unavailable': {detail}")
+    ok, detail = client("no-such-user", LONG_PW)
+    check(not ok and "UNAVAILABLE" not in detail and "Temporary" not in detail,
+          f"{client.__name__}: unknown user with a 600-byte password: {detail}")
+
 case("one mailbox directory per canonical identity, none for a login as typed")
 present = set(os.listdir(os.path.join(DIR, "mail")))
 check(present == mailboxes_opened, f"mail directories {sorted(present)} != mailboxes opened {sorted(mailboxes_opened)}")

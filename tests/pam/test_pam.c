@@ -369,6 +369,7 @@ struct pam_case {
         const char *answers[4];
         const char *authtok; /* PAM_AUTHTOK from an earlier module */
         bool acct_only;      /* pam_acct_mgmt without pam_authenticate */
+        const char *set_user; /* the application sets PAM_USER to this between the phases */
         int auth;            /* expected pam_authenticate */
         int acct;            /* expected pam_acct_mgmt, NOT_RUN */
         const char *user;    /* expected PAM_USER at the end, NULL: as typed */
@@ -376,6 +377,11 @@ struct pam_case {
         const char *logs[4];
         const char *nologs[3];
 };
+
+/* 600 bytes: over crypt(3)'s limit (the security issue, finding 4) */
+#define X10      "xxxxxxxxxx"
+#define X100     X10 X10 X10 X10 X10 X10 X10 X10 X10 X10
+#define LONG_PW  X100 X100 X100 X100 X100 X100
 
 #define OKAY(svc, login_, pw, canon, log1)                                                                      \
         {                                                                                                       \
@@ -486,6 +492,30 @@ static const struct pam_case cases[] = {
           .logs = { "principal-disabled login \"EXAMPLE\\former\\boss\": former@example.com opens boss@example.com, "
                     "but former@example.com is disabled" } },
         /* account phase alone: the module resolves PAM_USER itself */
+        /* a password longer than crypt(3) takes is a wrong password, after
+         * the same work, never "unavailable" nor an error-level line */
+        { .service = "imap", .login = "jdoe", .answers = { LONG_PW }, .auth = PAM_AUTH_ERR, .acct = NOT_RUN,
+          .prompts = 1, .logs = { "wrong-password login \"jdoe\"" }, .nologs = { "bad-hash", "<83>" } },
+        { .service = "imap", .login = "no-such-user", .answers = { LONG_PW }, .auth = PAM_USER_UNKNOWN,
+          .acct = NOT_RUN, .prompts = 1, .logs = { "not-found login \"no-such-user\"" }, .nologs = { "bad-hash" } },
+        /* PAM_USER changed by the application between the phases (the
+         * security issue, finding 5): the same mailbox is judged as
+         * authenticate saw it, principal included; another one is refused */
+        { .service = "imap", .login = "EXAMPLE\\former\\boss", .answers = { PW_FORMER }, .set_user = "boss",
+          .auth = PAM_SUCCESS, .acct = PAM_ACCT_EXPIRED, .user = "boss", .prompts = 1,
+          .logs = { "principal-disabled login \"EXAMPLE\\former\\boss\": former@example.com opens boss@example.com" } },
+        { .service = "imap", .login = "EXAMPLE\\former\\boss", .answers = { PW_FORMER },
+          .set_user = "BOSS@example.com", .auth = PAM_SUCCESS, .acct = PAM_ACCT_EXPIRED, .user = "BOSS@example.com",
+          .prompts = 1, .logs = { "principal-disabled" } },
+        { .service = "imap", .login = "jdoe", .answers = { PW_JDOE }, .set_user = "JDOE@Example.ORG",
+          .auth = PAM_SUCCESS, .acct = PAM_SUCCESS, .user = "JDOE@Example.ORG", .prompts = 1,
+          .logs = { "ok login \"jdoe\": account jdoe@example.com may use imap" } },
+        { .service = "imap", .login = "jdoe", .answers = { PW_JDOE }, .set_user = "sales", .auth = PAM_SUCCESS,
+          .acct = PAM_PERM_DENIED, .user = "sales", .prompts = 1,
+          .logs = { "user-changed login \"sales\": PAM_USER changed after authentication from \"jdoe\" "
+                    "(jdoe@example.com) to a name that opens another mailbox" } },
+        { .service = "imap", .login = "jdoe", .answers = { PW_JDOE }, .set_user = "nobody-here", .auth = PAM_SUCCESS,
+          .acct = PAM_PERM_DENIED, .user = "nobody-here", .prompts = 1, .logs = { "opens no mailbox" } },
         { .service = "imap", .login = "EXAMPLE\\jdoe", .acct_only = true, .auth = NOT_RUN, .acct = PAM_SUCCESS,
           .prompts = 0, .logs = { "ok login \"EXAMPLE\\jdoe\": account jdoe@example.com may use imap" } },
         { .service = "pop3", .login = "imaponly@example.com", .acct_only = true, .auth = NOT_RUN,
@@ -633,6 +663,8 @@ static void run_case(size_t idx, const struct pam_case *c)
         }
         if (!c->acct_only)
                 auth = pam_authenticate(pamh, 0);
+        if (c->set_user && auth == PAM_SUCCESS)
+                pam_set_item(pamh, PAM_USER, c->set_user);
         if (c->acct_only || auth == PAM_SUCCESS)
                 acct = pam_acct_mgmt(pamh, 0);
         pam_get_item(pamh, PAM_USER, &user);

@@ -143,10 +143,11 @@ static char *compile(const struct mailacct_dir *d, const char *conf, const char 
 
 static struct mailacct_dir *from_index(const char *path)
 {
+        char why_unused[512];
         struct mailacct_index *ix;
         struct mailacct_dir *d;
 
-        if (mailacct_index_open(path, &ix) < 0)
+        if (mailacct_index_open(path, &ix, why_unused, sizeof(why_unused)) < 0)
                 return NULL;
         d = mailacct_dir_new();
         assert_non_null(d);
@@ -392,7 +393,7 @@ static void test_secrets_index(void **state)
         assert_int_equal(mailacct_secrets_load_file(path, &file, err, sizeof(err)), 0);
         assert_int_equal(stat(path, &st), 0);
         mailacct_index_source_of(&st, &src);
-        assert_int_equal(mailacct_index_write_secrets(file, &src, ipath, &st, err, sizeof(err)), 0);
+        assert_int_equal(mailacct_secrets_write_index(file, &src, ipath, &st, err, sizeof(err)), 0);
         {
                 struct stat ist;
                 assert_int_equal(stat(ipath, &ist), 0);
