@@ -23,20 +23,22 @@ CFLAGS     ?=
 CFLAGS     += -std=gnu11 $(OPT) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DMAILACCT_VERSION='"$(VERSION)"' \
               $(WARN) $(WERROR) $(SAN) -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS    += -Wl,-z,relro -Wl,-z,now $(SAN)
-CPPFLAGS   += -Ilib -Iconfig
+CPPFLAGS   += -Ilib -Isource -Isource/file
 LIBCONFIG_CFLAGS := $(shell pkg-config --cflags libconfig)
 LIBCONFIG_LIBS   := $(shell pkg-config --libs libconfig)
 CMOCKA_LIBS      := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 LIB_SRC    := $(wildcard lib/*.c)
-CONFIG_SRC := $(filter-out config/libconfig-lazy.c,$(wildcard config/*.c))
+# the sources of a directory (the libconfig file; later LDAP) and the
+# readers' choice between an index and a source (source/open.c, cache.c)
+CONFIG_SRC := $(filter-out source/file/libconfig-lazy.c,$(wildcard source/*.c source/file/*.c))
 CLI_SRC    := $(wildcard cli/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CONFIG_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 ARCHIVE    := $(BUILD)/libmailacct.a
-# The modules load libconfig on first use (config/libconfig-lazy.c); they
+# The modules load libconfig on first use (source/file/libconfig-lazy.c); they
 # link this object instead of -lconfig.
-LAZY_OBJ   := $(BUILD)/obj/config/libconfig-lazy.o
+LAZY_OBJ   := $(BUILD)/obj/source/file/libconfig-lazy.o
 LIBCONFIG_SONAME := $(or $(shell objdump -p $$(pkg-config --variable=libdir libconfig)/libconfig.so 2>/dev/null | \
                       awk '/SONAME/ { print $$2 }'),libconfig.so.9)
 $(LAZY_OBJ): CPPFLAGS += -DLIBCONFIG_SONAME='"$(LIBCONFIG_SONAME)"'
@@ -91,17 +93,26 @@ asan:
 demo: build-all
 	BUILD=$(abspath $(BUILD)) tests/demo.sh
 
+FORMAT_SRC := lib/*.[ch] source/*.[ch] source/file/*.[ch] cli/*.[ch] \
+	      $(wildcard pam_mailacct/*.[ch] nss_mailacct/*.[ch] sasl/*.[ch] source/ldap/*.[ch])
+
 format:
-	clang-format -i lib/*.[ch] config/*.[ch] cli/*.[ch] $(wildcard pam_mailacct/*.[ch] nss_mailacct/*.[ch])
+	clang-format -i $(FORMAT_SRC)
 
 format-check:
-	clang-format --dry-run --Werror lib/*.[ch] config/*.[ch] cli/*.[ch] $(wildcard pam_mailacct/*.[ch] nss_mailacct/*.[ch])
+	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 install: build-all $(INSTALL_TARGETS)
 	install -D -m 0755 $(BUILD)/mailacct $(DESTDIR)$(SBINDIR)/mailacct
 	install -D -m 0644 man/mailacct.8 $(DESTDIR)$(MANDIR)/man8/mailacct.8
 	install -D -m 0644 man/mailacct.conf.5 $(DESTDIR)$(MANDIR)/man5/mailacct.conf.5
 	install -D -m 0644 config/mailacct.conf.example $(DESTDIR)$(EXAMPLEDIR)/mailacct.conf.example
+	@# a format upgrade never leaves a site failing closed: an index that
+	@# exists is compiled again by the new build (not into a DESTDIR staging)
+	@if [ -z "$(DESTDIR)" ] && [ -f /etc/mailacct.conf ]; then \
+		$(SBINDIR)/mailacct -c /etc/mailacct.conf compile --if-exists || \
+		echo "make install: warning: mailacct compile failed; run it after fixing /etc/mailacct.conf" >&2; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mailacct $(DESTDIR)$(MANDIR)/man8/mailacct.8 \

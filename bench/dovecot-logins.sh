@@ -22,7 +22,7 @@ if [ "${2:-}" != --inside ]; then
         exit $rc
 fi
 
-. tests/integration/lib.sh
+. tests/lib/dovecot.sh
 ma_setup "$3"
 ma_directory tests/integration/data/mailacct.conf tests/integration/data/passwords
 ma_pam_services "imap pop3"

@@ -29,6 +29,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <nss.h>
+
+#include "nss_status.h"
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,24 +83,6 @@ static long rss_kib(void)
         if (sscanf(text, "%ld %ld", &size, &resident) != 2)
                 return -1;
         return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
-static const char *status_name(enum nss_status s)
-{
-        switch (s) {
-        case NSS_STATUS_SUCCESS:
-                return "SUCCESS";
-        case NSS_STATUS_NOTFOUND:
-                return "NOTFOUND";
-        case NSS_STATUS_UNAVAIL:
-                return "UNAVAIL";
-        case NSS_STATUS_TRYAGAIN:
-                return "TRYAGAIN";
-        case NSS_STATUS_RETURN:
-                return "RETURN";
-        default:
-                return "invalid";
-        }
 }
 
 static int module_open(struct module *m, const char *path, const char *name)
@@ -193,7 +177,7 @@ static void print_entry(const char *what, enum nss_status s, const struct passwd
                 printf("  %-28s -> %s:%s:%lu:%lu:%s:%s:%s\n", what, pw->pw_name, pw->pw_passwd,
                        (unsigned long)pw->pw_uid, (unsigned long)pw->pw_gid, pw->pw_gecos, pw->pw_dir, pw->pw_shell);
         else
-                printf("  %-28s -> %s\n", what, status_name(s));
+                printf("  %-28s -> %s\n", what, tl_nss_status_name(s));
 }
 
 #define MAX_FD 1024
@@ -299,7 +283,7 @@ static int cmd_first(const char *path, const char *name, const char *key)
         s = by_name(&m, key, &pw);
         t1 = now_ns();
         r1 = rss_kib();
-        printf("first_ns=%lld rss_kib=%ld status=%s\n", (long long)(t1 - t0), r1 - r0, status_name(s));
+        printf("first_ns=%lld rss_kib=%ld status=%s\n", (long long)(t1 - t0), r1 - r0, tl_nss_status_name(s));
         return s == NSS_STATUS_SUCCESS ? 0 : 1;
 }
 
@@ -419,7 +403,7 @@ static int cmd_steady(const char *path, const char *name, const char *hits, cons
                 errors += r[k].errors;
                 if (r[k].errors)
                         fprintf(stderr, "nss_bench: %s: %zu %s lookups answered %s\n", name, r[k].errors, kind_name[k],
-                                status_name(r[k].bad_status));
+                                tl_nss_status_name(r[k].bad_status));
         }
         printf("hit_ns=%.1f miss_ns=%.1f uid_ns=%.1f hit_n=%zu miss_n=%zu uid_n=%zu errors=%zu\n", ns[HIT], ns[MISS],
                ns[UID], done[HIT], done[MISS], done[UID], errors);

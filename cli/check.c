@@ -5,8 +5,8 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "config.h"
 #include "index.h"
+#include "lint.h"
 #include "source.h"
 
 /* why as mailacct_index_open() gives it, without the path the finding names */
@@ -40,14 +40,21 @@ static void index_findings(const char *conf, const char *ipath, bool secrets, st
                 mailacct_diag_add(diags, MAILACCT_WARNING, ipath, 0, "%s", after_path(why, ipath));
         else if (r < 0)
                 mailacct_diag_add(diags, MAILACCT_ERROR, ipath, 0, "%s", after_path(why, ipath));
-        else if (!secrets && stat(conf, &st) == 0) {
-                struct mailacct_index_source src;
-                mailacct_index_source_of(&st, &src);
-                if (!mailacct_index_matches(ix, &src))
-                        mailacct_diag_add(diags, MAILACCT_WARNING, ipath, 0,
-                                          "stale: compiled from another version of %s; the modules parse the "
-                                          "configuration until 'mailacct compile'",
-                                          conf);
+        else if (!secrets) {
+                struct mailacct_source_status sst;
+                struct mailacct_diags none;
+                struct mailacct_dir *d = NULL;
+                /* what a module makes of it: the same policy, the same words */
+                mailacct_diags_init(&none);
+                (void)mailacct_source_open(conf, &d, &none, &sst);
+                if (sst.index == MAILACCT_IX_STALE)
+                        mailacct_diag_add(diags, MAILACCT_WARNING, ipath, 0, "%s; %s until 'mailacct compile'",
+                                          after_path(sst.note, ipath),
+                                          sst.from_index ? "the stale index answers"
+                                                         : "the modules parse the configuration");
+                mailacct_dir_free(d);
+                mailacct_source_status_free(&sst);
+                mailacct_diags_clear(&none);
         }
         mailacct_index_close(ix);
 }
@@ -65,18 +72,20 @@ int cmd_check(const struct cli *c, int argc, char **argv)
                 return EXIT_USAGE;
         }
         mailacct_diags_init(&diags);
-        if (mailacct_config_load(c->config, &d, &diags) == 0) {
-                mailacct_config_warnings(d, c->config, &diags);
-                if (mailacct_source_index_path(c->config, ipath, sizeof(ipath)) == 0)
+        if (mailacct_file_load(c->config, &d, &diags, NULL) == 0) {
+                const char *secrets = mailacct_dir_settings(d)->secrets;
+                mailacct_lint(d, c->config, &diags);
+                if (mailacct_index_locate(c->config, ipath, sizeof(ipath)) == 0)
                         index_findings(c->config, ipath, false, &diags);
-                if (d->secrets && snprintf(ipath, sizeof(ipath), "%s.idx", d->secrets) < (int)sizeof(ipath))
+                if (secrets && snprintf(ipath, sizeof(ipath), "%s.idx", secrets) < (int)sizeof(ipath))
                         index_findings(c->config, ipath, true, &diags);
         }
         cli_print_diags(stdout, &diags, c->config);
         status = diags.errors ? EXIT_CONFIG : diags.warnings ? EXIT_FAILED : EXIT_OK;
         if (status == EXIT_OK && d)
-                printf("%s: ok: %zu domains, %zu mailboxes, %zu contacts\n", c->config, d->n_domains, d->n_mailboxes,
-                       d->n_contacts);
+                printf("%s: ok: %zu domains, %zu mailboxes, %zu contacts\n", c->config,
+                       mailacct_dir_settings(d)->n_domains, mailacct_dir_settings(d)->n_mailboxes,
+                       mailacct_dir_settings(d)->n_contacts);
         else
                 printf("%s: %zu errors, %zu warnings\n", c->config, diags.errors, diags.warnings);
         mailacct_diags_clear(&diags);

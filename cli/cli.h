@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdbool.h>
 #include <stdio.h>
 
+#include "diag.h"
 #include "directory.h"
+#include "file.h"
+#include "source.h"
 
 /* Exit codes: stable, documented in mailacct(8). */
 enum {
@@ -19,11 +23,13 @@ struct cli {
         const char *argv0;
 };
 
-/* Loads and finalises the configuration, printing findings as check does.
- * Returns NULL (after printing why) when it is unusable. */
-struct mailacct_dir *cli_load(const struct cli *c, bool print_warnings);
-/* For answering lookups: the compiled index when current, else the file. */
-struct mailacct_dir *cli_open(const struct cli *c, bool *from_index);
+/* Loads the configuration itself (the file source), printing findings as
+ * check does; info (may be NULL) as mailacct_file_load() fills it. Returns
+ * NULL (after printing why) when it is unusable. */
+struct mailacct_dir *cli_load(const struct cli *c, bool print_warnings, struct mailacct_file_info *info);
+/* For answering lookups as the modules do (mailacct_source_open(): the
+ * index or the file, by the policy); st must be freed. */
+struct mailacct_dir *cli_open(const struct cli *c, struct mailacct_source_status *st);
 void cli_print_diags(FILE *f, const struct mailacct_diags *d, const char *file);
 
 int cmd_resolve(const struct cli *c, int argc, char **argv, bool explain);

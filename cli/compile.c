@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+/* mailacct compile: the configuration (and its secrets file) to the indexes
+ * the readers map, under the writer lock, where the readers look. */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
@@ -7,10 +9,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
-#include "config.h"
+#include "confscan.h"
 #include "index.h"
+#include "ixformat.h"
+#include "lock.h"
 #include "secrets.h"
 #include "source.h"
 #include "trust.h"
@@ -20,12 +25,6 @@ static double now(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static bool same_stat(const struct stat *a, const struct stat *b)
-{
-        return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-               a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
 }
 
 /* mkdir -p of the index's folder, for the default /var/lib/mailacct */
@@ -62,7 +61,6 @@ static int trusted_folder(const char *path, char *err, size_t len)
 
 int cli_compile_secrets(const char *path, bool quiet)
 {
-        struct mailacct_index_source src;
         struct mailacct_secrets *s;
         char ipath[4096], err[512];
         struct stat st;
@@ -78,8 +76,7 @@ int cli_compile_secrets(const char *path, bool quiet)
                 mailacct_secrets_free(s);
                 return -EIO;
         }
-        mailacct_index_source_of(&st, &src);
-        r = mailacct_secrets_write_index(s, &src, ipath, &st, err, sizeof(err));
+        r = mailacct_secrets_write_index(s, path, &st, ipath, err, sizeof(err));
         if (r < 0)
                 fprintf(stderr, "mailacct: compile: %s\n", err);
         else if (!quiet)
@@ -88,93 +85,166 @@ int cli_compile_secrets(const char *path, bool quiet)
         return r;
 }
 
+/* Where this configuration's index goes: its `index` setting (the lexer's
+ * reading, as readers make it), else the default place. */
+static int target_of(const char *conf, char *buf, size_t len)
+{
+        struct mailacct_conf_scan scan;
+        char why[512];
+        int n;
+
+        if (mailacct_conf_scan(conf, MAILACCT_SCAN_INDEX_ONLY, &scan, why, sizeof(why)) < 0)
+                return mailacct_index_default_path(conf, buf, len);
+        if (!scan.index) {
+                mailacct_conf_scan_free(&scan);
+                return mailacct_index_default_path(conf, buf, len);
+        }
+        n = snprintf(buf, len, "%s", scan.index);
+        mailacct_conf_scan_free(&scan);
+        return n < (int)len ? 0 : -ERANGE;
+}
+
+/* An index left at the default place that names this configuration would
+ * be taken for the current one by readers (docs/ARCHITECTURE.md): removed
+ * once the index lives elsewhere. */
+static void retire_default(const char *conf, const char *target)
+{
+        struct mailacct_index *ix;
+        char dflt[4096], why[512];
+        const char *named;
+
+        if (mailacct_index_default_path(conf, dflt, sizeof(dflt)) < 0 || strcmp(dflt, target) == 0 ||
+            mailacct_index_open(dflt, &ix, why, sizeof(why)) < 0)
+                return;
+        named = mailacct_index_conf_path(ix);
+        if (named && strcmp(named, conf) == 0 && unlink(dflt) == 0)
+                printf("%s: removed (the index of %s is %s now)\n", dflt, conf, target);
+        mailacct_index_close(ix);
+}
+
+static void compile_usage(FILE *f)
+{
+        fputs("Usage: mailacct [-c FILE] compile [--output PATH]\n"
+              "Writes the compiled index the modules map (where they look for it: the configuration's\n"
+              "`index` setting, else /var/lib/mailacct/NAME.idx) and SECRETS.idx beside the secrets file.\n"
+              "--output writes the directory index to PATH only (nothing else changes).\n"
+              "--if-exists compiles only when an index exists already (of any format version):\n"
+              "what `make install` and the package run after an upgrade.\n",
+              f);
+}
+
 int cmd_compile(const struct cli *c, int argc, char **argv)
 {
         static const struct option opts[] = {
                 {"output", required_argument, NULL, 'o'},
+                {"if-exists", no_argument, NULL, 'e'},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
-        const char *output = NULL;
-        struct mailacct_index_source src;
+        struct mailacct_file_info info;
+        bool if_exists = false;
+        struct mailacct_index_meta meta;
+        const char *output = NULL, *secrets;
         struct mailacct_dir *d;
-        struct stat before, after;
-        char ipath[4096], err[512];
+        char target[4096], err[512];
         double t0 = now(), t1;
-        bool explicit_output;
-        int o, r;
+        int o, r, lock = -1, status = EXIT_FAILED;
 
         while ((o = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
                 switch (o) {
                 case 'o':
                         output = optarg;
                         break;
+                case 'e':
+                        if_exists = true;
+                        break;
                 case 'h':
-                        printf("Usage: mailacct [-c FILE] compile [--output PATH]\n");
+                        compile_usage(stdout);
                         return EXIT_OK;
                 default:
-                        fprintf(stderr, "Usage: mailacct [-c FILE] compile [--output PATH]\n");
+                        compile_usage(stderr);
                         return EXIT_USAGE;
                 }
         }
         if (optind != argc) {
-                fprintf(stderr, "Usage: mailacct [-c FILE] compile [--output PATH]\n");
+                compile_usage(stderr);
                 return EXIT_USAGE;
         }
-        if (stat(c->config, &before) < 0) {
-                fprintf(stderr, "mailacct: %s: %s\n", c->config, strerror(errno));
+        if (target_of(c->config, target, sizeof(target)) < 0) {
+                fprintf(stderr, "mailacct: compile: index path too long\n");
                 return EXIT_CONFIG;
         }
-        d = cli_load(c, false);
-        if (!d)
-                return EXIT_CONFIG;
-        /* the index records which file it was built from: that must be the
-         * file that was parsed, not one replaced meanwhile */
-        if (stat(c->config, &after) < 0 || !same_stat(&before, &after)) {
-                fprintf(stderr, "mailacct: %s changed while it was read; run compile again\n", c->config);
-                mailacct_dir_free(d);
-                return EXIT_CONFIG;
-        }
-        if (mailacct_source_index_path(c->config, ipath, sizeof(ipath)) < 0) {
-                fprintf(stderr, "mailacct: index path too long\n");
-                mailacct_dir_free(d);
-                return EXIT_CONFIG;
-        }
-        explicit_output = output != NULL;
         if (!output)
-                output = ipath;
-        t1 = now();
-        mailacct_index_source_of(&after, &src);
+                output = target;
+        if (if_exists) {
+                struct stat ist;
+                if (stat(output, &ist) < 0)
+                        return EXIT_OK; /* nothing was compiled: nothing to upgrade */
+        }
         r = make_parent(output);
         if (r == 0)
                 r = trusted_folder(output, err, sizeof(err));
         else
-                snprintf(err, sizeof(err), "%s: %s", output, strerror(-r));
-        if (r == -EPERM) {
+                snprintf(err, sizeof(err), "%s", strerror(-r));
+        if (r < 0) {
                 /* readers would refuse an index there: never write one */
                 fprintf(stderr, "mailacct: compile: %s: %s\n", output, err);
-                mailacct_dir_free(d);
                 return EXIT_CONFIG;
         }
-        if (r == 0)
-                r = mailacct_index_write(d, &src, output, 0644, err, sizeof(err));
+        /* one writer at a time, for the whole read-build-write */
+        lock = mailacct_lock_take(output, 30, err, sizeof(err));
+        if (lock < 0) {
+                fprintf(stderr, "mailacct: compile: %s\n", err);
+                return EXIT_FAILED;
+        }
+        d = cli_load(c, false, &info);
+        if (!d) {
+                mailacct_lock_release(lock);
+                return EXIT_CONFIG;
+        }
+        /* the index records what it was built from: the files parsed, not
+         * ones replaced meanwhile; and it goes where the file now says */
+        for (size_t i = 0; i < info.n_stamps; i++)
+                if (!mailacct_stamp_current(&info.stamps[i])) {
+                        fprintf(stderr, "mailacct: %s changed while it was read; run compile again\n", info.paths[i]);
+                        goto out;
+                }
+        if (output == target && (info.index ? strcmp(info.index, target) != 0 : info.has_index)) {
+                fprintf(stderr, "mailacct: %s: the index setting changed while it was read; run compile again\n",
+                        c->config);
+                goto out;
+        }
+        t1 = now();
+        meta = (struct mailacct_index_meta){
+                .conf_path = c->config,
+                .flags = info.index ? IX_F_INDEX_SETTING : 0,
+                .stamps = info.stamps,
+                .n_stamps = info.n_stamps,
+        };
+        r = mailacct_index_write(d, &meta, output, 0644, err, sizeof(err));
         if (r < 0) {
                 fprintf(stderr, "mailacct: compile: %s\n", err);
-                mailacct_dir_free(d);
-                return r == -ENOMEM ? EXIT_SOFTWARE : EXIT_FAILED;
+                status = r == -ENOMEM ? EXIT_SOFTWARE : EXIT_FAILED;
+                goto out;
         }
         {
+                const struct mailacct_settings *s = mailacct_dir_settings(d);
                 struct stat ist;
                 double t2 = now();
                 if (stat(output, &ist) == 0)
                         printf("%s: %zu mailboxes, %zu domains, %zu contacts; %.1f MiB; parse %.2f s, write %.2f s\n",
-                               output, d->n_mailboxes, d->n_domains, d->n_contacts,
+                               output, s->n_mailboxes, s->n_domains, s->n_contacts,
                                (double)ist.st_size / (1024.0 * 1024.0), t1 - t0, t2 - t1);
         }
-        if (d->secrets && !explicit_output && cli_compile_secrets(d->secrets, false) < 0) {
-                mailacct_dir_free(d);
-                return EXIT_FAILED;
-        }
+        status = EXIT_OK;
+        if (output == target)
+                retire_default(c->config, target);
+        secrets = mailacct_dir_settings(d)->secrets;
+        if (secrets && output == target && cli_compile_secrets(secrets, false) < 0)
+                status = EXIT_FAILED;
+out:
+        mailacct_file_info_free(&info);
         mailacct_dir_free(d);
-        return EXIT_OK;
+        mailacct_lock_release(lock);
+        return status;
 }

@@ -6,8 +6,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "config.h"
-#include "source.h"
 
 #ifndef MAILACCT_VERSION
 #define MAILACCT_VERSION "0.1"
@@ -51,14 +49,14 @@ void cli_print_diags(FILE *f, const struct mailacct_diags *d, const char *file)
         }
 }
 
-struct mailacct_dir *cli_load(const struct cli *c, bool print_warnings)
+struct mailacct_dir *cli_load(const struct cli *c, bool print_warnings, struct mailacct_file_info *info)
 {
         struct mailacct_diags diags;
         struct mailacct_dir *d = NULL;
         int r;
 
         mailacct_diags_init(&diags);
-        r = mailacct_config_load(c->config, &d, &diags);
+        r = mailacct_file_load(c->config, &d, &diags, info);
         if (r < 0 || print_warnings) {
                 /* findings belong on stderr when stdout carries answers */
                 fflush(stdout);
@@ -71,29 +69,27 @@ struct mailacct_dir *cli_load(const struct cli *c, bool print_warnings)
         return r < 0 ? NULL : d;
 }
 
-struct mailacct_dir *cli_open(const struct cli *c, bool *from_index)
+struct mailacct_dir *cli_open(const struct cli *c, struct mailacct_source_status *st)
 {
-        enum mailacct_source_kind kind;
         struct mailacct_diags diags;
         struct mailacct_dir *d = NULL;
-        bool stale;
         int r;
 
         mailacct_diags_init(&diags);
-        r = mailacct_source_open(c->config, &d, &diags, &kind, &stale);
+        r = mailacct_source_open(c->config, &d, &diags, st);
         if (r < 0) {
                 fflush(stdout);
                 cli_print_diags(stderr, &diags, c->config);
-                fprintf(stderr, "%s: configuration %s is unusable%s\n", c->argv0, c->config,
-                        r == -EINVAL ? " (see the errors above; run 'mailacct check')" : "");
-        } else if (stale)
-                fprintf(stderr,
-                        "%s: note: the compiled index does not match %s; answering from the configuration "
-                        "(run 'mailacct compile')\n",
-                        c->argv0, c->config);
+                if (r == -EIO)
+                        fprintf(stderr, "%s: %s: %s (the modules fail closed as well)\n", c->argv0, c->config,
+                                st->note);
+                else
+                        fprintf(stderr, "%s: configuration %s is unusable%s\n", c->argv0, c->config,
+                                r == -EINVAL ? " (see the errors above; run 'mailacct check')" : "");
+        } else if (st->note[0])
+                fprintf(stderr, "%s: note: %s; %s (run 'mailacct compile')\n", c->argv0, st->note,
+                        st->from_index ? "the stale index answers" : "answering from the configuration");
         mailacct_diags_clear(&diags);
-        if (from_index)
-                *from_index = kind == MAILACCT_SOURCE_INDEX;
         return r < 0 ? NULL : d;
 }
 

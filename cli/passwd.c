@@ -14,7 +14,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "cli.h"
+#include "lock.h"
 #include "password.h"
 #include "resolve.h"
 #include "secrets.h"
@@ -89,10 +91,10 @@ static const char *find_mailbox(const struct mailacct_dir *d, const char *login)
         if (r.principal != r.mailbox || r.form == MAILACCT_FORM_DELEGATE) {
                 fprintf(stderr,
                         "mailacct: passwd: \"%s\" names two accounts (%s opens %s); give one mailbox's address\n",
-                        login, d->mailboxes[r.principal].address, d->mailboxes[r.mailbox].address);
+                        login, mailacct_dir_address(d, r.principal), mailacct_dir_address(d, r.mailbox));
                 return NULL;
         }
-        return d->mailboxes[r.mailbox].address;
+        return mailacct_dir_address(d, r.mailbox);
 }
 
 /* Opens and locks the current secrets file, creating it (0600) if missing.
@@ -185,104 +187,48 @@ static bool line_is_for(const char *line, size_t len, const char *address)
         return true;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-        while (n) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0)
-                        return -errno;
-                p += k;
-                n -= (size_t)k;
-        }
-        return 0;
-}
-
 /* Writes old with the address's line(s) replaced by one new line (at the
- * first one's place, or appended), to a temporary file in the same folder
- * with the old owner and mode; fsync, rename over path, fsync the folder. */
+ * first one's place, or appended), through the atomic writer, with the old
+ * owner and mode. */
 static int replace_secrets(const char *path, const struct stat *st, const char *old, size_t oldlen, const char *address,
-                           const char *hash)
+                           const char *hash, char *err, size_t errlen)
 {
-        char *dircopy = strdup(path), *tmp = NULL, *line = NULL;
-        const char *dir, *p = old, *end = old + oldlen;
+        const char *p = old, *end = old + oldlen;
+        struct mailacct_atomic *a;
+        char *line = NULL;
         bool done = false;
-        int fd = -1, dfd = -1, r;
+        int r = 0;
 
-        if (!dircopy || asprintf(&line, "%s:%s\n", address, hash) < 0) {
-                r = -ENOMEM;
-                goto out;
+        if (asprintf(&line, "%s:%s\n", address, hash) < 0) {
+                snprintf(err, errlen, "out of memory");
+                return -ENOMEM;
         }
-        dir = dirname(dircopy);
-        if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-                tmp = NULL;
-                r = -ENOMEM;
-                goto out;
+        a = mailacct_atomic_begin(path, st->st_mode & 07777, st->st_uid, st->st_gid, err, errlen);
+        if (!a) {
+                explicit_bzero(line, strlen(line));
+                free(line);
+                return -EIO;
         }
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0) {
-                r = -errno;
-                free(tmp);
-                tmp = NULL;
-                goto out;
-        }
-        /* owner first: fchown may clear set-id bits that fchmod then restores */
-        if ((fchown(fd, st->st_uid, st->st_gid) < 0 && errno != EPERM) || fchmod(fd, st->st_mode & 07777) < 0) {
-                r = -errno;
-                goto out;
-        }
-        r = 0;
         while (p < end && r == 0) {
                 const char *eol = memchr(p, '\n', (size_t)(end - p));
                 size_t l = eol ? (size_t)(eol - p) : (size_t)(end - p);
 
                 if (line_is_for(p, l, address)) {
                         if (!done)
-                                r = write_all(fd, line, strlen(line));
+                                r = mailacct_atomic_write(a, line, strlen(line), 0);
                         done = true;
                 } else {
-                        r = write_all(fd, p, l);
+                        r = mailacct_atomic_write(a, p, l, 0);
                         if (r == 0)
-                                r = write_all(fd, "\n", 1);
+                                r = mailacct_atomic_write(a, "\n", 1, 0);
                 }
                 p += l + (eol ? 1 : 0);
         }
         if (r == 0 && !done)
-                r = write_all(fd, line, strlen(line));
-        if (r < 0)
-                goto out;
-        if (fsync(fd) < 0 || close(fd) < 0) {
-                r = -errno;
-                fd = -1;
-                goto out;
-        }
-        fd = -1;
-        if (rename(tmp, path) < 0) {
-                r = -errno;
-                goto out;
-        }
-        free(tmp);
-        tmp = NULL;
-        /* the rename is durable only once the folder is */
-        dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0 || fsync(dfd) < 0)
-                r = -errno;
-out:
-        if (fd >= 0)
-                close(fd);
-        if (dfd >= 0)
-                close(dfd);
-        if (tmp) {
-                unlink(tmp);
-                free(tmp);
-        }
-        if (line) {
-                explicit_bzero(line, strlen(line));
-                free(line);
-        }
-        free(dircopy);
-        return r;
+                r = mailacct_atomic_write(a, line, strlen(line), 0);
+        explicit_bzero(line, strlen(line));
+        free(line);
+        return mailacct_atomic_commit(a, err, errlen);
 }
 
 int cmd_passwd(const struct cli *c, int argc, char **argv)
@@ -292,7 +238,9 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
-        const char *prefix = "$y$", *scheme = "yescrypt", *address;
+        const char *prefix = "$y$", *scheme = "yescrypt", *address, *secrets;
+        char err[512], ipath[4096];
+        int wlock = -1;
         char *pw = NULL, hash[HASH_MAX], *old = NULL;
         struct mailacct_secrets *check = NULL;
         struct mailacct_dir *d = NULL;
@@ -329,13 +277,14 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
                 passwd_usage(stderr);
                 return EXIT_USAGE;
         }
-        d = cli_load(c, false);
+        d = cli_load(c, false, NULL);
         if (!d)
                 return EXIT_CONFIG;
+        secrets = mailacct_dir_settings(d)->secrets;
         address = find_mailbox(d, argv[optind]);
         if (!address)
                 goto out;
-        if (!d->secrets) {
+        if (!secrets) {
                 fprintf(stderr, "mailacct: passwd: %s names no secrets file (secrets = \"...\";)\n", c->config);
                 status = EXIT_CONFIG;
                 goto out;
@@ -356,46 +305,55 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
                 status = EXIT_SOFTWARE;
                 goto out;
         }
-        r = lock_secrets(d->secrets, &fd, &st, &created);
+        /* the writers' lock (compile reads the secrets file too); a missing
+         * state folder means there is no index to race with */
+        if (mailacct_index_locate(c->config, ipath, sizeof(ipath)) == 0) {
+                wlock = mailacct_lock_take(ipath, 30, err, sizeof(err));
+                if (wlock < 0 && wlock != -ENOENT) {
+                        fprintf(stderr, "mailacct: passwd: %s\n", err);
+                        goto out;
+                }
+        }
+        r = lock_secrets(secrets, &fd, &st, &created);
         if (r == 0)
                 r = read_all(fd, &old, &oldlen);
         if (r < 0) {
-                fprintf(stderr, "mailacct: passwd: %s: %s\n", d->secrets, strerror(-r));
+                fprintf(stderr, "mailacct: passwd: %s: %s\n", secrets, strerror(-r));
                 goto out;
         }
         /* never rewrite a file the modules would refuse anyway: say what to fix */
         r = mailacct_secrets_parse(old, oldlen, &check, &bad);
         mailacct_secrets_free(check);
         if (r == -EINVAL) {
-                fprintf(stderr, "mailacct: passwd: %s:%d: malformed line; fix it first (ADDRESS:CRYPT-HASH)\n",
-                        d->secrets, bad);
+                fprintf(stderr, "mailacct: passwd: %s:%d: malformed line; fix it first (ADDRESS:CRYPT-HASH)\n", secrets,
+                        bad);
                 status = EXIT_CONFIG;
                 goto out;
         }
         if (!created) {
                 char why[160];
                 if (mailacct_secrets_check_mode(&st, why, sizeof(why)) < 0)
-                        fprintf(stderr, "mailacct: passwd: warning: %s: %s (mode kept)\n", d->secrets, why);
+                        fprintf(stderr, "mailacct: passwd: warning: %s: %s (mode kept)\n", secrets, why);
         }
-        r = replace_secrets(d->secrets, &st, old, oldlen, address, hash);
+        r = replace_secrets(secrets, &st, old, oldlen, address, hash, err, sizeof(err));
         if (r < 0) {
-                fprintf(stderr, "mailacct: passwd: cannot write %s: %s\n", d->secrets, strerror(-r));
+                fprintf(stderr, "mailacct: passwd: cannot write %s: %s\n", secrets, err);
                 if (created)
-                        unlink(d->secrets);
+                        unlink(secrets);
                 goto out;
         }
-        printf("%s: password of %s set (%s)\n", d->secrets, address, scheme);
+        printf("%s: password of %s set (%s)\n", secrets, address, scheme);
         status = EXIT_OK;
         /* a secrets index beside the file is rewritten at once, so that the
          * new password is read from it and not after a fall-back parse */
         {
-                char ipath[4096];
                 struct stat ist;
-                if (snprintf(ipath, sizeof(ipath), "%s.idx", d->secrets) < (int)sizeof(ipath) &&
-                    stat(ipath, &ist) == 0 && cli_compile_secrets(d->secrets, true) < 0)
+                if (snprintf(ipath, sizeof(ipath), "%s.idx", secrets) < (int)sizeof(ipath) && stat(ipath, &ist) == 0 &&
+                    cli_compile_secrets(secrets, true) < 0)
                         fprintf(stderr, "mailacct: passwd: warning: %s not rewritten; run mailacct compile\n", ipath);
         }
 out:
+        mailacct_lock_release(wlock);
         cli_secret_free(pw, PASSWORD_BUF);
         if (fd >= 0)
                 close(fd);

@@ -21,15 +21,23 @@ static const char *address(const struct mailacct_dir *d, uint32_t id)
         return a ? a : "?";
 }
 
-static void explain(const struct mailacct_dir *d, const char *login, const struct mailacct_result *r, bool from_index)
+static void explain(const struct mailacct_dir *d, const char *login, const struct mailacct_result *r,
+                    const struct mailacct_source_status *st)
 {
+        const struct mailacct_settings *set = mailacct_dir_settings(d);
+
         printf("login:      %s\n", login);
-        printf("source:     %s\n", from_index ? "compiled index" : "configuration");
+        printf("source:     %s\n", st->from_index ? "compiled index" : "configuration");
+        if (st->index == MAILACCT_IX_CURRENT || st->index == MAILACCT_IX_STALE)
+                printf("index:      %s (%s%s%s)\n", st->index_path, mailacct_index_state_name(st->index),
+                       st->index == MAILACCT_IX_STALE ? ": " : "", st->index == MAILACCT_IX_STALE ? st->note : "");
+        else
+                printf("index:      %s (%s)\n", st->index_path, mailacct_index_state_name(st->index));
         printf("form:       %s (rule %s)\n", mailacct_form_name(r->form), r->rule);
         printf("domain:     %s\n", domain_name(d, r->domain));
         printf("policy:     bare_alias = %s, case_sensitive = %s, canonical = %s\n",
-               mailacct_bare_policy_name(d->bare_alias), d->case_sensitive ? "true" : "false",
-               mailacct_canonical_name(d->canonical));
+               mailacct_bare_policy_name(set->bare_alias), set->case_sensitive ? "true" : "false",
+               mailacct_canonical_name(set->canonical));
         printf("candidates:");
         if (r->n_candidates == 0)
                 printf(" none");
@@ -37,7 +45,15 @@ static void explain(const struct mailacct_dir *d, const char *login, const struc
                 printf("%s %s", i ? "," : "", address(d, r->candidates[i]));
         printf("\n");
         if (r->reason == MAILACCT_OK) {
+                struct mailacct_mbox_view v;
+                const char *dn = NULL, *upn = NULL;
                 printf("mailbox:    %s\n", address(d, r->mailbox));
+                if (mailacct_dir_mailbox(d, r->mailbox, &v) == 0) {
+                        if (mailacct_dir_names(d, r->mailbox, &dn, &upn) == 0 && dn)
+                                printf("origin:     %s\n", dn);
+                        else if (v.origin_file)
+                                printf("origin:     %s:%d\n", v.origin_file, v.origin_line);
+                }
                 printf("principal:  %s%s\n", address(d, r->principal),
                        r->principal == r->mailbox ? "" : " (authenticates with its own password)");
                 printf("why:        %s\n", r->why);
@@ -56,10 +72,10 @@ int cmd_resolve(const struct cli *c, int argc, char **argv, bool want_explain)
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
+        struct mailacct_source_status st;
         struct mailacct_result *r;
         struct mailacct_dir *d;
         int o, status = EXIT_OK;
-        bool from_index = false;
 
         while ((o = getopt_long(argc, argv, "+eh", opts, NULL)) != -1) {
                 switch (o) {
@@ -79,18 +95,21 @@ int cmd_resolve(const struct cli *c, int argc, char **argv, bool want_explain)
                                 "LOGIN...\n");
                 return EXIT_USAGE;
         }
-        d = cli_open(c, &from_index);
-        if (!d)
+        d = cli_open(c, &st);
+        if (!d) {
+                mailacct_source_status_free(&st);
                 return EXIT_CONFIG;
+        }
         r = malloc(sizeof(*r));
         if (!r) {
                 mailacct_dir_free(d);
+                mailacct_source_status_free(&st);
                 return EXIT_SOFTWARE;
         }
         for (int i = optind; i < argc; i++) {
                 int ok = mailacct_resolve(d, argv[i], r) == 0;
                 if (want_explain)
-                        explain(d, argv[i], r, from_index);
+                        explain(d, argv[i], r, &st);
                 else if (ok)
                         printf("%s\n", r->canonical);
                 if (!ok) {
@@ -101,5 +120,6 @@ int cmd_resolve(const struct cli *c, int argc, char **argv, bool want_explain)
         }
         free(r);
         mailacct_dir_free(d);
+        mailacct_source_status_free(&st);
         return status;
 }

@@ -102,7 +102,7 @@ static int step(struct scan *sc, const struct mailacct_token *t, const char *fil
                         }
                         r = mailacct_lex_decode(t, sc->value, sizeof(sc->value), &sc->value_len);
                         if (r < 0)
-                                return fault(sc, file, t->line, "index: %s",
+                                return fault(sc, file, t->line, "syntax error: index: %s",
                                              r == -ERANGE ? "path too long" : "NUL byte in the path");
                         return 0;
                 }
@@ -114,7 +114,7 @@ static int step(struct scan *sc, const struct mailacct_token *t, const char *fil
         case MAILACCT_TOK_INCLUDE:
                 r = mailacct_lex_decode(t, name, sizeof(name), &used);
                 if (r < 0 || snprintf(full, sizeof(full), "%s/%s", sc->include_dir, name) >= (int)sizeof(full))
-                        return fault(sc, file, t->line, "@include: %s",
+                        return fault(sc, file, t->line, "syntax error: @include: %s",
                                      r == -EINVAL ? "NUL byte in the file name" : "file name too long");
                 sc->prev_name_top = false;
                 return scan_file(sc, full, level + 1);
@@ -126,6 +126,8 @@ static int step(struct scan *sc, const struct mailacct_token *t, const char *fil
                         sc->depth--;
                 break;
         case MAILACCT_TOK_EQUALS:
+                if (sc->depth == 0 && sc->prev_name_top && strcmp(sc->prev_name, "ldap") == 0)
+                        sc->s->has_ldap = true;
                 if (sc->depth == 0 && sc->prev_name_top && strcmp(sc->prev_name, "index") == 0 && !sc->s->index) {
                         sc->in_index = true;
                         sc->value_len = 0;
@@ -133,7 +135,7 @@ static int step(struct scan *sc, const struct mailacct_token *t, const char *fil
                 }
                 break;
         case MAILACCT_TOK_ERROR:
-                return fault(sc, file, t->line, "unterminated %s",
+                return fault(sc, file, t->line, "syntax error: unterminated %s",
                              t->len == 2   ? "comment"
                              : t->len == 1 ? "string"
                                            : "@include line");

@@ -22,6 +22,7 @@ struct mailacct_conf_scan {
         char *index; /* absolute (relative ones are taken from the configuration's folder); NULL: not set */
         const char *index_file;
         int index_line;
+        bool has_ldap; /* a top-level `ldap` setting: mailboxes come from a directory */
         struct mailacct_conf_file files[MAILACCT_CONF_FILES_MAX]; /* [0] is the configuration */
         size_t n_files;
         char bad[4096]; /* on failure: the file at fault (why names no file) */

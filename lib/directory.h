@@ -7,8 +7,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "diag.h"
 #include "login.h"
+
+/* The directory of mail accounts, the same to every consumer whether it was
+ * built in memory from a source (lib/build.h) or mapped from a compiled
+ * index (mailacct_dir_open_index()). Opaque: read it through the settings,
+ * the views and the lists below, never through fields. */
+struct mailacct_dir;
 
 #define MAILACCT_NONE UINT32_MAX
 
@@ -24,64 +29,31 @@ enum mailacct_canonical {
         MAILACCT_CANON_NETBIOS,
 };
 
-struct mailacct_strv {
-        char **v;
-        int *line;
-        size_t n;
+/* The directory-wide settings, and how many entries it holds. */
+struct mailacct_settings {
+        enum mailacct_bare_policy bare_alias;
+        bool case_sensitive;
+        enum mailacct_canonical canonical;
+        uint32_t default_domain; /* id, or MAILACCT_NONE */
+        const char *secrets;     /* the secrets file's path, or NULL */
+        size_t n_domains, n_mailboxes, n_contacts;
+        bool from_index; /* mapped from a compiled index */
 };
 
-/* Account defaults; a domain's own values win over the global ones. */
-struct mailacct_defaults {
-        uid_t uid;
-        gid_t gid;
-        bool has_uid, has_gid;
-        char *home; /* %d domain, %n local part, %u address */
-        char *shell;
-};
+const struct mailacct_settings *mailacct_dir_settings(const struct mailacct_dir *d);
 
-struct mailacct_domain {
-        char *name; /* DNS name as configured */
-        char *netbios;
-        struct mailacct_strv aliases;
-        struct mailacct_defaults defaults;
-        int line;
-};
-
-struct mailacct_mailbox {
-        char *address; /* primary address: the canonical identity */
-        char *local;   /* local part of address (copy) */
-        uint32_t domain;
-        struct mailacct_strv aliases;
-        struct mailacct_strv addresses; /* secondary */
-        char *nt_domain;                /* NULL: the mailbox's own domain */
-        char *nt_account;               /* NULL: none */
-        char *name;
-        char *home, *shell; /* NULL: defaults */
-        uid_t uid;
-        gid_t gid;
-        bool has_uid, has_gid;
-        bool enabled;
-        bool has_services; /* false: every service is allowed */
-        struct mailacct_strv services;
-        struct mailacct_strv delegates; /* as written */
-        uint32_t *delegate_ids;         /* resolved principals, n = delegates.n */
-        int line;
-};
-
-struct mailacct_contact {
-        char *alias;
-        char *address;
-        int line;
-};
-
-/* Read-only views of one entry, the same whether the directory was loaded
- * from the configuration or mapped from the compiled index. */
+/* Read-only views of one entry. The strings live as long as the directory.
+ * Where an entry came from: origin_file:origin_line for a file source, dn
+ * for a directory (LDAP) entry. */
 struct mailacct_mbox_view {
         const char *address, *local, *nt_domain, *nt_account, *name, *home, *shell;
+        const char *origin_file;
+        int origin_line;
         uint32_t domain;
         uid_t uid;
         gid_t gid;
         bool has_uid, has_gid, enabled, has_services;
+        uint32_t n_aliases, n_addresses, n_services, n_delegates;
 };
 
 struct mailacct_domain_view {
@@ -89,59 +61,41 @@ struct mailacct_domain_view {
         uid_t uid;
         gid_t gid;
         bool has_uid, has_gid;
+        uint32_t n_aliases;
+        const char *origin_file;
+        int origin_line;
 };
 
 struct mailacct_contact_view {
         const char *alias, *address;
+        const char *dn;
+        const char *origin_file;
+        int origin_line;
 };
 
-struct mailacct_hashmap;
-struct mailacct_index;
+/* Each returns 0 or -EBADMSG (a damaged index: the caller fails closed). */
+int mailacct_dir_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v);
+int mailacct_dir_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v);
+int mailacct_dir_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v);
 
-struct mailacct_dir {
-        char *default_domain;
-        int default_domain_line;
-        uint32_t default_domain_id;
-        enum mailacct_bare_policy bare_alias;
-        bool case_sensitive;
-        enum mailacct_canonical canonical;
-        char *secrets;
-        char *index;
-        struct mailacct_defaults defaults;
-
-        struct mailacct_domain *domains;
-        size_t n_domains;
-        struct mailacct_mailbox *mailboxes;
-        size_t n_mailboxes;
-        struct mailacct_contact *contacts;
-        size_t n_contacts;
-
-        /* built by mailacct_dir_finalize() */
-        struct mailacct_hashmap *domain_names; /* name, alias, NetBIOS -> domain */
-        struct mailacct_hashmap *nt_domains;   /* NetBIOS names only known from nt_account */
-        struct mailacct_hashmap *by_address;   /* local@domain of primary and secondary */
-        struct mailacct_hashmap *by_bare;      /* bare-alias sets */
-        struct mailacct_hashmap *by_nt;        /* NTDOMAIN\account */
-        struct mailacct_hashmap *by_uid;
-        struct mailacct_hashmap *contact_alias;
-        struct mailacct_hashmap *contact_address;
-        struct mailacct_hashmap *mail_domains; /* name, alias -> domain (no NetBIOS) */
-        bool finalized;
-        /* set when the data live in a compiled index rather than above */
-        struct mailacct_index *ix;
+/* A mailbox's lists, value by value: 0 with *s (and *line, 0 when no line
+ * is known), -ENOENT past the end, -EBADMSG. */
+enum mailacct_list {
+        MAILACCT_LIST_ALIASES = 0,
+        MAILACCT_LIST_ADDRESSES, /* secondary addresses */
+        MAILACCT_LIST_SERVICES,
 };
+int mailacct_dir_list(const struct mailacct_dir *d, uint32_t mbox, enum mailacct_list k, uint32_t i, const char **s,
+                      int *line);
+/* A mailbox's entry in a directory (LDAP): its DN and raw userPrincipalName,
+ * NULL for an entry of the file. Not in the view: lookups never read them. */
+int mailacct_dir_names(const struct mailacct_dir *d, uint32_t mbox, const char **dn, const char **upn);
+/* The mailbox that a mailbox's i-th delegate names (MAILACCT_NONE: none). */
+int mailacct_dir_delegate(const struct mailacct_dir *d, uint32_t mbox, uint32_t i, uint32_t *principal);
+/* A domain's i-th domain alias. */
+int mailacct_dir_domain_alias(const struct mailacct_dir *d, uint32_t dom, uint32_t i, const char **s);
 
-struct mailacct_dir *mailacct_dir_new(void);
 void mailacct_dir_free(struct mailacct_dir *d);
-
-void mailacct_strv_free(struct mailacct_strv *v);
-int mailacct_strv_add(struct mailacct_strv *v, const char *s, int line);
-
-/* Builds the lookup tables and resolves delegates. Findings (duplicate
- * addresses, delegates that resolve to nothing, ...) go to diags with the
- * line of the entry; file names the configuration for them. Returns 0 when no
- * error was found, -EINVAL otherwise, -ENOMEM. */
-int mailacct_dir_finalize(struct mailacct_dir *d, const char *file, struct mailacct_diags *diags);
 
 /* Lookup keys. Domains always fold; local parts fold unless case_sensitive. */
 int mailacct_dir_key_local(const struct mailacct_dir *d, const char *local, char *buf, size_t len);
@@ -160,31 +114,40 @@ uint32_t mailacct_dir_find_domain(const struct mailacct_dir *d, const char *name
  * never a NetBIOS name ("jdoe@EXAMPLE" is not an address of example.com). */
 uint32_t mailacct_dir_find_mail_domain(const struct mailacct_dir *d, const char *name);
 
-/* Reads that work the same on a loaded configuration and on a mapped index.
- * Each returns 0 or -EBADMSG (a damaged index: the caller fails closed). */
-enum mailacct_table;
+/* The lookup tables, the same on both backings. Returns how many values key
+ * has (writing up to max), or -EBADMSG. */
+enum mailacct_table {
+        MAILACCT_T_DOMAIN = 0, /* name, alias, NetBIOS -> domain */
+        MAILACCT_T_NTDOMAIN,   /* NT domains known only from nt_account */
+        MAILACCT_T_ADDRESS,    /* local@domain of primary and secondary addresses */
+        MAILACCT_T_ALIAS_AT,   /* unused and empty (the bare table filtered by domain serves); kept so that the other
+                                  tables keep their numbers */
+        MAILACCT_T_BARE,       /* bare-alias sets */
+        MAILACCT_T_NT,         /* NTDOMAIN\account */
+        MAILACCT_T_UID,        /* uid -> mailboxes (at most two kept: "one" or "many") */
+        MAILACCT_T_CONTACT_ALIAS,
+        MAILACCT_T_CONTACT_ADDRESS,
+        MAILACCT_T_MAILDOMAIN, /* name, alias -> domain (no NetBIOS: rule 1) */
+        _MAILACCT_T_MAX,
+};
 long mailacct_dir_get(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out, size_t max);
 /* A hint that key will be looked up in t soon (the index starts fetching). */
 void mailacct_dir_prefetch(const struct mailacct_dir *d, enum mailacct_table t, const char *key);
-int mailacct_dir_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v);
 /* name (folded here) in a domain table: 1 with *id, 0 without, -EBADMSG. */
 int mailacct_dir_lookup_domain(const struct mailacct_dir *d, enum mailacct_table t, const char *name, uint32_t *id);
-int mailacct_dir_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v);
-int mailacct_dir_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v);
 
 /* The primary address and display name of a mailbox; NULL when damaged. */
 const char *mailacct_dir_address(const struct mailacct_dir *d, uint32_t id);
-const char *mailacct_dir_display_name(const struct mailacct_dir *d, uint32_t id);
 bool mailacct_dir_enabled(const struct mailacct_dir *d, uint32_t id);
 
-/* Identity formatting; each returns 0 or -ERANGE. */
+/* Identity formatting; each returns 0, -ERANGE or -EBADMSG. */
 int mailacct_dir_canonical(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len);
 int mailacct_dir_home(const struct mailacct_dir *d, uint32_t mbox, char *buf, size_t len);
 const char *mailacct_dir_shell(const struct mailacct_dir *d, uint32_t mbox);
 int mailacct_dir_ids(const struct mailacct_dir *d, uint32_t mbox, uid_t *uid, gid_t *gid);
-/* Everything of a mailbox's passwd entry, read once: 0, -ENODATA (no uid or
- * gid anywhere), -ERANGE, -EBADMSG. gecos may be NULL; the strings point
- * into the directory or the index and live as long as it does. */
+/* Everything of a mailbox's passwd entry, read once: 0, -ENOENT (no such
+ * mailbox), -ENODATA (no uid or gid anywhere), -ERANGE, -EBADMSG. gecos may
+ * be NULL; the strings live as long as the directory does. */
 struct mailacct_pwent {
         char name[MAILACCT_LOGIN_MAX + 1];
         char home[PATH_MAX];
@@ -193,8 +156,12 @@ struct mailacct_pwent {
         gid_t gid;
 };
 int mailacct_dir_passwd(const struct mailacct_dir *d, uint32_t mbox, struct mailacct_pwent *pw);
-bool mailacct_dir_allows_service(const struct mailacct_dir *d, uint32_t mbox, const char *service);
-bool mailacct_dir_is_delegate(const struct mailacct_dir *d, uint32_t mbox, uint32_t principal);
+/* Whether the mailbox's services allow protocol (every one when it has no
+ * services list; protocols compare as lib/protocol.h maps them). */
+bool mailacct_dir_allows_service(const struct mailacct_dir *d, uint32_t mbox, const char *protocol);
+/* 1 when principal may open mbox (its owner, or one of its delegates), 0
+ * when not, -EBADMSG. */
+int mailacct_dir_is_delegate(const struct mailacct_dir *d, uint32_t mbox, uint32_t principal);
 /* The mailbox for uid when exactly one mailbox has it, else MAILACCT_NONE. */
 uint32_t mailacct_dir_find_uid(const struct mailacct_dir *d, uid_t uid);
 

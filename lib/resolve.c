@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "index.h"
+#include "dir_priv.h"
 #include "strutil.h"
 
 /* Candidates gathered before the default-domain filter; an alias shared by
@@ -371,7 +371,7 @@ static int resolve_nt(const struct mailacct_dir *d, const char *domain, const ch
 
 static int resolve_bare(const struct mailacct_dir *d, const char *alias, struct mailacct_result *r)
 {
-        uint32_t all[GATHER_MAX], dflt[GATHER_MAX], def = d->default_domain_id;
+        uint32_t all[GATHER_MAX], dflt[GATHER_MAX], def = d->s.default_domain;
         const uint32_t *use = all;
         char key[KEY_MAX], what[1024] = "";
         size_t n, n_all, n_def = 0;
@@ -390,8 +390,8 @@ static int resolve_bare(const struct mailacct_dir *d, const char *alias, struct 
 
         n = n_all;
         scope = "in any domain";
-        if (d->bare_alias == MAILACCT_BARE_DEFAULT_DOMAIN ||
-            (d->bare_alias == MAILACCT_BARE_PREFER_DEFAULT && n_def > 0)) {
+        if (d->s.bare_alias == MAILACCT_BARE_DEFAULT_DOMAIN ||
+            (d->s.bare_alias == MAILACCT_BARE_PREFER_DEFAULT && n_def > 0)) {
                 use = dflt;
                 n = n_def;
                 scope = "in the default domain";
@@ -400,13 +400,13 @@ static int resolve_bare(const struct mailacct_dir *d, const char *alias, struct 
         if (n == 1) {
                 SAY(r, r->why, "\"%s\" is an alias of %s, unique %s%s%s (bare_alias = %s)", alias,
                     address_of(d, r, use[0]), scope, use == dflt ? " " : "", use == dflt ? dom_name(d, r, def) : "",
-                    mailacct_bare_policy_name(d->bare_alias));
+                    mailacct_bare_policy_name(d->s.bare_alias));
                 return found(r, use[0]);
         }
         if (n > 1)
                 return ambiguous(d, r, alias, use, n);
 
-        if (def == MAILACCT_NONE && d->bare_alias == MAILACCT_BARE_DEFAULT_DOMAIN)
+        if (def == MAILACCT_NONE && d->s.bare_alias == MAILACCT_BARE_DEFAULT_DOMAIN)
                 SAY(r, what, "bare_alias = default-domain but no default_domain is set");
         else if (use == dflt && n_all > 0 && !r->quiet) {
                 /* default-domain policy: say where the alias does exist */
@@ -499,6 +499,7 @@ int mailacct_resolve_login(const struct mailacct_dir *d, const struct mailacct_l
                 break;
         case MAILACCT_FORM_DELEGATE: {
                 uint32_t principal;
+                int dr;
                 char pwhy[sizeof(r->why)];
 
                 ret = resolve_nt(d, l->domain, l->account, r, false);
@@ -527,9 +528,10 @@ int mailacct_resolve_login(const struct mailacct_dir *d, const struct mailacct_l
                         break;
                 }
                 r->rule = "3";
-                if (d->ix && mailacct_index_is_delegate(d->ix, r->mailbox, principal) < 0)
+                dr = mailacct_dir_is_delegate(d, r->mailbox, principal);
+                if (dr < 0)
                         r->damaged = true;
-                if (!mailacct_dir_is_delegate(d, r->mailbox, principal)) {
+                if (dr != 1) {
                         uint32_t mb = r->mailbox;
                         r->principal = principal;
                         ret = fail(r, MAILACCT_NOT_DELEGATED,

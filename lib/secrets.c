@@ -175,9 +175,18 @@ int mailacct_secrets_check_mode(const struct stat *st, char *err, size_t errlen)
  * and mode: one lookup instead of parsing a million lines per login. It is
  * used only while it stands for the file as it is now, and only when it is
  * as well guarded as the file. */
+/* The secrets index stands for the file as it is now: its one stamp. */
+static bool index_stands_for(const struct mailacct_index *ix, const struct mailacct_stamp *now)
+{
+        struct mailacct_stamp was;
+
+        return mailacct_index_n_stamps(ix) == 1 && mailacct_index_stamp(ix, 0, &was) == 0 &&
+               mailacct_stamp_same(&was, now);
+}
+
 static int open_index(const char *path, const struct stat *st, struct mailacct_secrets **out)
 {
-        struct mailacct_index_source src;
+        struct mailacct_stamp now;
         struct mailacct_secrets *s;
         struct mailacct_index *ix;
         struct stat ist;
@@ -191,8 +200,8 @@ static int open_index(const char *path, const struct stat *st, struct mailacct_s
         free(ipath);
         if (r < 0)
                 return r;
-        mailacct_index_source_of(st, &src);
-        if (!mailacct_index_matches(ix, &src) || ist.st_uid != st->st_uid || !(s = calloc(1, sizeof(*s)))) {
+        mailacct_stamp_of(path, st, &now);
+        if (!index_stands_for(ix, &now) || ist.st_uid != st->st_uid || !(s = calloc(1, sizeof(*s)))) {
                 mailacct_index_close(ix);
                 return -ESTALE;
         }
@@ -403,10 +412,13 @@ static int entry_of(size_t i, void *ctx, const char **address, const char **hash
         return mailacct_secrets_entry(ctx, i, address, hash);
 }
 
-int mailacct_secrets_write_index(const struct mailacct_secrets *s, const struct mailacct_index_source *src,
-                                 const char *path, const struct stat *like, char *err, size_t errlen)
+int mailacct_secrets_write_index(const struct mailacct_secrets *s, const char *secrets_path, const struct stat *st,
+                                 const char *path, char *err, size_t errlen)
 {
+        struct mailacct_stamp stamp;
+
+        mailacct_stamp_of(secrets_path, st, &stamp);
         /* the slowest setting is timed here, once, for every reader after */
         return mailacct_index_write_secret_entries(mailacct_secrets_count(s), entry_of, (void *)s,
-                                                   mailacct_secrets_any(s), src, path, like, err, errlen);
+                                                   mailacct_secrets_any(s), &stamp, path, st, err, errlen);
 }

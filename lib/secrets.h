@@ -44,8 +44,8 @@ int mailacct_secrets_entry(const struct mailacct_secrets *s, size_t i, const cha
 int mailacct_secrets_line(const struct mailacct_secrets *s, size_t i);
 void mailacct_secrets_free(struct mailacct_secrets *s);
 
-struct mailacct_index_source;
-/* Writes the secrets index of a parsed file (PATH.idx beside it, with the
- * owner and mode of like): one lookup per login instead of a parse. */
-int mailacct_secrets_write_index(const struct mailacct_secrets *s, const struct mailacct_index_source *src,
-                                 const char *path, const struct stat *like, char *err, size_t errlen);
+/* Writes the secrets index of the parsed file at secrets_path (st: that
+ * file as it was read) to path, with the file's owner and mode: one lookup
+ * per login instead of a parse. */
+int mailacct_secrets_write_index(const struct mailacct_secrets *s, const char *secrets_path, const struct stat *st,
+                                 const char *path, char *err, size_t errlen);

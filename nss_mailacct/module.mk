@@ -20,7 +20,7 @@ $(NSS_MODULE): $(NSS_OBJ) $(LAZY_OBJ) $(ARCHIVE) nss_mailacct/nss_mailacct.sym
 # glibc uses it, through the five symbols.
 $(NSS_TEST): tests/nss/dlopen.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -ldl -pthread
+	$(CC) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< -ldl -pthread
 
 tests: $(NSS_TEST)
 

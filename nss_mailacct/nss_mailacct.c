@@ -10,7 +10,7 @@
 #include <stdlib.h>
 
 #include "cache.h"
-#include "config.h"
+#include "file.h"
 #include "login.h"
 #include "pack.h"
 #include "resolve.h"
@@ -154,7 +154,7 @@ static int next_entry_locked(struct passwd *pw, char *buf, size_t buflen)
                 if (r < 0)
                         return r;
         }
-        for (; ent.next < ent.snap->dir->n_mailboxes; ent.next++) {
+        for (; ent.next < mailacct_dir_settings(ent.snap->dir)->n_mailboxes; ent.next++) {
                 r = mailacct_nss_pack_passwd(ent.snap->dir, ent.next, pw, buf, buflen);
                 if (r == -ENOENT)
                         continue;

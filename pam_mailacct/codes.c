@@ -28,6 +28,7 @@ static const struct {
         [MAILACCT_PAM_NO_MEMORY] = {"no-memory", PAM_BUF_ERR, LOG_CRIT},
         [MAILACCT_PAM_CHAUTHTOK] = {"chauthtok-unsupported", PAM_SERVICE_ERR, LOG_ERR},
         [MAILACCT_PAM_USER_CHANGED] = {"user-changed", PAM_PERM_DENIED, LOG_WARNING},
+        [MAILACCT_PAM_DIRECTORY_UNAVAILABLE] = {"directory-unavailable", PAM_AUTHINFO_UNAVAIL, LOG_ERR},
 };
 
 int mailacct_pam_code(enum mailacct_pam_decision d)

@@ -18,7 +18,7 @@ PAM_TEST_BIN := $(BUILD)/tests/pam/test_pam
 
 $(BUILD)/tests/pam/%: tests/pam/%.c $(ARCHIVE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ARCHIVE) -lpam $(LIBCONFIG_LIBS) -lcrypt -ldl
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< $(ARCHIVE) -lpam $(LIBCONFIG_LIBS) -lcrypt -ldl
 
 tests: $(PAM_TEST_BIN) $(PAM_MODULE)
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* pam_mailacct: PAM entry points and argument parsing. The rules live in
- * lib/ (resolve, secrets, password) and config/; this file only asks them,
+ * lib/ (resolve.c, account.c) and source/; this file only asks them,
  * talks to the application and turns the answers into PAM codes (codes.c)
  * and log lines (log.c). See pam_mailacct(8). */
 #include <errno.h>
@@ -13,10 +13,10 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "account.h"
 #include "cache.h"
-#include "config.h"
 #include "directory.h"
-#include "password.h"
+#include "file.h"
 #include "pam_mailacct.h"
 #include "resolve.h"
 #include "secrets.h"
@@ -71,11 +71,13 @@ static void set_conf_opt(pam_handle_t *pamh, struct mailacct_pam_opts *o, const 
                 {"quiet", offsetof(struct mailacct_pam_opts, quiet)},
         };
 
-        if (strcmp(name, "config") == 0) {
+        if (strcmp(name, "config") == 0 || strcmp(name, "protocol") == 0) {
+                const char **to = name[0] == 'c' ? &o->config : &o->protocol;
                 if (value && *value)
-                        o->config = value;
+                        *to = value;
                 else
-                        mailacct_pam_log(pamh, o, LOG_ERR, "bad-option", NULL, "\"%s\" needs a path; ignored", arg);
+                        mailacct_pam_log(pamh, o, LOG_ERR, "bad-option", NULL, "\"%s\" needs a %s; ignored", arg,
+                                         name[0] == 'c' ? "path" : "protocol name");
                 return;
         }
         for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
@@ -115,13 +117,25 @@ static void parse_args(pam_handle_t *pamh, int argc, const char **argv, struct m
         }
         if (o->use_first_pass && o->try_first_pass)
                 o->try_first_pass = false; /* the stricter one wins, as in pam_unix */
-        mailacct_pam_log(pamh, o, LOG_DEBUG, "options", NULL, "config=%s%s%s%s%s%s", o->config,
+        mailacct_pam_log(pamh, o, LOG_DEBUG, "options", NULL, "config=%s%s%s%s%s%s%s%s", o->config,
+                         o->protocol ? " protocol=" : "", o->protocol ? o->protocol : "",
                          o->resolve_only ? " resolve_only" : "", o->nocanon ? " nocanon" : "",
                          o->use_first_pass ? " use_first_pass" : "", o->try_first_pass ? " try_first_pass" : "",
                          o->quiet ? " quiet" : "");
 }
 
 /* ---- decisions -------------------------------------------------------- */
+
+/* The reason code of the last decision, for the application too: PAM's
+ * environment of the handle (mailacct test prints it; a mail server that
+ * wants it reads it with pam_getenv). Never the login or a password. */
+static void note_reason(pam_handle_t *pamh, const char *code)
+{
+        char env[64];
+
+        snprintf(env, sizeof(env), "MAILACCT_REASON=%s", code);
+        (void)pam_putenv(pamh, env);
+}
 
 /* Logs one decision and returns its PAM code. */
 __attribute__((format(printf, 5, 6))) static int decide(pam_handle_t *pamh, const struct mailacct_pam_opts *o,
@@ -135,6 +149,7 @@ __attribute__((format(printf, 5, 6))) static int decide(pam_handle_t *pamh, cons
         vsnprintf(detail, sizeof(detail), fmt, ap);
         va_end(ap);
         mailacct_pam_log(pamh, o, mailacct_pam_priority(d), mailacct_pam_decision_name(d), login, "%s", detail);
+        note_reason(pamh, mailacct_pam_decision_name(d));
         return mailacct_pam_code(d);
 }
 
@@ -163,6 +178,7 @@ static int unresolved(pam_handle_t *pamh, const struct mailacct_pam_opts *o, con
                 mailacct_pam_log(pamh, o, LOG_NOTICE, code, NULL, "%s", n ? cand : "no mailbox");
         } else
                 mailacct_pam_log(pamh, o, LOG_NOTICE, code, login, "%s", r->message);
+        note_reason(pamh, code);
         return mailacct_pam_reason_code(r->reason);
 }
 
@@ -172,27 +188,39 @@ static int unresolved(pam_handle_t *pamh, const struct mailacct_pam_opts *o, con
 static enum mailacct_pam_decision load_dir(pam_handle_t *pamh, const struct mailacct_pam_opts *o, const char *login,
                                            struct mailacct_snapshot **out, int *ret)
 {
+        struct mailacct_snapshot *failed;
         struct mailacct_diags diags;
         struct mailacct_dir *d = NULL;
         int r;
 
         r = mailacct_snapshot_get(o->config, out);
         if (r == 0) {
-                /* once per opening of the files, not once per login */
-                if ((*out)->stale_index && !atomic_exchange(&(*out)->noted, true))
-                        mailacct_pam_log(pamh, o, LOG_WARNING, "index-unused", NULL,
-                                         "%s; answering from %s itself (run 'mailacct compile')", (*out)->note,
-                                         o->config);
+                /* an index not used, or answering though stale: once a
+                 * minute, not once per login */
+                if ((*out)->status.note[0] && mailacct_snapshot_note_due(*out))
+                        mailacct_pam_log(pamh, o, LOG_WARNING,
+                                         (*out)->status.from_index ? "index-stale" : "index-unused", NULL,
+                                         "%s; %s (run 'mailacct compile')", (*out)->status.note,
+                                         (*out)->status.from_index ? "the stale index answers"
+                                                                   : "answering from the configuration itself");
                 return MAILACCT_PAM_OK;
         }
         if (r == -ENOMEM) {
                 *ret = decide(pamh, o, MAILACCT_PAM_NO_MEMORY, login, "out of memory");
                 return MAILACCT_PAM_NO_MEMORY;
         }
+        /* failed closed on the index: its note says why */
+        failed = mailacct_snapshot_failed(o->config);
+        if (failed && failed->error == -EIO && failed->status.note[0]) {
+                *ret = decide(pamh, o, MAILACCT_PAM_CONFIG_UNAVAILABLE, login, "%s", failed->status.note);
+                mailacct_snapshot_put(failed);
+                return MAILACCT_PAM_CONFIG_UNAVAILABLE;
+        }
+        mailacct_snapshot_put(failed);
         /* unusable: read it once more for the first error, the one to fix
          * (`mailacct check` lists all) */
         mailacct_diags_init(&diags);
-        r = mailacct_config_load(o->config, &d, &diags);
+        r = mailacct_file_load(o->config, &d, &diags, NULL);
         mailacct_dir_free(d);
         {
                 const struct mailacct_diag *e = NULL;
@@ -216,30 +244,26 @@ static enum mailacct_pam_decision load_dir(pam_handle_t *pamh, const struct mail
 
 /* ---- authentication --------------------------------------------------- */
 
-/* One password against the principal's hash. A login that names nobody, a
- * mailbox with no password, or a line crypt(3) cannot read costs one real
- * verification at the file's slowest setting (mailacct_secrets_any), so the
- * time taken does not tell which logins exist. */
-static enum mailacct_pam_decision verify(const struct mailacct_secrets *sec, const char *hash, bool resolved,
-                                         const char *password)
+/* One password through the account library: the principal's hash, or the
+ * same work for a login that names no one (lib/account.c). */
+static enum mailacct_pam_decision verify(const struct mailacct_dir *dir, const struct mailacct_result *r,
+                                         const struct mailacct_verifier *v, const char *password)
 {
-        if (!resolved || !hash) {
-                mailacct_password_burn(mailacct_secrets_any(sec), password);
-                return resolved ? MAILACCT_PAM_NO_PASSWORD : MAILACCT_PAM_UNRESOLVED;
-        }
-        /* a password longer than crypt(3) takes is a wrong one, after the
-         * same work (mailacct_password_verify) */
-        switch (mailacct_password_verify(hash, password)) {
-        case 0:
+        switch (mailacct_authenticate_resolved(dir, r, password, v)) {
+        case MAILACCT_AUTH_OK:
                 return MAILACCT_PAM_OK;
-        case -EACCES:
+        case MAILACCT_AUTH_UNRESOLVED:
+                return MAILACCT_PAM_UNRESOLVED;
+        case MAILACCT_AUTH_WRONG_PASSWORD:
                 return MAILACCT_PAM_WRONG_PASSWORD;
-        case -ENOMEM:
-                return MAILACCT_PAM_NO_MEMORY;
-        default:
-                /* crypt(3) refused the line at once: spend what a readable one costs */
-                mailacct_password_burn(mailacct_secrets_any(sec), password);
+        case MAILACCT_AUTH_NO_PASSWORD:
+                return MAILACCT_PAM_NO_PASSWORD;
+        case MAILACCT_AUTH_BAD_HASH:
                 return MAILACCT_PAM_BAD_HASH;
+        case MAILACCT_AUTH_UNAVAILABLE:
+                return MAILACCT_PAM_DIRECTORY_UNAVAILABLE;
+        default:
+                return MAILACCT_PAM_NO_MEMORY;
         }
 }
 
@@ -284,11 +308,10 @@ static bool worth_asking_again(enum mailacct_pam_decision d)
 }
 
 static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o, const struct mailacct_dir *dir,
-                          const struct mailacct_secrets *sec, const struct mailacct_result *r, const char *login)
+                          const struct mailacct_verifier *v, const struct mailacct_result *r, const char *login)
 {
-        bool resolved = r->reason == MAILACCT_OK;
-        const char *principal = resolved ? mailacct_dir_address(dir, r->principal) : NULL;
-        const char *hash = resolved ? mailacct_secrets_get(sec, principal) : NULL;
+        const char *principal = r->reason == MAILACCT_OK ? address_of(dir, r->principal) : NULL;
+        const char *secrets = mailacct_dir_settings(dir)->secrets;
         enum mailacct_pam_decision d = MAILACCT_PAM_UNRESOLVED;
         const void *first = NULL;
         char *typed = NULL;
@@ -299,7 +322,7 @@ static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o,
                 if (pam_get_item(pamh, PAM_AUTHTOK, &first) != PAM_SUCCESS)
                         first = NULL;
                 if (first) {
-                        d = verify(sec, hash, resolved, first);
+                        d = verify(dir, r, v, first);
                         tried = true;
                 } else if (o->use_first_pass)
                         return decide(pamh, o, MAILACCT_PAM_NO_AUTHTOK, login,
@@ -312,7 +335,7 @@ static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o,
                 if (ret != PAM_SUCCESS)
                         return decide(pamh, o, ret == PAM_BUF_ERR ? MAILACCT_PAM_NO_MEMORY : MAILACCT_PAM_CONV_FAILED,
                                       login, "no password from the application: %s", pam_strerror(pamh, ret));
-                d = verify(sec, hash, resolved, typed);
+                d = verify(dir, r, v, typed);
                 drop_password(&typed);
         }
 
@@ -329,10 +352,10 @@ static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o,
         case MAILACCT_PAM_NO_PASSWORD:
                 return decide(pamh, o, d, login,
                               "%s has no line in the secrets file %s; set one with `mailacct passwd %s`", principal,
-                              dir->secrets, principal);
+                              secrets, principal);
         case MAILACCT_PAM_BAD_HASH:
                 return decide(pamh, o, d, login, "the secrets line of %s in %s is not a hash crypt(3) can read",
-                              principal, dir->secrets);
+                              principal, secrets);
         default:
                 return decide(pamh, o, d, login, "password check failed for %s", r->canonical);
         }
@@ -386,6 +409,7 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
         struct mailacct_snapshot *snap = NULL;
         const struct mailacct_dir *dir;
         struct mailacct_secrets *sec = NULL;
+        struct mailacct_verifier verifier;
         struct mailacct_result *r = NULL;
         const char *item = NULL;
         char *login = NULL;
@@ -412,26 +436,28 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
                 goto out;
         dir = snap->dir;
         if (!o.resolve_only) {
+                const char *secrets = mailacct_dir_settings(dir)->secrets;
                 char err[512];
                 int k;
 
-                if (!dir->secrets) {
+                if (!secrets) {
                         ret = decide(pamh, &o, MAILACCT_PAM_SECRETS_UNAVAILABLE, login,
                                      "%s names no secrets file (secrets = \"...\";)", o.config);
                         goto out;
                 }
-                k = mailacct_secrets_load(dir->secrets, true, &sec, err, sizeof(err));
+                k = mailacct_secrets_load(secrets, true, &sec, err, sizeof(err));
                 if (k < 0) {
                         ret = decide(pamh, &o, k == -ENOMEM ? MAILACCT_PAM_NO_MEMORY : MAILACCT_PAM_SECRETS_UNAVAILABLE,
                                      login, "%s", err);
                         goto out;
                 }
+                mailacct_secrets_verifier(sec, &verifier);
         }
         mailacct_resolve(dir, login, r);
         if (o.resolve_only)
                 ret = r->reason == MAILACCT_OK ? PAM_SUCCESS : unresolved(pamh, &o, dir, r, login);
         else
-                ret = check_password(pamh, &o, dir, sec, r, login);
+                ret = check_password(pamh, &o, dir, &verifier, r, login);
         if (ret == PAM_SUCCESS)
                 ret = accept_login(pamh, &o, &snap, r, login);
 out:
@@ -458,11 +484,10 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
         struct mailacct_pam_opts o;
         struct mailacct_snapshot *own = NULL;
         const struct mailacct_dir *dir;
-        struct mailacct_mbox_view mb, pr;
         struct mailacct_result *r = NULL;
         const void *user = NULL, *service = NULL, *data = NULL;
         const struct state *s = NULL;
-        const char *login;
+        const char *login, *svc;
         uint32_t mailbox, principal;
         int ret;
 
@@ -519,24 +544,30 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
                 mailbox = r->mailbox;
                 principal = r->principal;
         }
-        if (mailacct_dir_mailbox(dir, mailbox, &mb) < 0 || mailacct_dir_mailbox(dir, principal, &pr) < 0) {
+        svc = o.protocol ? o.protocol : (const char *)service;
+        switch (mailacct_account(dir, mailbox, principal, svc)) {
+        case MAILACCT_ACCT_OK:
+                ret = decide(pamh, &o, MAILACCT_PAM_OK, login, "account %s may use %s", address_of(dir, mailbox),
+                             svc ? svc : "(no service)");
+                break;
+        case MAILACCT_ACCT_PRINCIPAL_DISABLED:
+                ret = decide(pamh, &o, MAILACCT_PAM_PRINCIPAL_DISABLED, login, "%s opens %s, but %s is disabled",
+                             address_of(dir, principal), address_of(dir, mailbox), address_of(dir, principal));
+                break;
+        case MAILACCT_ACCT_DISABLED:
+                ret = decide(pamh, &o, MAILACCT_PAM_DISABLED, login, "%s is disabled (enabled = false)",
+                             address_of(dir, mailbox));
+                break;
+        case MAILACCT_ACCT_SERVICE_DENIED:
+                ret = decide(pamh, &o, MAILACCT_PAM_SERVICE_DENIED, login,
+                             "%s may not use service \"%s\" (services lists the ones allowed)",
+                             address_of(dir, mailbox), svc ? svc : "(none)");
+                break;
+        default:
                 ret = decide(pamh, &o, MAILACCT_PAM_CONFIG_UNAVAILABLE, login,
                              "the compiled index is damaged; run 'mailacct compile'");
-                goto out;
+                break;
         }
-        /* the three-part form: the one who authenticates must be allowed in at all */
-        if (principal != mailbox && !pr.enabled)
-                ret = decide(pamh, &o, MAILACCT_PAM_PRINCIPAL_DISABLED, login, "%s opens %s, but %s is disabled",
-                             pr.address, mb.address, pr.address);
-        else if (!mb.enabled)
-                ret = decide(pamh, &o, MAILACCT_PAM_DISABLED, login, "%s is disabled (enabled = false)", mb.address);
-        else if (!mailacct_dir_allows_service(dir, mailbox, service))
-                ret = decide(pamh, &o, MAILACCT_PAM_SERVICE_DENIED, login,
-                             "%s may not use service \"%s\" (services lists the ones allowed)", mb.address,
-                             service ? (const char *)service : "(none)");
-        else
-                ret = decide(pamh, &o, MAILACCT_PAM_OK, login, "account %s may use %s", mb.address,
-                             service ? (const char *)service : "(no service)");
 out:
         free(r);
         mailacct_snapshot_put(own);

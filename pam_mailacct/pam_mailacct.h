@@ -8,9 +8,10 @@
 
 /* The module's options, as parsed from the PAM service file. */
 struct mailacct_pam_opts {
-        const char *config; /* points into argv, or the default */
-        bool resolve_only;  /* canonicalise only; a later module checks the password */
-        bool nocanon;       /* leave PAM_USER as typed */
+        const char *config;   /* points into argv, or the default */
+        const char *protocol; /* protocol=NAME: what the services check compares, not PAM_SERVICE */
+        bool resolve_only;    /* canonicalise only; a later module checks the password */
+        bool nocanon;         /* leave PAM_USER as typed */
         bool use_first_pass;
         bool try_first_pass;
         bool debug;
@@ -34,7 +35,8 @@ enum mailacct_pam_decision {
         MAILACCT_PAM_SERVICE_DENIED,
         MAILACCT_PAM_NO_MEMORY,
         MAILACCT_PAM_CHAUTHTOK,
-        MAILACCT_PAM_USER_CHANGED, /* PAM_USER names another mailbox in acct_mgmt */
+        MAILACCT_PAM_USER_CHANGED,          /* PAM_USER names another mailbox in acct_mgmt */
+        MAILACCT_PAM_DIRECTORY_UNAVAILABLE, /* the verifier's directory cannot be reached */
         _MAILACCT_PAM_DECISION_MAX,
 };
 

@@ -47,7 +47,7 @@ if [ "${1:-}" != --inside ]; then
         exit $?
 fi
 
-. tests/integration/lib.sh
+. tests/lib/dovecot.sh
 ma_setup "$2"
 # The example config as shipped, next to the secrets generated above.
 MA_CONF=$MA_DIR/mailacct.conf

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "file.h"
 #include "diag.h"
 #include "directory.h"
 #include "index.h"
@@ -111,7 +111,7 @@ __attribute__((unused)) static struct mailacct_dir *fz_load(const char *path)
         struct mailacct_dir *d = NULL;
 
         mailacct_diags_init(&diags);
-        if (mailacct_config_load(path, &d, &diags) < 0)
+        if (mailacct_file_load(path, &d, &diags, NULL) < 0)
                 d = NULL;
         mailacct_diags_clear(&diags);
         return d;
@@ -121,20 +121,10 @@ __attribute__((unused)) static struct mailacct_dir *fz_load(const char *path)
 __attribute__((unused)) static struct mailacct_dir *fz_from_index(const char *path)
 {
         char why_unused[512];
-        struct mailacct_index *ix;
         struct mailacct_dir *d;
 
-        if (mailacct_index_open(path, &ix, why_unused, sizeof(why_unused)) < 0)
+        if (mailacct_dir_open_index(path, &d, why_unused, sizeof(why_unused)) < 0)
                 return NULL;
-        d = mailacct_dir_new();
-        if (!d)
-                abort();
-        d->ix = ix;
-        if (mailacct_index_settings(ix, d) < 0) {
-                mailacct_dir_free(d);
-                return NULL;
-        }
-        d->finalized = true;
         return d;
 }
 
@@ -143,7 +133,8 @@ __attribute__((unused)) static struct mailacct_dir *fz_from_index(const char *pa
  * longer than the index holds. */
 __attribute__((unused)) static int fz_compile(const struct mailacct_dir *d, const char *conf, const char *path)
 {
-        struct mailacct_index_source src;
+        struct mailacct_index_meta meta = {.conf_path = conf, .n_stamps = 1};
+        struct mailacct_stamp stamp;
         struct stat st;
         char err[512];
         int r;
@@ -151,8 +142,9 @@ __attribute__((unused)) static int fz_compile(const struct mailacct_dir *d, cons
         memset(&st, 0, sizeof(st));
         if (stat(conf, &st) < 0)
                 abort();
-        mailacct_index_source_of(&st, &src);
-        r = mailacct_index_write(d, &src, path, 0644, err, sizeof(err));
+        mailacct_stamp_of(conf, &st, &stamp);
+        meta.stamps = &stamp;
+        r = mailacct_index_write(d, &meta, path, 0644, err, sizeof(err));
         /* refused only for a value readers would refuse (over 4095 bytes) */
         FZ_ASSERT(r == 0 || (r == -E2BIG && st.st_size > 4095), "mailacct_index_write of a loaded directory failed: %s",
                   err);
@@ -200,8 +192,33 @@ __attribute__((unused)) static int fz_mailbox(const struct mailacct_dir *d, uint
                 r = -EBADMSG;
         snprintf(sum, sumlen, "%s|%s|%s|%s|%u|%u|%d%d%d|%s", v.address, canon, home, shell ? shell : "",
                  (unsigned)uid, (unsigned)gid, mailacct_dir_enabled(d, m), mailacct_dir_allows_service(d, m, "imap"),
-                 mailacct_dir_is_delegate(d, m, 0), mailacct_dir_display_name(d, m) ? "name" : "-");
+                 mailacct_dir_is_delegate(d, m, 0), v.name ? "name" : "-");
         (void)mailacct_dir_find_uid(d, uid);
+        /* the lists and names the listings read (a damaged index must say
+         * so there too, never read out of bounds) */
+        for (int k = MAILACCT_LIST_ALIASES; k <= MAILACCT_LIST_SERVICES; k++)
+                for (uint32_t i = 0; i < 300; i++) {
+                        const char *str;
+                        int line, x = mailacct_dir_list(d, m, (enum mailacct_list)k, i, &str, &line);
+                        if (x == -ENOENT)
+                                break;
+                        if (x < 0) {
+                                r = x;
+                                break;
+                        }
+                        size_t o = strlen(sum);
+                        snprintf(sum + o, sumlen - o, "|%s", str);
+                }
+        for (uint32_t i = 0; i < v.n_delegates && i < 300; i++) {
+                uint32_t p;
+                if (mailacct_dir_delegate(d, m, i, &p) < 0)
+                        r = -EBADMSG;
+        }
+        {
+                const char *dn, *upn;
+                if (mailacct_dir_names(d, m, &dn, &upn) < 0)
+                        r = -EBADMSG;
+        }
         return r;
 }
 
@@ -210,13 +227,15 @@ __attribute__((unused)) static void fz_walk(const struct mailacct_dir *d, size_t
 {
         char sum[2048];
 
-        for (uint32_t i = 0; i < d->n_mailboxes && i < cap; i++)
+        const struct mailacct_settings *s = mailacct_dir_settings(d);
+
+        for (uint32_t i = 0; i < s->n_mailboxes && i < cap; i++)
                 (void)fz_mailbox(d, i, sum, sizeof(sum));
-        for (uint32_t i = 0; i < d->n_domains && i < cap; i++) {
+        for (uint32_t i = 0; i < s->n_domains && i < cap; i++) {
                 struct mailacct_domain_view v;
                 (void)mailacct_dir_domain(d, i, &v);
         }
-        for (uint32_t i = 0; i < d->n_contacts && i < cap; i++) {
+        for (uint32_t i = 0; i < s->n_contacts && i < cap; i++) {
                 struct mailacct_contact_view v;
                 (void)mailacct_dir_contact(d, i, &v);
         }
@@ -244,13 +263,14 @@ __attribute__((unused)) static void fz_check_result(const struct mailacct_dir *d
                           login);
         if (r->reason == MAILACCT_OK) {
                 char canon[MAILACCT_LOGIN_MAX + 1];
-                FZ_ASSERT(r->mailbox < d->n_mailboxes && r->principal < d->n_mailboxes,
-                          "\"%s\": mailbox %u principal %u of %zu", login, r->mailbox, r->principal, d->n_mailboxes);
+                size_t nm = mailacct_dir_settings(d)->n_mailboxes;
+                FZ_ASSERT(r->mailbox < nm && r->principal < nm, "\"%s\": mailbox %u principal %u of %zu", login,
+                          r->mailbox, r->principal, nm);
                 FZ_ASSERT(r->canonical[0], "\"%s\": success without a canonical name", login);
                 FZ_ASSERT(mailacct_dir_canonical(d, r->mailbox, canon, sizeof(canon)) == 0 &&
                                   strcmp(canon, r->canonical) == 0,
                           "\"%s\": canonical \"%s\" is not the mailbox's", login, r->canonical);
-                FZ_ASSERT(mailacct_dir_is_delegate(d, r->mailbox, r->principal),
+                FZ_ASSERT(mailacct_dir_is_delegate(d, r->mailbox, r->principal) == 1,
                           "\"%s\": %u opens %u without being a delegate", login, r->principal, r->mailbox);
         } else {
                 FZ_ASSERT(r->mailbox == MAILACCT_NONE && r->canonical[0] == '\0',

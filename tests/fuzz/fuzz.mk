@@ -35,15 +35,14 @@ $(FUZZ_OUT)/obj/%.o: %.c
 $(FUZZ_OUT)/fuzz_login $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_secrets $(FUZZ_OUT)/fuzz_conflex: $(FUZZ_OUT)/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(FUZZ_LIBS)
 
-# fuzz_index.c includes lib/index.c (for its private layout): link the rest.
-FUZZ_NOINDEX := $(filter-out $(FUZZ_OUT)/obj/lib/index.o,$(FUZZ_LIB_OBJ))
+# fuzz_index.c includes the index's layout header (lib/ixformat.h) and
+# reseals through mailacct_ix_seal().
+$(FUZZ_OUT)/fuzz_index: tests/fuzz/fuzz_index.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
+	$(FUZZ_CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(FUZZ_LIBS)
 
-$(FUZZ_OUT)/fuzz_index: tests/fuzz/fuzz_index.c tests/fuzz/fuzz.h lib/index.c $(FUZZ_NOINDEX)
-	$(FUZZ_CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_NOINDEX) $(FUZZ_LIBS)
-
-$(FUZZ_OUT)/fuzz_index_sealed: tests/fuzz/fuzz_index.c tests/fuzz/fuzz.h lib/index.c $(FUZZ_NOINDEX)
+$(FUZZ_OUT)/fuzz_index_sealed: tests/fuzz/fuzz_index.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(FUZZ_CFLAGS) -DFUZZ_RESEAL -fsanitize=fuzzer -o $@ $< \
-		$(FUZZ_NOINDEX) $(FUZZ_LIBS)
+		$(FUZZ_LIB_OBJ) $(FUZZ_LIBS)
 
 ifeq ($(FUZZ_HAVE),yes)
 fuzz-build: $(FUZZ_BINS)
@@ -70,15 +69,14 @@ HZ_BINS := $(HZ_OUT)/pam_probe $(HZ_OUT)/nss_driver $(HZ_OUT)/ixtool $(HZ_OUT)/c
 # (dlopen'ed later, RTLD_LOCAL). A mail server links libcrypt itself.
 $(HZ_OUT)/pam_probe: tests/hardening/pam_probe.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpam -Wl,--no-as-needed -lcrypt -Wl,--as-needed
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< -lpam -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 
 $(HZ_OUT)/nss_driver: tests/hardening/nss_driver.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -ldl -pthread
+	$(CC) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< -ldl -pthread
 
-# ixtool.c includes lib/index.c (for its private layout): the archive's
-# index.o is then never pulled in.
-$(HZ_OUT)/ixtool: tests/hardening/ixtool.c lib/index.c $(ARCHIVE)
+# ixtool.c includes the index's layout header (lib/ixformat.h).
+$(HZ_OUT)/ixtool: tests/hardening/ixtool.c lib/ixformat.h $(ARCHIVE)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ARCHIVE) $(LIBCONFIG_LIBS) -lcrypt
 
@@ -120,7 +118,7 @@ $(TSAN_OUT)/libnss_mailacct.so.2: $(TSAN_NSS) $(TSAN_OUT)/libmailacct.a nss_mail
 
 $(TSAN_OUT)/nss_driver: tests/hardening/nss_driver.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(TSAN_CFLAGS) -o $@ $< -ldl -pthread
+	$(FUZZ_CC) -Itests/lib $(TSAN_CFLAGS) -o $@ $< -ldl -pthread
 
 ifeq ($(TSAN_HAVE),yes)
 tests: $(TSAN_OUT)/libnss_mailacct.so.2 $(TSAN_OUT)/nss_driver

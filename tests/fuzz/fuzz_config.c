@@ -8,6 +8,7 @@
 #include <stdarg.h>
 
 #include "fuzz.h"
+#include "lint.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -43,41 +44,62 @@ static void gather(const struct mailacct_dir *d, struct logins *l)
 {
         static const char *const fixed[] = { "jdoe", "EXAMPLE\\jdoe", "EXAMPLE\\assistant\\jdoe", "jdoe@example.com",
                                              "user", "partner", "a@b", "x\\y", "*", "%" };
+        const struct mailacct_settings *s = mailacct_dir_settings(d);
 
         for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
                 add(l, "%s", fixed[i]);
-        for (size_t i = 0; i < d->n_mailboxes && i < 24; i++) {
-                const struct mailacct_mailbox *m = &d->mailboxes[i];
-                const struct mailacct_domain *dom = m->domain < d->n_domains ? &d->domains[m->domain] : NULL;
-                add(l, "%s", m->address);
-                add(l, "%s", m->local);
-                for (size_t k = 0; k < m->addresses.n && k < 4; k++)
-                        add(l, "%s", m->addresses.v[k]);
-                for (size_t k = 0; k < m->aliases.n && k < 4; k++) {
-                        add(l, "%s", m->aliases.v[k]);
+        for (uint32_t i = 0; i < s->n_mailboxes && i < 24; i++) {
+                struct mailacct_mbox_view m;
+                struct mailacct_domain_view dv, *dom = NULL;
+                const char *v;
+
+                if (mailacct_dir_mailbox(d, i, &m) < 0)
+                        continue;
+                if (mailacct_dir_domain(d, m.domain, &dv) == 0)
+                        dom = &dv;
+                add(l, "%s", m.address);
+                add(l, "%s", m.local);
+                for (uint32_t k = 0; k < m.n_addresses && k < 4; k++)
+                        if (mailacct_dir_list(d, i, MAILACCT_LIST_ADDRESSES, k, &v, NULL) == 0)
+                                add(l, "%s", v);
+                for (uint32_t k = 0; k < m.n_aliases && k < 4; k++) {
+                        if (mailacct_dir_list(d, i, MAILACCT_LIST_ALIASES, k, &v, NULL) < 0)
+                                continue;
+                        add(l, "%s", v);
                         if (dom) {
-                                add(l, "%s@%s", m->aliases.v[k], dom->name);
-                                add(l, "%s\\%s", dom->name, m->aliases.v[k]);
+                                add(l, "%s@%s", v, dom->name);
+                                add(l, "%s\\%s", dom->name, v);
                                 if (dom->netbios)
-                                        add(l, "%s\\%s", dom->netbios, m->aliases.v[k]);
+                                        add(l, "%s\\%s", dom->netbios, v);
                         }
                 }
-                if (m->nt_account) {
-                        const char *ntd = m->nt_domain ? m->nt_domain : dom && dom->netbios ? dom->netbios : "X";
-                        add(l, "%s\\%s", ntd, m->nt_account);
-                        add(l, "%s/%s/%s", ntd, m->nt_account, m->local);
-                        for (size_t j = 0; j < d->n_mailboxes && j < 8; j++)
-                                add(l, "%s\\%s\\%s", ntd, m->nt_account, d->mailboxes[j].address);
+                if (m.nt_account) {
+                        const char *ntd = m.nt_domain ? m.nt_domain : dom && dom->netbios ? dom->netbios : "X";
+                        add(l, "%s\\%s", ntd, m.nt_account);
+                        add(l, "%s/%s/%s", ntd, m.nt_account, m.local);
+                        for (uint32_t j = 0; j < s->n_mailboxes && j < 8; j++)
+                                add(l, "%s\\%s\\%s", ntd, m.nt_account, mailacct_dir_address(d, j));
                 }
-                for (size_t k = 0; k < m->delegates.n && k < 4; k++) {
-                        add(l, "%s\\%s", m->delegates.v[k], m->local);
-                        add(l, "%s\\%s", m->delegates.v[k], m->address);
+                /* each delegate (its principal's NT form) opening this mailbox */
+                for (uint32_t k = 0; k < m.n_delegates && k < 4; k++) {
+                        struct mailacct_mbox_view p;
+                        struct mailacct_domain_view pd;
+                        uint32_t pid;
+                        if (mailacct_dir_delegate(d, i, k, &pid) < 0 || pid == MAILACCT_NONE ||
+                            mailacct_dir_mailbox(d, pid, &p) < 0 || mailacct_dir_domain(d, p.domain, &pd) < 0)
+                                continue;
+                        add(l, "%s\\%s\\%s", p.nt_domain ? p.nt_domain : pd.netbios ? pd.netbios : pd.name,
+                            p.nt_account ? p.nt_account : p.local, m.local);
+                        add(l, "%s\\%s\\%s", pd.name, p.local, m.address);
                 }
         }
-        for (size_t i = 0; i < d->n_contacts && i < 8; i++) {
-                add(l, "%s", d->contacts[i].alias);
-                if (d->contacts[i].address)
-                        add(l, "%s", d->contacts[i].address);
+        for (uint32_t i = 0; i < s->n_contacts && i < 8; i++) {
+                struct mailacct_contact_view c;
+                if (mailacct_dir_contact(d, i, &c) < 0)
+                        continue;
+                add(l, "%s", c.alias);
+                if (c.address)
+                        add(l, "%s", c.address);
         }
 }
 
@@ -92,7 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         fz_write(conf, data, size, 0644);
         mailacct_diags_init(&diags);
-        r = mailacct_config_load(conf, &d, &diags);
+        r = mailacct_file_load(conf, &d, &diags, NULL);
         for (size_t i = 0; i < diags.n; i++)
                 FZ_ASSERT(diags.v[i].text && diags.v[i].text[0], "finding %zu without a text", i);
         if (r < 0) {
@@ -101,8 +123,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 mailacct_diags_clear(&diags);
                 return 0;
         }
-        FZ_ASSERT(d && d->finalized, "loaded but not finalised");
-        mailacct_config_warnings(d, conf, &diags);
+        FZ_ASSERT(d, "loaded without a directory");
+        mailacct_lint(d, conf, &diags);
         mailacct_diags_clear(&diags);
 
         if (fz_compile(d, conf, ipath) < 0) {
@@ -111,7 +133,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         x = fz_from_index(ipath);
         FZ_ASSERT(x, "the index of a loaded configuration does not open");
-        FZ_ASSERT(x->n_mailboxes == d->n_mailboxes && x->n_domains == d->n_domains && x->n_contacts == d->n_contacts,
+        FZ_ASSERT(mailacct_dir_settings(x)->n_mailboxes == mailacct_dir_settings(d)->n_mailboxes &&
+                          mailacct_dir_settings(x)->n_domains == mailacct_dir_settings(d)->n_domains &&
+                          mailacct_dir_settings(x)->n_contacts == mailacct_dir_settings(d)->n_contacts,
                   "the index counts differ");
         gather(d, &l);
         for (size_t i = 0; i < l.n; i++) {
@@ -125,7 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 free(l.v[i]);
         }
         /* what NSS and PAM ask about each mailbox, the same from both */
-        for (uint32_t m = 0; m < d->n_mailboxes && m < 64; m++) {
+        for (uint32_t m = 0; m < mailacct_dir_settings(d)->n_mailboxes && m < 64; m++) {
                 char s1[2048], s2[2048];
                 FZ_ASSERT(fz_mailbox(d, m, s1, sizeof(s1)) == 0 && fz_mailbox(x, m, s2, sizeof(s2)) == 0,
                           "mailbox %u unreadable", m);

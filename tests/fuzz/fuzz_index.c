@@ -13,13 +13,13 @@
  *   reach the bounds checks behind the checksums. This is the index a
  *   buggy writer, or someone who can write the file, would produce.
  *
- * lib/index.c is included rather than linked: the harness needs its private
- * layout to reseal, and to move the mapping onto a heap block of the exact
- * size, so that ASan sees a read one byte past the end (a mapping is
- * readable up to the end of its last page). */
-#include "../../lib/index.c"
-
+ * The harness includes the index's layout (lib/ixformat.h) and its
+ * container's private header (lib/ixfile.h): to reseal, and to move the
+ * mapping onto a heap block of the exact size, so that ASan sees a read one
+ * byte past the end (a mapping is readable up to the end of its last page). */
 #include "fuzz.h"
+#include "ixfile.h"
+#include "ixformat.h"
 #include "secrets.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,119 +34,18 @@ static const char *const logins[] = {
 };
 
 #ifdef FUZZ_RESEAL
-static bool get32(const uint8_t *b, size_t size, uint64_t off, uint32_t *v)
-{
-        if (off > size || size - off < 4)
-                return false;
-        memcpy(v, b + off, 4);
-        return true;
-}
-
-static void put32(uint8_t *b, uint64_t off, uint32_t v)
-{
-        memcpy(b + off, &v, 4);
-}
-
-/* The strings of a record must end inside the pool before the writer's sum
- * can be taken (the writer's own precondition). */
-static bool strings_ok(const struct mailacct_index *ix, const uint32_t *s, size_t n)
-{
-        const char *str;
-
-        for (size_t i = 0; i < n; i++)
-                if (pool_get(ix, s[i], &str) < 0)
-                        return false;
-        return true;
-}
-
+/* Every checksum as the writer would compute it (mailacct_ix_seal), and the
+ * size the header must claim. */
 static void reseal(uint8_t *b, size_t size)
 {
         struct ix_header h;
-        struct mailacct_index ix;
 
         if (size < sizeof(h))
                 return;
         memcpy(&h, b, sizeof(h));
         h.file_size = size;
-        ix = (struct mailacct_index){ .base = b, .size = size, .h = &h };
-        if (span_ok(&ix, h.pool_off, h.pool_size) && h.pool_size) {
-                ix.pool = (const char *)b + h.pool_off;
-                for (uint32_t i = 0; i < h.n_domains && i < 4096; i++) {
-                        uint64_t at = h.domains_off + (uint64_t)i * sizeof(struct ix_domain);
-                        struct ix_domain r;
-                        if (!span_ok(&ix, at, sizeof(r)))
-                                break;
-                        memcpy(&r, b + at, sizeof(r));
-                        uint32_t s[] = { r.name, r.netbios, r.home, r.shell };
-                        if (strings_ok(&ix, s, 4))
-                                put32(b, at, record_check(h.sipkey, ix.pool, &r, sizeof(r), s, 4, NULL, 0));
-                }
-                for (uint32_t i = 0; i < h.n_mailboxes && i < 4096; i++) {
-                        uint64_t at = h.mailboxes_off + (uint64_t)i * h.mailbox_stride;
-                        struct ix_mailbox r;
-                        size_t svc_len = 0;
-                        bool ok = true;
-                        if (!span_ok(&ix, at, sizeof(r)))
-                                break;
-                        memcpy(&r, b + at, sizeof(r));
-                        uint32_t s[] = { r.address, r.local, r.nt_domain, r.nt_account, r.name, r.home, r.shell };
-                        if (!strings_ok(&ix, s, 7) || r.n_services > 64 || r.n_delegates > (1u << 20))
-                                continue;
-                        for (uint32_t k = 0, o = r.services; ok && k < r.n_services; k++) {
-                                const char *str;
-                                ok = o != 0 && pool_get(&ix, o, &str) == 0;
-                                if (ok) {
-                                        svc_len += strlen(str) + 1;
-                                        o += (uint32_t)strlen(str) + 1;
-                                }
-                        }
-                        size_t extra = svc_len + (size_t)r.n_delegates * sizeof(uint32_t);
-                        if (!ok || (extra && (r.services >= h.pool_size || extra > h.pool_size - r.services)))
-                                continue;
-                        put32(b, at,
-                              record_check(h.sipkey, ix.pool, &r, sizeof(r), s, 7, ix.pool + r.services, extra));
-                }
-                for (uint32_t i = 0; i < h.n_contacts && i < 4096; i++) {
-                        uint64_t at = h.contacts_off + (uint64_t)i * sizeof(struct ix_contact);
-                        struct ix_contact r;
-                        if (!span_ok(&ix, at, sizeof(r)))
-                                break;
-                        memcpy(&r, b + at, sizeof(r));
-                        uint32_t s[] = { r.alias, r.address };
-                        if (strings_ok(&ix, s, 2))
-                                put32(b, at, record_check(h.sipkey, ix.pool, &r, sizeof(r), s, 2, NULL, 0));
-                }
-        }
-        for (int t = 0; t < _MAILACCT_T_MAX; t++) {
-                const struct ix_table *tb = &h.tables[t];
-                if (!span_ok(&ix, tb->slots_off, (uint64_t)tb->cap * sizeof(struct ix_slot)))
-                        continue;
-                for (uint32_t j = 0; j < tb->cap; j++) {
-                        uint64_t at = tb->slots_off + (uint64_t)j * sizeof(struct ix_slot);
-                        uint32_t h32, entry, hdr[3];
-                        if (!get32(b, size, at, &h32) || !get32(b, size, at + 4, &entry) || h32 == 0)
-                                continue;
-                        put32(b, at + 8, slot_check(h.sipkey, h32, entry, j));
-                        /* the entry it points to */
-                        if (entry % 4 || !span_ok(&ix, h.entries_off, h.entries_size) || entry > h.entries_size ||
-                            h.entries_size - entry < sizeof(hdr))
-                                continue;
-                        const uint8_t *e = b + h.entries_off + entry;
-                        size_t room = h.entries_size - entry, ids_at;
-                        memcpy(hdr, e, sizeof(hdr));
-                        ids_at = (sizeof(hdr) + hdr[1] + 1 + 3) & ~(size_t)3;
-                        if (hdr[1] > IX_STR_MAX || ids_at > room || hdr[2] > (room - ids_at) / sizeof(uint32_t))
-                                continue;
-                        put32(b, h.entries_off + entry,
-                              check32(h.sipkey, e + 4, ids_at - 4 + (size_t)hdr[2] * sizeof(uint32_t)));
-                }
-        }
-        if (ix.pool) {
-                uint32_t s[] = { h.def_home, h.def_shell, h.secrets, h.any_hash };
-                if (strings_ok(&ix, s, 4))
-                        h.check = header_check(&h, ix.pool);
-        }
         memcpy(b, &h, sizeof(h));
+        (void)mailacct_ix_seal(b, size);
 }
 #endif
 
@@ -162,13 +61,8 @@ static void *onto_heap(struct mailacct_index *ix)
         ix->base = copy;
         ix->h = (const struct ix_header *)copy;
         ix->pool = (const char *)copy + ix->h->pool_off;
+        ix->heap = true; /* mailacct_index_close() frees it */
         return copy;
-}
-
-static void release(struct mailacct_index *ix, void *copy)
-{
-        free(copy);
-        free(ix);
 }
 
 static void directory(const char *path)
@@ -177,29 +71,27 @@ static void directory(const char *path)
         struct mailacct_index *ix;
         struct mailacct_dir *d;
         struct mailacct_result r;
-        void *copy;
 
         if (mailacct_index_open(path, &ix, why_unused, sizeof(why_unused)) < 0)
                 return;
-        copy = onto_heap(ix);
-        d = mailacct_dir_new();
-        if (!d)
-                abort();
-        d->ix = ix;
-        if (mailacct_index_settings(ix, d) == 0) {
-                for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++) {
-                        int ret = mailacct_resolve(d, logins[i], &r);
-                        fz_check_result(d, logins[i], ret, &r);
-                }
-                fz_walk(d, 256);
-                for (uid_t u = 4999; u < 5012; u++)
-                        (void)mailacct_dir_find_uid(d, u);
+        (void)onto_heap(ix);
+        if (mailacct_dir_from_index(ix, &d) < 0) {
+                mailacct_index_close(ix);
+                return;
         }
-        /* the directory owns no entries, and the index is ours to free */
-        d->ix = NULL;
-        d->n_domains = d->n_mailboxes = d->n_contacts = 0;
-        mailacct_dir_free(d);
-        release(ix, copy);
+        for (size_t i = 0; i < sizeof(logins) / sizeof(logins[0]); i++) {
+                int ret = mailacct_resolve(d, logins[i], &r);
+                fz_check_result(d, logins[i], ret, &r);
+        }
+        fz_walk(d, 256);
+        for (uid_t u = 4999; u < 5012; u++)
+                (void)mailacct_dir_find_uid(d, u);
+        for (size_t i = 0; i < mailacct_index_n_stamps(ix); i++) {
+                struct mailacct_stamp st;
+                if (mailacct_index_stamp(ix, i, &st) == 0 && st.path)
+                        (void)strlen(st.path);
+        }
+        mailacct_dir_free(d); /* closes ix */
 }
 
 static void secrets(const char *path)
@@ -208,11 +100,10 @@ static void secrets(const char *path)
                                                  "we*ird@example.com", "nobody@nowhere.invalid", "" };
         struct mailacct_index *ix;
         char why[512];
-        void *copy;
 
         if (mailacct_index_open_secrets(path, &ix, NULL, why, sizeof(why)) < 0)
                 return;
-        copy = onto_heap(ix);
+        (void)onto_heap(ix);
         for (size_t i = 0; i < sizeof(addresses) / sizeof(addresses[0]); i++) {
                 bool damaged;
                 const char *h = mailacct_index_secret(ix, addresses[i], &damaged);
@@ -225,7 +116,7 @@ static void secrets(const char *path)
                 if (any)
                         (void)strlen(any);
         }
-        release(ix, copy);
+        mailacct_index_close(ix);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

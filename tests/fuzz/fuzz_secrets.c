@@ -44,7 +44,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         const char *path = fz_path(0, "mailacct.secrets"), *ipath = fz_path(1, "mailacct.secrets.idx");
         struct mailacct_secrets *s = NULL, *loaded = NULL;
-        struct mailacct_index_source src;
         struct mailacct_index *ix = NULL;
         const char *address, *hash;
         char err[512], up[MAILACCT_LOGIN_MAX + 8];
@@ -63,8 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fz_write(path, data, size, 0600);
         if (stat(path, &st) < 0)
                 abort();
-        mailacct_index_source_of(&st, &src);
-        r = mailacct_secrets_write_index(s, &src, ipath, &st, err, sizeof(err));
+        r = mailacct_secrets_write_index(s, path, &st, ipath, err, sizeof(err));
         /* refused only for a value readers would refuse (over 4095 bytes) */
         FZ_ASSERT(r == 0 || (r == -E2BIG && size > 4095), "the secrets index of a parsed file was not written: %s",
                   err);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* What the damage suites need to know about, or do to, a compiled index.
- * lib/index.c is included for its private layout (nothing here is a reader
- * or a writer of its own).
+ * It reads the layout from lib/ixformat.h and seals what it changes with
+ * mailacct_ix_seal() (nothing here is a reader or a writer of its own).
  *
  *   ixtool info FILE            "SECTION OFFSET LENGTH" per line: header, pool,
  *                               domains, mailboxes, contacts, entries, slots,
@@ -9,11 +9,19 @@
  *   ixtool poison-slots FILE    every table slot overwritten with 0xff, the
  *                               header left valid: the index opens, and every
  *                               lookup in it fails its check
- *   ixtool forge FILE CONF      the header claims to stand for CONF as it is
- *                               now (source stat) and its checksum is made
+ *   ixtool forge FILE CONF      the index claims to be CONF's, built from CONF
+ *                               as it is now (its first stamp and the
+ *                               configuration's path), every checksum made
  *                               good again: what someone who can write the
  *                               index could do */
-#include "../../lib/index.c"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ixformat.h"
+#include "stamp.h"
 
 static int read_all(const char *path, uint8_t **out, size_t *len)
 {
@@ -54,7 +62,37 @@ static int write_back(const char *path, const uint8_t *b, size_t len)
         return 0;
 }
 
-static int run(int argc, char **argv, uint8_t *b, size_t len);
+static int run(int argc, char **argv, uint8_t **b, size_t *len);
+
+/* Appends s to the pool: everything after the pool moves on by the string's
+ * (8-aligned) length. Returns its pool offset, 0 on failure. */
+static uint32_t pool_append(uint8_t **b, size_t *len, const char *s)
+{
+        struct ix_header h;
+        size_t n = strlen(s) + 1, grow = (n + 7) & ~(size_t)7, end;
+        uint8_t *nb;
+        uint32_t at;
+
+        memcpy(&h, *b, sizeof(h));
+        end = h.pool_off + h.pool_size;
+        if (end > *len || !(nb = realloc(*b, *len + grow)))
+                return 0;
+        memmove(nb + end + grow, nb + end, *len - end);
+        memset(nb + end, 0, grow);
+        memcpy(nb + end, s, n);
+        at = (uint32_t)h.pool_size;
+        h.pool_size += grow;
+        h.domains_off += grow;
+        h.contacts_off += grow;
+        h.entries_off += grow;
+        for (int t = 0; t < _MAILACCT_T_MAX; t++)
+                h.tables[t].slots_off += grow;
+        *len += grow;
+        h.file_size = *len;
+        memcpy(nb, &h, sizeof(h));
+        *b = nb;
+        return at;
+}
 
 int main(int argc, char **argv)
 {
@@ -67,15 +105,17 @@ int main(int argc, char **argv)
                 free(b);
                 return 2;
         }
-        r = run(argc, argv, b, len);
+        r = run(argc, argv, &b, &len);
         free(b);
         return r;
 }
 
-static int run(int argc, char **argv, uint8_t *b, size_t len)
+static int run(int argc, char **argv, uint8_t **bp, size_t *lenp)
 {
         struct ix_header h;
         uint64_t slots = UINT64_MAX;
+        uint8_t *b = *bp;
+        size_t len = *lenp;
 
         memcpy(&h, b, sizeof(h));
         for (int t = 0; t < _MAILACCT_T_MAX; t++)
@@ -116,18 +156,36 @@ static int run(int argc, char **argv, uint8_t *b, size_t len)
                 return write_back(argv[2], b, len) < 0;
         }
         if (strcmp(argv[1], "forge") == 0 && argc == 4) {
+                struct mailacct_stamp now;
+                struct ix_stamp first;
+                uint32_t path;
                 struct stat st;
                 if (stat(argv[3], &st) < 0) {
                         perror(argv[3]);
                         return 2;
                 }
-                mailacct_index_source_of(&st, &h.src);
-                if (h.pool_off + h.pool_size > len) {
-                        fprintf(stderr, "ixtool: %s: pool out of bounds\n", argv[2]);
+                if (h.n_stamps == 0 || (path = pool_append(bp, lenp, argv[3])) == 0) {
+                        fprintf(stderr, "ixtool: %s: no stamp to forge\n", argv[2]);
                         return 2;
                 }
-                h.check = header_check(&h, (const char *)b + h.pool_off);
+                b = *bp;
+                len = *lenp;
+                memcpy(&h, b, sizeof(h));
+                mailacct_stamp_of(argv[3], &st, &now);
+                memcpy(&first, b + h.pool_off + h.stamps_off, sizeof(first));
+                first.path = path;
+                first.dev = now.dev;
+                first.ino = now.ino;
+                first.size = now.size;
+                first.mtime_ns = now.mtime_ns;
+                first.ctime_ns = now.ctime_ns;
+                memcpy(b + h.pool_off + h.stamps_off, &first, sizeof(first));
+                h.conf_path = path;
                 memcpy(b, &h, sizeof(h));
+                if (mailacct_ix_seal(b, len) < 0) {
+                        fprintf(stderr, "ixtool: %s: cannot seal\n", argv[2]);
+                        return 2;
+                }
                 return write_back(argv[2], b, len) < 0;
         }
         fprintf(stderr, "usage: ixtool info|poison-slots FILE | ixtool forge FILE CONF\n");

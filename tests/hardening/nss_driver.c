@@ -19,6 +19,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <nss.h>
+
+#include "nss_status.h"
 #include <pthread.h>
 #include <pwd.h>
 #include <stdatomic.h>
@@ -53,22 +55,6 @@ static double now(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static const char *status_name(enum nss_status st)
-{
-        switch (st) {
-        case NSS_STATUS_SUCCESS:
-                return "SUCCESS";
-        case NSS_STATUS_NOTFOUND:
-                return "NOTFOUND";
-        case NSS_STATUS_UNAVAIL:
-                return "UNAVAIL";
-        case NSS_STATUS_TRYAGAIN:
-                return "TRYAGAIN";
-        default:
-                return "OTHER";
-        }
 }
 
 static void note_wrong(const char *what, const char *got, const char *expected)
@@ -252,7 +238,7 @@ static int watch(const char *login, double seconds)
                 if (st == NSS_STATUS_SUCCESS)
                         snprintf(cur, sizeof(cur), "SUCCESS %s:%u", pw.pw_name, (unsigned)pw.pw_uid);
                 else
-                        snprintf(cur, sizeof(cur), "%s", status_name(st));
+                        snprintf(cur, sizeof(cur), "%s", tl_nss_status_name(st));
                 if (strcmp(cur, last) != 0) {
                         printf("%.3f %s\n", now() - t0, cur);
                         fflush(stdout);

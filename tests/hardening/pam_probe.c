@@ -34,49 +34,19 @@
 #include <unistd.h>
 #include <security/pam_appl.h>
 
+#include "devlog.h"
+#include "pam_conv.h"
+
 static int log_fd = -1;
 static FILE *log_out;
 
-static void write_proc(const char *path, const char *text)
-{
-        int fd = open(path, O_WRONLY | O_CLOEXEC);
-
-        if (fd >= 0) {
-                if (write(fd, text, strlen(text)) < 0)
-                        perror(path);
-                close(fd);
-        }
-}
-
 static int setup_log(const char *file)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        uid_t uid = getuid();
-        gid_t gid = getgid();
-
         log_out = fopen(file, "ae");
         if (!log_out)
                 return -errno;
-        if (unshare(CLONE_NEWNS) < 0) {
-                char map[64];
-                if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-                        return -errno;
-                write_proc("/proc/self/setgroups", "deny");
-                snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-                write_proc("/proc/self/uid_map", map);
-                snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-                write_proc("/proc/self/gid_map", map);
-        }
-        if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
-            mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755") < 0)
-                return -errno;
-        log_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (log_fd < 0)
-                return -errno;
-        strcpy(sa.sun_path, "/dev/log");
-        if (bind(log_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-                return -errno;
-        return 0;
+        log_fd = tl_devlog_open();
+        return log_fd < 0 ? log_fd : 0;
 }
 
 static void drain_log(void)
@@ -91,35 +61,6 @@ static void drain_log(void)
                 fprintf(log_out, "%s\n", buf);
         }
         fflush(log_out);
-}
-
-struct answers {
-        const char *login, *password;
-};
-
-/* Login for an echo-on prompt, password for echo-off; nothing else. */
-static int converse(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-        const struct answers *a = data;
-        struct pam_response *r = calloc((size_t)n, sizeof(*r));
-
-        if (!r)
-                return PAM_BUF_ERR;
-        for (int i = 0; i < n; i++) {
-                const char *text = NULL;
-                if (msg[i]->msg_style == PAM_PROMPT_ECHO_OFF)
-                        text = a->password;
-                else if (msg[i]->msg_style == PAM_PROMPT_ECHO_ON)
-                        text = a->login;
-                if (text && !(r[i].resp = strdup(text))) {
-                        for (int k = 0; k < i; k++)
-                                free(r[k].resp);
-                        free(r);
-                        return PAM_BUF_ERR;
-                }
-        }
-        *resp = r;
-        return PAM_SUCCESS;
 }
 
 static const char *code(int c, char *buf, size_t len)
@@ -151,8 +92,8 @@ static const char *code(int c, char *buf, size_t len)
 static void login(const char *confdir, const char *service, const char *user, const char *password, char *out,
                   size_t outlen)
 {
-        struct answers a = { user, password };
-        struct pam_conv conv = { converse, &a };
+        struct tl_answers a = { .login = user, .v = { password, password, password, password } };
+        struct pam_conv conv = { tl_converse, &a };
         pam_handle_t *pamh = NULL;
         const void *item = NULL;
         int auth = -1, acct = -1, r;

@@ -66,6 +66,8 @@ for mode in 0666 0664 0646 0656; do
         fi
 done
 chmod 0644 "$C"
+# a chmod changes the file's ctime, which the index records: compile again
+"$M" -c "$C" compile >/dev/null
 
 S=$D/mailacct.secrets
 for mode in 0644 0604 0602 0660 0620 0606; do

@@ -24,7 +24,7 @@ if [ "${1:-}" != --inside ]; then
         done
         [ -x /usr/lib/dovecot/pop3 ] || skip "dovecot-pop3d missing"
         [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 missing"
-        # ASan build: tests/integration/lib.sh preloads libasan into Dovecot.
+        # ASan build: tests/lib/dovecot.sh preloads libasan into Dovecot.
         [ -f "$BUILD/pam_mailacct.so" ] && [ -x "$BUILD/mailacct" ] || { echo "FAIL: build first"; exit 1; }
         T=$(mktemp -d /tmp/mailacct-dovecot.XXXXXX) || exit 1
         unshare --mount --pid --fork --mount-proc --propagation private /bin/sh "$0" --inside "$T"
@@ -37,7 +37,7 @@ if [ "${1:-}" != --inside ]; then
         exit $rc
 fi
 
-. tests/integration/lib.sh
+. tests/lib/dovecot.sh
 ma_setup "$2"
 ma_directory tests/integration/data/mailacct.conf tests/integration/data/passwords
 ma_pam_services "imap pop3"

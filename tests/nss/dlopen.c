@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <nss.h>
+
+#include "nss_status.h"
 #include <pthread.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -53,24 +55,6 @@ __attribute__((format(printf, 2, 3))) static bool check(bool ok, const char *fmt
         va_end(ap);
         printf("\n");
         return false;
-}
-
-static const char *status_name(enum nss_status s)
-{
-        switch (s) {
-        case NSS_STATUS_SUCCESS:
-                return "SUCCESS";
-        case NSS_STATUS_NOTFOUND:
-                return "NOTFOUND";
-        case NSS_STATUS_TRYAGAIN:
-                return "TRYAGAIN";
-        case NSS_STATUS_UNAVAIL:
-                return "UNAVAIL";
-        case NSS_STATUS_RETURN:
-                return "RETURN";
-        default:
-                return "?";
-        }
 }
 
 static void load_module(void)
@@ -174,10 +158,10 @@ static void expect_name(const char *login, const struct entry *e)
         memset(&pw, 0, sizeof(pw));
         s = m.getpwnam_r(login, &pw, buf, sizeof(buf), &err);
         if (!e) {
-                check(s == NSS_STATUS_NOTFOUND, "getpwnam_r(\"%s\") = %s, want NOTFOUND", login, status_name(s));
+                check(s == NSS_STATUS_NOTFOUND, "getpwnam_r(\"%s\") = %s, want NOTFOUND", login, tl_nss_status_name(s));
                 return;
         }
-        if (check(s == NSS_STATUS_SUCCESS, "getpwnam_r(\"%s\") = %s (errno %d), want %s", login, status_name(s), err,
+        if (check(s == NSS_STATUS_SUCCESS, "getpwnam_r(\"%s\") = %s (errno %d), want %s", login, tl_nss_status_name(s), err,
                   e->name))
                 same_entry(&pw, buf, sizeof(buf), e, login);
 }
@@ -323,11 +307,11 @@ static void walk_sizes(enum lookup_kind k, const char *login, uid_t uid, const s
                         for (size_t i = 0; i < len; i++)
                                 untouched &= (unsigned char)buf[i] == 0xA5;
                         if (!check(s == NSS_STATUS_TRYAGAIN && err == ERANGE && untouched && !pw.pw_name,
-                                   "%s len %zu of %zu: %s err %d%s", login, len, need, status_name(s), err,
+                                   "%s len %zu of %zu: %s err %d%s", login, len, need, tl_nss_status_name(s), err,
                                    untouched ? "" : ", buffer written"))
                                 bad++;
                 } else if (check(s == NSS_STATUS_SUCCESS, "%s len %zu of %zu: %s err %d", login, len, need,
-                                 status_name(s), err)) {
+                                 tl_nss_status_name(s), err)) {
                         same_entry(&pw, buf, len, e, login);
                         check(errno == 4242, "%s: errno changed to %d on success", login, errno);
                 }
@@ -361,10 +345,10 @@ static void expect_uid(uid_t uid, const struct entry *e)
         enum nss_status s = m.getpwuid_r(uid, &pw, buf, sizeof(buf), &err);
 
         if (!e) {
-                check(s == NSS_STATUS_NOTFOUND, "getpwuid_r(%u) = %s, want NOTFOUND", (unsigned)uid, status_name(s));
+                check(s == NSS_STATUS_NOTFOUND, "getpwuid_r(%u) = %s, want NOTFOUND", (unsigned)uid, tl_nss_status_name(s));
                 return;
         }
-        if (check(s == NSS_STATUS_SUCCESS, "getpwuid_r(%u) = %s, want %s", (unsigned)uid, status_name(s), e->name))
+        if (check(s == NSS_STATUS_SUCCESS, "getpwuid_r(%u) = %s, want %s", (unsigned)uid, tl_nss_status_name(s), e->name))
                 same_entry(&pw, buf, sizeof(buf), e, "getpwuid_r");
 }
 
@@ -416,7 +400,7 @@ static void enumerate(bool interleave, const char *what)
                         expect_uid(5010, &MARY);
                 }
         }
-        check(s == NSS_STATUS_NOTFOUND, "%s: enumeration ended with %s", what, status_name(s));
+        check(s == NSS_STATUS_NOTFOUND, "%s: enumeration ended with %s", what, tl_nss_status_name(s));
         check(n == N_ALL, "%s: %u entries, want %zu", what, n, N_ALL);
         /* past the end stays at the end */
         {
@@ -473,21 +457,21 @@ static void expect_unavail(const char *what)
         enum nss_status s;
 
         s = m.getpwnam_r("jdoe", &pw, buf, sizeof(buf), &err);
-        check(s == NSS_STATUS_UNAVAIL && err != 0, "%s: getpwnam_r = %s err %d, want UNAVAIL", what, status_name(s),
+        check(s == NSS_STATUS_UNAVAIL && err != 0, "%s: getpwnam_r = %s err %d, want UNAVAIL", what, tl_nss_status_name(s),
               err);
         err = 0;
         s = m.getpwuid_r(5001, &pw, buf, sizeof(buf), &err);
-        check(s == NSS_STATUS_UNAVAIL && err != 0, "%s: getpwuid_r = %s err %d, want UNAVAIL", what, status_name(s),
+        check(s == NSS_STATUS_UNAVAIL && err != 0, "%s: getpwuid_r = %s err %d, want UNAVAIL", what, tl_nss_status_name(s),
               err);
         s = m.setpwent(0);
-        check(s == NSS_STATUS_UNAVAIL, "%s: setpwent = %s, want UNAVAIL", what, status_name(s));
+        check(s == NSS_STATUS_UNAVAIL, "%s: setpwent = %s, want UNAVAIL", what, tl_nss_status_name(s));
         err = 0;
         s = m.getpwent_r(&pw, buf, sizeof(buf), &err);
-        check(s == NSS_STATUS_UNAVAIL, "%s: getpwent_r = %s, want UNAVAIL", what, status_name(s));
+        check(s == NSS_STATUS_UNAVAIL, "%s: getpwent_r = %s, want UNAVAIL", what, tl_nss_status_name(s));
         m.endpwent();
         /* an invalid login is not found whatever the configuration says */
         s = m.getpwnam_r("jd\001oe", &pw, buf, sizeof(buf), &err);
-        check(s == NSS_STATUS_NOTFOUND, "%s: invalid login = %s, want NOTFOUND", what, status_name(s));
+        check(s == NSS_STATUS_NOTFOUND, "%s: invalid login = %s, want NOTFOUND", what, tl_nss_status_name(s));
 }
 
 static void test_config(void)

@@ -28,6 +28,9 @@
 #include <unistd.h>
 #include <security/pam_appl.h>
 
+#include "devlog.h"
+#include "pam_conv.h"
+
 #include "password.h"
 
 #define SKIP 77
@@ -106,31 +109,8 @@ static char *read_file(const char *path)
 
 static int setup_log(void)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        uid_t uid = getuid();
-        gid_t gid = getgid();
-
-        if (unshare(CLONE_NEWNS) < 0) {
-                /* not root: a user namespace grants the mount */
-                char map[64];
-                if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-                        return -errno;
-                write_file("/proc/self/setgroups", "deny", 0);
-                snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-                write_file("/proc/self/uid_map", map, 0);
-                snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-                write_file("/proc/self/gid_map", map, 0);
-        }
-        if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-            mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755") < 0)
-                return -errno;
-        log_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (log_fd < 0)
-                return -errno;
-        strcpy(sa.sun_path, "/dev/log");
-        if (bind(log_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-                return -errno;
-        return 0;
+        log_fd = tl_devlog_open();
+        return log_fd < 0 ? log_fd : 0;
 }
 
 /* Moves what syslog() sent since the last call into case_log. */
@@ -331,35 +311,6 @@ static void make_services(void)
 }
 
 /* ---- the conversation ------------------------------------------------- */
-
-struct answers {
-        const char *v[4];
-        int next;
-        int prompts;
-};
-
-static int converse(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
-{
-        struct answers *a = data;
-        struct pam_response *r = calloc((size_t)n, sizeof(*r));
-
-        if (!r)
-                return PAM_BUF_ERR;
-        for (int i = 0; i < n; i++) {
-                if (msg[i]->msg_style != PAM_PROMPT_ECHO_OFF && msg[i]->msg_style != PAM_PROMPT_ECHO_ON)
-                        continue;
-                a->prompts++;
-                if (a->next >= 4 || !a->v[a->next]) {
-                        for (int j = 0; j < i; j++)
-                                free(r[j].resp);
-                        free(r);
-                        return PAM_CONV_ERR;
-                }
-                r[i].resp = strdup(a->v[a->next++]);
-        }
-        *resp = r;
-        return PAM_SUCCESS;
-}
 
 /* ---- cases ------------------------------------------------------------ */
 
@@ -644,8 +595,8 @@ static const char *code_name(int c)
 
 static void run_case(size_t idx, const struct pam_case *c)
 {
-        struct answers a = { .v = { c->answers[0], c->answers[1], c->answers[2], c->answers[3] } };
-        struct pam_conv conv = { converse, &a };
+        struct tl_answers a = { .v = { c->answers[0], c->answers[1], c->answers[2], c->answers[3] } };
+        struct pam_conv conv = { tl_converse, &a };
         const char *what = c->login ? c->login : "(asked)";
         pam_handle_t *pamh = NULL;
         const void *user = NULL;
@@ -695,8 +646,8 @@ static void run_case(size_t idx, const struct pam_case *c)
 /* setcred succeeds; chauthtok refuses with a log line pointing to the command. */
 static void test_setcred_chauthtok(void)
 {
-        struct answers a = { .v = { "new", "new" } };
-        struct pam_conv conv = { converse, &a };
+        struct tl_answers a = { .v = { "new", "new" } };
+        struct pam_conv conv = { tl_converse, &a };
         pam_handle_t *pamh = NULL;
         int r;
 
@@ -742,8 +693,8 @@ static void test_dlopen(void)
  * Dovecot auth worker does for every request: memory must not grow. */
 static void one_login(const char *service, const char *login, const char *password)
 {
-        struct answers a = { .v = { password } };
-        struct pam_conv conv = { converse, &a };
+        struct tl_answers a = { .v = { password } };
+        struct pam_conv conv = { tl_converse, &a };
         pam_handle_t *pamh = NULL;
         int r;
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The libconfig loader (errors with file and line) and the warnings of
- * `mailacct check` (mailacct_config_warnings), as a table of configuration
+ * `mailacct check` (mailacct_lint), as a table of configuration
  * files and the findings each must produce. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "lint.h"
 #include "testutil.h"
 
 #define E MAILACCT_ERROR
@@ -290,7 +291,7 @@ static void run_case(const struct ccase *c, bool load_fails)
         while (n_want < 4 && c->want[n_want].sev)
                 n_want++;
         mailacct_diags_init(&dg);
-        r = mailacct_config_load(conf, &d, &dg);
+        r = mailacct_file_load(conf, &d, &dg, NULL);
         if (load_fails) {
                 /* an error in the file: unusable, nothing handed out */
                 assert_int_equal(r, -EINVAL);
@@ -301,7 +302,7 @@ static void run_case(const struct ccase *c, bool load_fails)
                         dump(&dg);
                         fail_msg("the configuration does not load");
                 }
-                mailacct_config_warnings(d, conf, &dg);
+                mailacct_lint(d, conf, &dg);
         }
         for (size_t i = 0; i < n_want; i++)
                 if (!has(&dg, &c->want[i], conf, secrets)) {
@@ -367,23 +368,27 @@ static void test_settings(void **state)
                                  "domains = ( { name = \"example.com\"; } );\n",
                                  &d, NULL),
                          0);
-        assert_int_equal(d->bare_alias, MAILACCT_BARE_UNIQUE);
-        assert_true(d->case_sensitive);
-        assert_int_equal(d->canonical, MAILACCT_CANON_NETBIOS);
-        assert_string_equal(d->domains[d->default_domain_id].name, "example.com");
-        snprintf(want, sizeof(want), "%s/s/secrets", tu_tmpdir());
-        assert_string_equal(d->secrets, want);
-        assert_string_equal(d->index, "/var/lib/mailacct/index");
-        assert_string_equal(mailacct_bare_policy_name(d->bare_alias), "unique");
-        assert_string_equal(mailacct_canonical_name(d->canonical), "netbios");
+        {
+                const struct mailacct_settings *s = mailacct_dir_settings(d);
+                struct mailacct_domain_view dv;
+                assert_int_equal(s->bare_alias, MAILACCT_BARE_UNIQUE);
+                assert_true(s->case_sensitive);
+                assert_int_equal(s->canonical, MAILACCT_CANON_NETBIOS);
+                assert_int_equal(mailacct_dir_domain(d, s->default_domain, &dv), 0);
+                assert_string_equal(dv.name, "example.com");
+                snprintf(want, sizeof(want), "%s/s/secrets", tu_tmpdir());
+                assert_string_equal(s->secrets, want);
+                assert_string_equal(mailacct_bare_policy_name(s->bare_alias), "unique");
+                assert_string_equal(mailacct_canonical_name(s->canonical), "netbios");
+        }
         mailacct_dir_free(d);
 
         /* and the defaults when nothing is said */
         assert_int_equal(tu_load("settings.conf", "domains = ( { name = \"example.com\"; } );\n", &d, NULL), 0);
-        assert_int_equal(d->bare_alias, MAILACCT_BARE_PREFER_DEFAULT);
-        assert_false(d->case_sensitive);
-        assert_int_equal(d->canonical, MAILACCT_CANON_ADDRESS);
-        assert_null(d->secrets);
+        assert_int_equal(mailacct_dir_settings(d)->bare_alias, MAILACCT_BARE_PREFER_DEFAULT);
+        assert_false(mailacct_dir_settings(d)->case_sensitive);
+        assert_int_equal(mailacct_dir_settings(d)->canonical, MAILACCT_CANON_ADDRESS);
+        assert_null(mailacct_dir_settings(d)->secrets);
         mailacct_dir_free(d);
 }
 
@@ -396,20 +401,20 @@ static void test_file_checks(void **state)
 
         (void)state;
         mailacct_diags_init(&dg);
-        assert_int_equal(mailacct_config_load("/nonexistent/mailacct.conf", &d, &dg), -ENOENT);
+        assert_int_equal(mailacct_file_load("/nonexistent/mailacct.conf", &d, &dg, NULL), -ENOENT);
         assert_null(d);
         assert_int_equal(dg.errors, 1);
         assert_string_equal(dg.v[0].file, "/nonexistent/mailacct.conf");
         assert_int_equal(dg.v[0].line, 0);
         mailacct_diags_clear(&dg);
 
-        assert_true(mailacct_config_load(tu_tmpdir(), &d, &dg) < 0);
+        assert_true(mailacct_file_load(tu_tmpdir(), &d, &dg, NULL) < 0);
         assert_null(d);
         assert_non_null(strstr(dg.v[0].text, "regular"));
         mailacct_diags_clear(&dg);
 
         p = tu_write("open.conf", "domains = ( { name = \"example.com\"; } );\n", 0666);
-        assert_int_equal(mailacct_config_load(p, &d, &dg), -EPERM);
+        assert_int_equal(mailacct_file_load(p, &d, &dg, NULL), -EPERM);
         assert_null(d);
         assert_non_null(strstr(dg.v[0].text, "0666"));
         mailacct_diags_clear(&dg);

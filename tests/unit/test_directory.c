@@ -124,8 +124,8 @@ static void test_delegates_and_flags(void **state)
         assert_true(mailacct_dir_is_delegate(d, MB("jdoe@example.com"), MB("assistant@example.com")));
         assert_false(mailacct_dir_is_delegate(d, MB("assistant@example.com"), MB("jdoe@example.com")));
         assert_false(mailacct_dir_is_delegate(d, MB("jdoe@example.com"), MB("bob@other.test")));
-        assert_true(d->mailboxes[MB("jdoe@example.com")].enabled);
-        assert_false(d->mailboxes[MB("off@example.com")].enabled);
+        assert_true(mailacct_dir_enabled(d, MB("jdoe@example.com")));
+        assert_false(mailacct_dir_enabled(d, MB("off@example.com")));
 }
 
 static void test_uid_lookup(void **state)

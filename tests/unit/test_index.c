@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "file.h"
 #include "hashmap.h"
 #include "index.h"
 #include "resolve.h"
@@ -60,46 +60,81 @@ static void add_cased(struct logins *l, const char *s)
         free(up);
 }
 
-/* Every key of every table as a login, in every form that can reach it, plus
- * misses and delegate combinations. */
+/* The bare-alias names of every mailbox (its aliases and local part). */
+static void bare_names(const struct mailacct_dir *d, struct logins *names)
+{
+        for (uint32_t i = 0; i < mailacct_dir_settings(d)->n_mailboxes; i++) {
+                struct mailacct_mbox_view v;
+                const char *a;
+                assert_int_equal(mailacct_dir_mailbox(d, i, &v), 0);
+                add(names, "%s", v.local);
+                for (uint32_t k = 0; mailacct_dir_list(d, i, MAILACCT_LIST_ALIASES, k, &a, NULL) == 0; k++)
+                        add(names, "%s", a);
+        }
+}
+
+/* Every name of every entry as a login, in every form that can reach it,
+ * plus misses and delegate combinations: read through the views, as any
+ * consumer reads a directory. */
 static void gather(const struct mailacct_dir *d, struct logins *l)
 {
-        const struct mailacct_hashmap *maps[] = { d->by_bare, d->by_address, d->contact_alias, d->contact_address };
-        const char *key;
-        uint32_t v;
-        size_t nbare = 0;
+        const struct mailacct_settings *s = mailacct_dir_settings(d);
+        struct logins names = { 0 };
 
-        for (size_t m = 0; m < sizeof(maps) / sizeof(maps[0]); m++)
-                for (size_t pos = 0; mailacct_hashmap_next(maps[m], &pos, &key, &v);)
-                        add_cased(l, key);
-        for (size_t pos = 0; mailacct_hashmap_next(d->by_nt, &pos, &key, &v);)
-                add_cased(l, key[0] == '\001' ? key + 1 : key);
-        /* every alias in its mailbox's domain (rule 1's alias@domain) */
-        for (size_t pos = 0; mailacct_hashmap_next(d->by_bare, &pos, &key, &v);) {
-                char at[2 * MAILACCT_LOGIN_MAX + 2];
-                snprintf(at, sizeof(at), "%s@%s", key, d->domains[d->mailboxes[v].domain].name);
-                add_cased(l, at);
+        bare_names(d, &names);
+        for (uint32_t i = 0; i < s->n_mailboxes; i++) {
+                struct mailacct_mbox_view v;
+                struct mailacct_domain_view dv;
+                const char *a;
+                assert_int_equal(mailacct_dir_mailbox(d, i, &v), 0);
+                assert_int_equal(mailacct_dir_domain(d, v.domain, &dv), 0);
+                add_cased(l, v.address);
+                for (uint32_t k = 0; mailacct_dir_list(d, i, MAILACCT_LIST_ADDRESSES, k, &a, NULL) == 0; k++)
+                        add_cased(l, a);
+                for (uint32_t k = 0; mailacct_dir_list(d, i, MAILACCT_LIST_ALIASES, k, &a, NULL) == 0; k++) {
+                        char at[2 * MAILACCT_LOGIN_MAX + 2];
+                        add_cased(l, a);
+                        /* rule 1's alias@domain, in the mailbox's domain */
+                        snprintf(at, sizeof(at), "%s@%s", a, dv.name);
+                        add_cased(l, at);
+                }
+                if (v.nt_account) {
+                        char nt[2 * MAILACCT_LOGIN_MAX + 2];
+                        snprintf(nt, sizeof(nt), "%s\\%s", v.nt_domain ? v.nt_domain : dv.netbios ? dv.netbios : dv.name,
+                                 v.nt_account);
+                        add_cased(l, nt);
+                }
         }
-        for (size_t pos = 0; mailacct_hashmap_next(d->by_bare, &pos, &key, &v) && nbare < 40; nbare++) {
-                for (size_t i = 0; i < d->n_domains; i++) {
-                        const struct mailacct_domain *dom = &d->domains[i];
-                        size_t p2 = 0, k = 0;
-                        const char *key2;
-                        uint32_t v2;
-                        add(l, "%s\\%s", dom->name, key);
-                        add(l, "%s@%s", key, dom->name);
-                        for (size_t a = 0; a < dom->aliases.n; a++)
-                                add(l, "%s@%s", key, dom->aliases.v[a]);
-                        if (!dom->netbios)
+        for (uint32_t i = 0; i < s->n_contacts; i++) {
+                struct mailacct_contact_view c;
+                assert_int_equal(mailacct_dir_contact(d, i, &c), 0);
+                add_cased(l, c.alias);
+                if (c.address)
+                        add_cased(l, c.address);
+        }
+        for (size_t n = 0; n < names.n && n < 40; n++) {
+                const char *key = names.v[n];
+                for (uint32_t i = 0; i < s->n_domains; i++) {
+                        struct mailacct_domain_view dom;
+                        const char *alias;
+                        assert_int_equal(mailacct_dir_domain(d, i, &dom), 0);
+                        add(l, "%s\\%s", dom.name, key);
+                        add(l, "%s@%s", key, dom.name);
+                        for (uint32_t a = 0; mailacct_dir_domain_alias(d, i, a, &alias) == 0; a++)
+                                add(l, "%s@%s", key, alias);
+                        if (!dom.netbios)
                                 continue;
-                        add(l, "%s/%s", dom->netbios, key);
+                        add(l, "%s/%s", dom.netbios, key);
                         /* the three-part form: this account opening other mailboxes */
-                        while (mailacct_hashmap_next(d->by_bare, &p2, &key2, &v2) && k++ < 12) {
-                                add(l, "%s\\%s\\%s", dom->netbios, key, key2);
-                                add(l, "%s\\%s\\%s@%s", dom->netbios, key, key2, dom->name);
+                        for (size_t k = 0; k < names.n && k < 12; k++) {
+                                add(l, "%s\\%s\\%s", dom.netbios, key, names.v[k]);
+                                add(l, "%s\\%s\\%s@%s", dom.netbios, key, names.v[k], dom.name);
                         }
                 }
         }
+        for (size_t n = 0; n < names.n; n++)
+                free(names.v[n]);
+        free(names.v);
         add(l, "nobody");
         add(l, "nobody@nowhere.invalid");
         add(l, "NOWHERE\\nobody");
@@ -122,7 +157,7 @@ static struct mailacct_dir *load(const char *path)
         struct mailacct_dir *d = NULL;
 
         mailacct_diags_init(&diags);
-        if (mailacct_config_load(path, &d, &diags) < 0)
+        if (mailacct_file_load(path, &d, &diags, NULL) < 0)
                 d = NULL;
         mailacct_diags_clear(&diags);
         return d;
@@ -130,32 +165,26 @@ static struct mailacct_dir *load(const char *path)
 
 static char *compile(const struct mailacct_dir *d, const char *conf, const char *dir)
 {
-        struct mailacct_index_source src;
+        struct mailacct_index_meta meta = { .conf_path = conf, .n_stamps = 1 };
+        struct mailacct_stamp stamp;
         struct stat st;
         char err[256], *path;
 
         assert_int_equal(stat(conf, &st), 0);
-        mailacct_index_source_of(&st, &src);
+        mailacct_stamp_of(conf, &st, &stamp);
+        meta.stamps = &stamp;
         assert_true(asprintf(&path, "%s/test.idx", dir) > 0);
-        assert_int_equal(mailacct_index_write(d, &src, path, 0644, err, sizeof(err)), 0);
+        assert_int_equal(mailacct_index_write(d, &meta, path, 0644, err, sizeof(err)), 0);
         return path;
 }
 
 static struct mailacct_dir *from_index(const char *path)
 {
         char why_unused[512];
-        struct mailacct_index *ix;
         struct mailacct_dir *d;
 
-        if (mailacct_index_open(path, &ix, why_unused, sizeof(why_unused)) < 0)
+        if (mailacct_dir_open_index(path, &d, why_unused, sizeof(why_unused)) < 0)
                 return NULL;
-        d = mailacct_dir_new();
-        assert_non_null(d);
-        d->ix = ix;
-        if (mailacct_index_settings(ix, d) < 0) {
-                mailacct_dir_free(d);
-                return NULL;
-        }
         return d;
 }
 
@@ -197,7 +226,9 @@ static void test_equivalence(void **state)
                                          mailacct_reason_name(b.reason), b.canonical, b.message);
                 }
                 /* uids and enumeration too: what NSS answers by uid */
-                for (uint32_t m = 0; m < d->n_mailboxes; m++) {
+                for (uint32_t m = 0; m < mailacct_dir_settings(d)->n_mailboxes; m++) {
+                        struct mailacct_mbox_view v1, v2;
+                        const char *s1, *s2;
                         uid_t u1, u2;
                         gid_t g1, g2;
                         char h1[512], h2[512], n1[400], n2[400];
@@ -220,6 +251,28 @@ static void test_equivalence(void **state)
                                          mailacct_dir_allows_service(x, m, "imap"));
                         assert_int_equal(mailacct_dir_allows_service(d, m, "pop3"),
                                          mailacct_dir_allows_service(x, m, "pop3"));
+                        /* every list and origin of the entry, the same from both */
+                        assert_int_equal(mailacct_dir_mailbox(d, m, &v1), 0);
+                        assert_int_equal(mailacct_dir_mailbox(x, m, &v2), 0);
+                        assert_int_equal(v1.n_aliases, v2.n_aliases);
+                        assert_int_equal(v1.n_addresses, v2.n_addresses);
+                        assert_int_equal(v1.n_services, v2.n_services);
+                        assert_int_equal(v1.n_delegates, v2.n_delegates);
+                        assert_int_equal(v1.origin_line, v2.origin_line);
+                        assert_string_equal(v1.origin_file, v2.origin_file);
+                        for (int k = MAILACCT_LIST_ALIASES; k <= MAILACCT_LIST_SERVICES; k++)
+                                for (uint32_t i = 0; mailacct_dir_list(d, m, (enum mailacct_list)k, i, &s1, NULL) == 0;
+                                     i++) {
+                                        assert_int_equal(mailacct_dir_list(x, m, (enum mailacct_list)k, i, &s2, NULL),
+                                                         0);
+                                        assert_string_equal(s1, s2);
+                                }
+                        for (uint32_t i = 0; i < v1.n_delegates; i++) {
+                                uint32_t p1, p2;
+                                assert_int_equal(mailacct_dir_delegate(d, m, i, &p1), 0);
+                                assert_int_equal(mailacct_dir_delegate(x, m, i, &p2), 0);
+                                assert_int_equal(p1, p2);
+                        }
                 }
                 total += l.n;
                 free_logins(&l);
@@ -316,27 +369,29 @@ static void test_damage(void **state)
         mailacct_dir_free(d);
 }
 
-/* The reader's choice: a current index is used, a stale one is not. */
+/* The reader's choice, by the policy of docs/ARCHITECTURE.md: a current
+ * index is used; a stale one is not while the configuration is small, and
+ * answers once it is over the parse limit; a missing one over the limit
+ * fails closed. */
 static void test_source(void **state)
 {
         char tmpl[] = "/tmp/mailacct-ix-XXXXXX", conf[512], idx[512], cmd[1200];
-        enum mailacct_source_kind kind;
+        struct mailacct_source_status st;
         struct mailacct_diags diags;
         struct mailacct_dir *d, *c;
-        bool stale;
         FILE *f;
 
         (void)state;
         assert_non_null(mkdtemp(tmpl));
         snprintf(conf, sizeof(conf), "%s/m.conf", tmpl);
         snprintf(idx, sizeof(idx), "%s/sub/m.idx", tmpl);
-        snprintf(cmd, sizeof(cmd), "mkdir -p %s/sub && (echo 'index = \"sub/m.idx\";'; cat tests/data/seeds.conf) > %s",
+        snprintf(cmd, sizeof(cmd), "mkdir -p %s/sub && (cat tests/data/seeds.conf; echo 'index = \"sub/m.idx\";') > %s",
                  tmpl, conf);
         assert_int_equal(system(cmd), 0);
         mailacct_diags_init(&diags);
         {
                 char got[512];
-                assert_int_equal(mailacct_source_index_path(conf, got, sizeof(got)), 0);
+                assert_int_equal(mailacct_index_locate(conf, got, sizeof(got)), 0);
                 assert_string_equal(got, idx);
         }
         c = load(conf);
@@ -345,26 +400,55 @@ static void test_source(void **state)
         snprintf(cmd, sizeof(cmd), "mv %s/test.idx %s", tmpl, idx);
         assert_int_equal(system(cmd), 0);
 
-        assert_int_equal(mailacct_source_open(conf, &d, &diags, &kind, &stale), 0);
-        assert_int_equal(kind, MAILACCT_SOURCE_INDEX);
-        assert_false(stale);
+        assert_int_equal(mailacct_source_open(conf, &d, &diags, &st), 0);
+        assert_true(st.from_index);
+        assert_int_equal(st.index, MAILACCT_IX_CURRENT);
+        assert_string_equal(st.note, "");
         mailacct_dir_free(d);
+        mailacct_source_status_free(&st);
 
-        /* the configuration changes: the index no longer stands for it */
+        /* the configuration changes: small, so the file answers */
         f = fopen(conf, "a");
         fputs("# edited\n", f);
         fclose(f);
-        assert_int_equal(mailacct_source_open(conf, &d, &diags, &kind, &stale), 0);
-        assert_int_equal(kind, MAILACCT_SOURCE_CONFIG);
-        assert_true(stale);
+        assert_int_equal(mailacct_source_open(conf, &d, &diags, &st), 0);
+        assert_false(st.from_index);
+        assert_int_equal(st.index, MAILACCT_IX_STALE);
+        assert_non_null(strstr(st.note, "is stale: compiled"));
         mailacct_dir_free(d);
+        mailacct_source_status_free(&st);
 
-        /* garbage where the index should be: the configuration answers */
-        write_file(idx, "garbage", 7);
-        assert_int_equal(mailacct_source_open(conf, &d, &diags, &kind, &stale), 0);
-        assert_int_equal(kind, MAILACCT_SOURCE_CONFIG);
-        assert_true(stale);
+        /* over the parse limit, the stale index answers: never a parse */
+        setenv("MAILACCT_PARSE_LIMIT", "100", 1);
+        assert_int_equal(mailacct_source_open(conf, &d, &diags, &st), 0);
+        assert_true(st.from_index);
+        assert_int_equal(st.index, MAILACCT_IX_STALE);
         mailacct_dir_free(d);
+        mailacct_source_status_free(&st);
+
+        /* garbage where the index should be: damaged; over the limit the
+         * reader fails closed, within it the configuration answers */
+        write_file(idx, "garbage", 7);
+        assert_int_equal(mailacct_source_open(conf, &d, &diags, &st), -EIO);
+        assert_null(d);
+        assert_int_equal(st.index, MAILACCT_IX_DAMAGED);
+        assert_non_null(strstr(st.note, "too large to parse"));
+        mailacct_source_status_free(&st);
+        unsetenv("MAILACCT_PARSE_LIMIT");
+        assert_int_equal(mailacct_source_open(conf, &d, &diags, &st), 0);
+        assert_false(st.from_index);
+        assert_int_equal(st.index, MAILACCT_IX_DAMAGED);
+        mailacct_dir_free(d);
+        mailacct_source_status_free(&st);
+
+        /* missing, over the limit: fails closed */
+        unlink(idx);
+        setenv("MAILACCT_PARSE_LIMIT", "100", 1);
+        assert_int_equal(mailacct_source_open(conf, &d, &diags, &st), -EIO);
+        assert_int_equal(st.index, MAILACCT_IX_MISSING);
+        mailacct_source_status_free(&st);
+        unsetenv("MAILACCT_PARSE_LIMIT");
+
         mailacct_diags_clear(&diags);
         mailacct_dir_free(c);
         snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
@@ -377,7 +461,6 @@ static void test_secrets_index(void **state)
 {
         char tmpl[] = "/tmp/mailacct-ix-XXXXXX", path[512], ipath[600], err[256];
         struct mailacct_secrets *file, *ix;
-        struct mailacct_index_source src;
         const char *a, *h;
         struct stat st;
         FILE *f;
@@ -392,8 +475,7 @@ static void test_secrets_index(void **state)
         assert_int_equal(chmod(path, 0600), 0);
         assert_int_equal(mailacct_secrets_load_file(path, &file, err, sizeof(err)), 0);
         assert_int_equal(stat(path, &st), 0);
-        mailacct_index_source_of(&st, &src);
-        assert_int_equal(mailacct_secrets_write_index(file, &src, ipath, &st, err, sizeof(err)), 0);
+        assert_int_equal(mailacct_secrets_write_index(file, path, &st, ipath, err, sizeof(err)), 0);
         {
                 struct stat ist;
                 assert_int_equal(stat(ipath, &ist), 0);

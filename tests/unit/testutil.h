@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "file.h"
 #include "diag.h"
 #include "directory.h"
 #include "resolve.h"
@@ -89,7 +89,7 @@ __attribute__((unused)) static int tu_load(const char *name, const char *text, s
                 mailacct_diags_init(&local);
                 diags = &local;
         }
-        r = mailacct_config_load(tu_write(name, text, 0644), out, diags);
+        r = mailacct_file_load(tu_write(name, text, 0644), out, diags, NULL);
         if (diags == &local) {
                 if (r < 0)
                         for (size_t i = 0; i < local.n; i++)
@@ -103,8 +103,8 @@ __attribute__((unused)) static int tu_load(const char *name, const char *text, s
 /* The mailbox whose primary address is addr, or MAILACCT_NONE. */
 __attribute__((unused)) static uint32_t tu_mailbox(const struct mailacct_dir *d, const char *addr)
 {
-        for (uint32_t i = 0; i < d->n_mailboxes; i++)
-                if (strcmp(d->mailboxes[i].address, addr) == 0)
+        for (uint32_t i = 0; i < mailacct_dir_settings(d)->n_mailboxes; i++)
+                if (strcmp(mailacct_dir_address(d, i), addr) == 0)
                         return i;
         return MAILACCT_NONE;
 }

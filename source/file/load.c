@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-#include "config.h"
+/* The file source: a libconfig configuration read into the builder
+ * (lib/build.h). What is libconfig's own business stays here (types,
+ * unknown keys, the literal of an integer libconfig misreads); every rule
+ * of the model (names, collisions, delegates) is the builder's. */
+#include "file.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,14 +18,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build.h"
 #include "confscan.h"
 #include "login.h"
+
+/* The values of one list setting, pointing into libconfig's tree. */
+struct vals {
+        const char **v;
+        int *lines;
+        size_t n, cap;
+};
 
 /* The shared state of one load: where findings go and what they name. */
 struct loader {
         const char *file;
         struct mailacct_diags *diags;
-        struct mailacct_dir *dir;
+        struct mailacct_builder *b;
+        struct vals aliases, addresses, services, delegates; /* reused per mailbox */
         /* the text of the file being read, for literal_int() */
         char *src_name, *src;
         size_t src_len, *src_lines, n_src_lines;
@@ -102,16 +115,6 @@ static const char *get_string(struct loader *L, const config_setting_t *g, const
         if (!s || !want_type(L, s, CONFIG_TYPE_STRING))
                 return NULL;
         return config_setting_get_string(s);
-}
-
-static int dup_string(struct loader *L, const config_setting_t *g, const char *key, char **out)
-{
-        const char *v = get_string(L, g, key);
-
-        if (!v)
-                return 0;
-        *out = strdup(v);
-        return *out ? 0 : -ENOMEM;
 }
 
 static void source_free(struct loader *L)
@@ -245,51 +248,14 @@ static bool get_bool(struct loader *L, const config_setting_t *g, const char *ke
         return config_setting_get_bool(s);
 }
 
-typedef const char *(*validator)(const char *s);
-
-/* Values must be logins of the right form: the same parser as at login time,
- * so that nothing is written that no one could ever type. */
-static const char *valid_alias(const char *s)
-{
-        struct mailacct_login l;
-        const char *why;
-
-        if (mailacct_login_parse(s, &l, &why) < 0)
-                return why;
-        return l.form == MAILACCT_FORM_BARE ? NULL : "must be a bare name (no '@', '\\' or '/')";
-}
-
-static const char *valid_address(const char *s)
-{
-        struct mailacct_login l;
-        const char *why;
-
-        if (mailacct_login_parse(s, &l, &why) < 0)
-                return why;
-        return l.form == MAILACCT_FORM_ADDRESS ? NULL : "must be an address local@domain";
-}
-
-static const char *valid_any_login(const char *s)
-{
-        struct mailacct_login l;
-        const char *why;
-
-        if (mailacct_login_parse(s, &l, &why) < 0)
-                return why;
-        return l.form == MAILACCT_FORM_DELEGATE ? "a delegate is one account, not a three-part login" : NULL;
-}
-
-static const char *valid_name(const char *s)
-{
-        return valid_alias(s);
-}
-
-static int get_strv(struct loader *L, const config_setting_t *g, const char *key, struct mailacct_strv *v,
-                    validator check)
+/* Appends the strings of list setting key (an array or list) to v; an
+ * element that is not a string is a finding. */
+static int get_values(struct loader *L, const config_setting_t *g, const char *key, struct vals *v)
 {
         config_setting_t *s = config_setting_get_member(g, key);
         int t;
 
+        v->n = 0;
         if (!s)
                 return 0;
         t = config_setting_type(s);
@@ -299,56 +265,58 @@ static int get_strv(struct loader *L, const config_setting_t *g, const char *key
         }
         for (int i = 0; i < config_setting_length(s); i++) {
                 config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-                const char *str, *why;
 
                 if (config_setting_type(e) != CONFIG_TYPE_STRING) {
                         err(L, e, "\"%s\" must hold strings, not %s", key, type_name(config_setting_type(e)));
                         continue;
                 }
-                str = config_setting_get_string(e);
-                why = check ? check(str) : NULL;
-                if (why) {
-                        err(L, e, "%s \"%s\": %s", key, str, why);
-                        continue;
+                if (v->n == v->cap) {
+                        size_t nc = v->cap ? v->cap * 2 : 8;
+                        const char **nv = realloc(v->v, nc * sizeof(*nv));
+                        int *nl;
+                        if (!nv)
+                                return -ENOMEM;
+                        v->v = nv;
+                        nl = realloc(v->lines, nc * sizeof(*nl));
+                        if (!nl)
+                                return -ENOMEM;
+                        v->lines = nl;
+                        v->cap = nc;
                 }
-                if (mailacct_strv_add(v, str, LINE(e)) < 0)
-                        return -ENOMEM;
+                v->v[v->n] = config_setting_get_string(e);
+                v->lines[v->n++] = LINE(e);
         }
         return 0;
 }
 
-static void check_home(struct loader *L, const config_setting_t *g, const char *home)
+static struct mailacct_values values_of(const struct vals *v)
 {
-        if (!home)
-                return;
-        if (home[0] != '/')
-                err(L, config_setting_get_member(g, "home"), "home \"%s\" must be an absolute path", home);
-        for (const char *p = strchr(home, '%'); p; p = strchr(p + 2, '%')) {
-                if (!p[1] || !strchr("dnu%", p[1])) {
-                        err(L, config_setting_get_member(g, "home"),
-                            "home \"%s\": unknown %%-escape (use %%d domain, %%n local part, %%u address, %%%% %%)",
-                            home);
-                        return;
-                }
-        }
+        return (struct mailacct_values){.v = v->v, .lines = v->lines, .n = v->n};
 }
 
-static int load_defaults(struct loader *L, const config_setting_t *g, struct mailacct_defaults *df)
+static int member_line(const config_setting_t *g, const char *key)
+{
+        const config_setting_t *s = config_setting_get_member(g, key);
+
+        return s ? LINE(s) : 0;
+}
+
+static void load_defaults(struct loader *L, const config_setting_t *g, struct mailacct_defaults_spec *df)
 {
         static const char *const keys[] = {"uid", "gid", "home", "shell", NULL};
         unsigned v;
 
-        if (!want_type(L, g, CONFIG_TYPE_GROUP))
-                return 0;
+        memset(df, 0, sizeof(*df));
+        if (!g || !want_type(L, g, CONFIG_TYPE_GROUP))
+                return;
         unknown_keys(L, g, "defaults", keys);
         if ((df->has_uid = get_id(L, g, "uid", &v)))
                 df->uid = v;
         if ((df->has_gid = get_id(L, g, "gid", &v)))
                 df->gid = v;
-        if (dup_string(L, g, "home", &df->home) < 0 || dup_string(L, g, "shell", &df->shell) < 0)
-                return -ENOMEM;
-        check_home(L, g, df->home);
-        return 0;
+        df->home = get_string(L, g, "home");
+        df->shell = get_string(L, g, "shell");
+        df->home_line = member_line(g, "home");
 }
 
 static const config_setting_t *get_list(struct loader *L, const config_setting_t *root, const char *key)
@@ -366,119 +334,39 @@ static const config_setting_t *get_list(struct loader *L, const config_setting_t
         return s;
 }
 
+static struct mailacct_origin origin_of(struct loader *L, const config_setting_t *g)
+{
+        const char *file = config_setting_source_file(g);
+
+        return (struct mailacct_origin){.file = file ? file : L->file, .line = LINE(g)};
+}
+
 static int load_domains(struct loader *L, const config_setting_t *list)
 {
         static const char *const keys[] = {"name", "netbios", "aliases", "defaults", NULL};
-        struct mailacct_dir *d = L->dir;
         int n = list ? config_setting_length(list) : 0;
 
-        d->domains = calloc((size_t)n + 1, sizeof(*d->domains));
-        if (!d->domains)
-                return -ENOMEM;
         for (int i = 0; i < n; i++) {
                 config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
-                struct mailacct_domain *dom;
-                const char *name, *why;
+                struct mailacct_domain_spec d = {0};
+                int r;
 
                 if (!want_type(L, g, CONFIG_TYPE_GROUP))
                         continue;
                 unknown_keys(L, g, "a domain", keys);
-                name = get_string(L, g, "name");
-                if (!name) {
-                        err(L, g, "domain without a name");
-                        continue;
-                }
-                if ((why = valid_name(name))) {
-                        err(L, g, "domain name \"%s\": %s", name, why);
-                        continue;
-                }
-                dom = &d->domains[d->n_domains];
-                dom->line = LINE(g);
-                dom->name = strdup(name);
-                if (!dom->name || dup_string(L, g, "netbios", &dom->netbios) < 0 ||
-                    get_strv(L, g, "aliases", &dom->aliases, valid_name) < 0)
-                        return -ENOMEM;
-                d->n_domains++;
-                if (dom->netbios && (why = valid_name(dom->netbios)))
-                        err(L, config_setting_get_member(g, "netbios"), "netbios \"%s\": %s", dom->netbios, why);
-                if (config_setting_get_member(g, "defaults") &&
-                    load_defaults(L, config_setting_get_member(g, "defaults"), &dom->defaults) < 0)
-                        return -ENOMEM;
+                d.origin = origin_of(L, g);
+                d.name = get_string(L, g, "name");
+                d.netbios = get_string(L, g, "netbios");
+                d.netbios_line = member_line(g, "netbios");
+                r = get_values(L, g, "aliases", &L->aliases);
+                if (r < 0)
+                        return r;
+                d.aliases = values_of(&L->aliases);
+                load_defaults(L, config_setting_get_member(g, "defaults"), &d.defaults);
+                r = mailacct_builder_domain(L->b, &d);
+                if (r < 0)
+                        return r;
         }
-        return 0;
-}
-
-static int load_nt_account(struct loader *L, const config_setting_t *g, struct mailacct_mailbox *m)
-{
-        const char *v = get_string(L, g, "nt_account"), *why;
-        struct mailacct_login l;
-
-        if (!v)
-                return 0;
-        if (mailacct_login_parse(v, &l, &why) < 0 ||
-            (l.form != MAILACCT_FORM_BARE && l.form != MAILACCT_FORM_NTACCOUNT)) {
-                err(L, config_setting_get_member(g, "nt_account"), "nt_account \"%s\": %s", v,
-                    why ? why : "must be \"account\" or \"DOMAIN\\\\account\"");
-                return 0;
-        }
-        if (l.form == MAILACCT_FORM_NTACCOUNT && !(m->nt_domain = strdup(l.domain)))
-                return -ENOMEM;
-        m->nt_account = strdup(l.account);
-        return m->nt_account ? 0 : -ENOMEM;
-}
-
-static int load_mailbox(struct loader *L, const config_setting_t *g, struct mailacct_mailbox *m)
-{
-        const char *addr, *why, *at;
-        struct mailacct_dir *d = L->dir;
-        config_setting_t *svc;
-        unsigned v;
-
-        addr = get_string(L, g, "address");
-        if (!addr) {
-                err(L, g, "mailbox without an address");
-                return 1;
-        }
-        if ((why = valid_address(addr))) {
-                err(L, config_setting_get_member(g, "address"), "address \"%s\": %s", addr, why);
-                return 1;
-        }
-        at = strrchr(addr, '@');
-        /* a NetBIOS name is not a mail domain (rule 1) */
-        m->domain = mailacct_dir_find_mail_domain(d, at + 1);
-        if (m->domain == MAILACCT_NONE) {
-                err(L, config_setting_get_member(g, "address"), "address \"%s\": domain \"%s\" is not in domains%s",
-                    addr, at + 1,
-                    mailacct_dir_find_domain(d, at + 1) != MAILACCT_NONE ? " (it is a NetBIOS name)" : "");
-                return 1;
-        }
-        m->line = LINE(g);
-        m->address = strdup(addr);
-        m->local = strndup(addr, (size_t)(at - addr));
-        m->enabled = get_bool(L, g, "enabled", true);
-        if (!m->address || !m->local || get_strv(L, g, "aliases", &m->aliases, valid_alias) < 0 ||
-            get_strv(L, g, "addresses", &m->addresses, valid_address) < 0 ||
-            get_strv(L, g, "delegates", &m->delegates, valid_any_login) < 0 ||
-            get_strv(L, g, "services", &m->services, valid_alias) < 0 || load_nt_account(L, g, m) < 0 ||
-            dup_string(L, g, "name", &m->name) < 0 || dup_string(L, g, "home", &m->home) < 0 ||
-            dup_string(L, g, "shell", &m->shell) < 0)
-                return -ENOMEM;
-        for (size_t k = 0; k < m->addresses.n; k++) {
-                const char *dom = strrchr(m->addresses.v[k], '@') + 1;
-                if (mailacct_dir_find_domain(d, dom) != MAILACCT_NONE &&
-                    mailacct_dir_find_mail_domain(d, dom) == MAILACCT_NONE)
-                        err(L, config_setting_get_member(g, "addresses"),
-                            "addresses \"%s\": \"%s\" is a NetBIOS name, not a mail domain", m->addresses.v[k], dom);
-        }
-        svc = config_setting_get_member(g, "services");
-        m->has_services = svc != NULL;
-        if ((m->has_uid = get_id(L, g, "uid", &v)))
-                m->uid = v;
-        if ((m->has_gid = get_id(L, g, "gid", &v)))
-                m->gid = v;
-        check_home(L, g, m->home);
-        if (m->name && strpbrk(m->name, ":\n"))
-                err(L, config_setting_get_member(g, "name"), "name \"%s\" must not contain ':' or a newline", m->name);
         return 0;
 }
 
@@ -486,31 +374,45 @@ static int load_mailboxes(struct loader *L, const config_setting_t *list)
 {
         static const char *const keys[] = {"address", "aliases", "addresses", "nt_account", "name",    "uid", "gid",
                                            "home",    "shell",   "services",  "delegates",  "enabled", NULL};
-        struct mailacct_dir *d = L->dir;
         int n = list ? config_setting_length(list) : 0;
 
-        d->mailboxes = calloc((size_t)n + 1, sizeof(*d->mailboxes));
-        if (!d->mailboxes)
-                return -ENOMEM;
         for (int i = 0; i < n; i++) {
                 config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
-                struct mailacct_mailbox *m = &d->mailboxes[d->n_mailboxes];
+                struct mailacct_mailbox_spec m = {0};
+                unsigned v;
                 int r;
 
                 if (!want_type(L, g, CONFIG_TYPE_GROUP))
                         continue;
                 unknown_keys(L, g, "a mailbox", keys);
-                /* counted even when half-read, so that free() sees it */
-                d->n_mailboxes++;
-                r = load_mailbox(L, g, m);
+                m.origin = origin_of(L, g);
+                m.address = get_string(L, g, "address");
+                m.address_line = member_line(g, "address");
+                m.nt_account = get_string(L, g, "nt_account");
+                m.nt_line = member_line(g, "nt_account");
+                m.name = get_string(L, g, "name");
+                m.name_line = member_line(g, "name");
+                m.home = get_string(L, g, "home");
+                m.home_line = member_line(g, "home");
+                m.shell = get_string(L, g, "shell");
+                m.enabled = get_bool(L, g, "enabled", true);
+                m.has_services = config_setting_get_member(g, "services") != NULL;
+                if ((m.has_uid = get_id(L, g, "uid", &v)))
+                        m.uid = v;
+                if ((m.has_gid = get_id(L, g, "gid", &v)))
+                        m.gid = v;
+                if ((r = get_values(L, g, "aliases", &L->aliases)) < 0 ||
+                    (r = get_values(L, g, "addresses", &L->addresses)) < 0 ||
+                    (r = get_values(L, g, "services", &L->services)) < 0 ||
+                    (r = get_values(L, g, "delegates", &L->delegates)) < 0)
+                        return r;
+                m.aliases = values_of(&L->aliases);
+                m.addresses = values_of(&L->addresses);
+                m.services = values_of(&L->services);
+                m.delegates = values_of(&L->delegates);
+                r = mailacct_builder_mailbox(L->b, &m, MAILACCT_CLASH_ERROR);
                 if (r < 0)
                         return r;
-                if (r > 0) {
-                        d->n_mailboxes--;
-                        free(m->address);
-                        free(m->local);
-                        memset(m, 0, sizeof(*m));
-                }
         }
         return 0;
 }
@@ -518,36 +420,22 @@ static int load_mailboxes(struct loader *L, const config_setting_t *list)
 static int load_contacts(struct loader *L, const config_setting_t *list)
 {
         static const char *const keys[] = {"alias", "address", "name", NULL};
-        struct mailacct_dir *d = L->dir;
         int n = list ? config_setting_length(list) : 0;
 
-        d->contacts = calloc((size_t)n + 1, sizeof(*d->contacts));
-        if (!d->contacts)
-                return -ENOMEM;
         for (int i = 0; i < n; i++) {
                 config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
-                struct mailacct_contact *c;
-                const char *alias, *addr, *why;
+                struct mailacct_contact_spec c = {0};
+                int r;
 
                 if (!want_type(L, g, CONFIG_TYPE_GROUP))
                         continue;
                 unknown_keys(L, g, "a contact", keys);
-                alias = get_string(L, g, "alias");
-                addr = get_string(L, g, "address");
-                if (!alias) {
-                        err(L, g, "contact without an alias");
-                        continue;
-                }
-                if ((why = valid_alias(alias)) || (addr && (why = valid_address(addr)))) {
-                        err(L, g, "contact \"%s\": %s", alias, why);
-                        continue;
-                }
-                c = &d->contacts[d->n_contacts++];
-                c->line = LINE(g);
-                c->alias = strdup(alias);
-                c->address = addr ? strdup(addr) : NULL;
-                if (!c->alias || (addr && !c->address))
-                        return -ENOMEM;
+                c.origin = origin_of(L, g);
+                c.alias = get_string(L, g, "alias");
+                c.address = get_string(L, g, "address");
+                r = mailacct_builder_contact(L->b, &c, MAILACCT_CLASH_ERROR);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -581,59 +469,60 @@ static int enum_value(struct loader *L, const config_setting_t *root, const char
 /* A relative secrets or index path is taken from the configuration's own
  * folder, so that a directory and its secrets move together (and tests need
  * no absolute paths). */
-static int anchor_path(const char *conf, char **path)
+static char *anchor_path(const char *conf, const char *path)
 {
         const char *slash = strrchr(conf, '/');
         char *joined;
 
-        if (!*path || (*path)[0] == '/' || !slash)
-                return 0;
-        if (asprintf(&joined, "%.*s/%s", (int)(slash - conf), conf, *path) < 0)
-                return -ENOMEM;
-        free(*path);
-        *path = joined;
-        return 0;
+        if (!path)
+                return NULL;
+        if (path[0] == '/' || !slash)
+                return strdup(path);
+        if (asprintf(&joined, "%.*s/%s", (int)(slash - conf), conf, path) < 0)
+                return NULL;
+        return joined;
 }
 
-static int load_root(struct loader *L, const config_setting_t *root)
+static int load_root(struct loader *L, const config_setting_t *root, struct mailacct_file_info *info)
 {
         static const char *const keys[] = {
                 "default_domain", "bare_alias", "case_sensitive", "canonical", "secrets", "index",
                 "defaults",       "domains",    "mailboxes",      "contacts",  NULL};
         static const char *const policies[] = {"prefer-default-domain", "default-domain", "unique", NULL};
         static const char *const canon[] = {"address", "local", "netbios", NULL};
-        struct mailacct_dir *d = L->dir;
+        struct mailacct_settings_spec st = {0};
+        const config_setting_t *dd = config_setting_get_member(root, "default_domain");
+        char *secrets;
         int r;
 
         unknown_keys(L, root, "the configuration", keys);
-        d->bare_alias = (enum mailacct_bare_policy)enum_value(L, root, "bare_alias", policies, 0);
-        d->canonical = (enum mailacct_canonical)enum_value(L, root, "canonical", canon, 0);
-        d->case_sensitive = get_bool(L, root, "case_sensitive", false);
-        if (config_setting_get_member(root, "default_domain"))
-                d->default_domain_line = LINE(config_setting_get_member(root, "default_domain"));
-        if (dup_string(L, root, "default_domain", &d->default_domain) < 0 ||
-            dup_string(L, root, "secrets", &d->secrets) < 0 || dup_string(L, root, "index", &d->index) < 0 ||
-            anchor_path(L->file, &d->secrets) < 0 || anchor_path(L->file, &d->index) < 0)
+        st.bare_alias = (enum mailacct_bare_policy)enum_value(L, root, "bare_alias", policies, 0);
+        st.canonical = (enum mailacct_canonical)enum_value(L, root, "canonical", canon, 0);
+        st.case_sensitive = get_bool(L, root, "case_sensitive", false);
+        st.default_domain = get_string(L, root, "default_domain");
+        st.default_domain_origin = (struct mailacct_origin){.file = L->file, .line = dd ? LINE(dd) : 0};
+        secrets = anchor_path(L->file, get_string(L, root, "secrets"));
+        if (get_string(L, root, "secrets") && !secrets)
                 return -ENOMEM;
-        if (config_setting_get_member(root, "defaults") &&
-            load_defaults(L, config_setting_get_member(root, "defaults"), &d->defaults) < 0)
-                return -ENOMEM;
-
+        st.secrets = secrets;
+        load_defaults(L, config_setting_get_member(root, "defaults"), &st.defaults);
+        if (info && get_string(L, root, "index")) {
+                info->index = anchor_path(L->file, get_string(L, root, "index"));
+                if (!info->index) {
+                        free(secrets);
+                        return -ENOMEM;
+                }
+        }
+        r = mailacct_builder_settings(L->b, &st);
+        free(secrets);
+        if (r < 0)
+                return r;
+        /* mailboxes name their domain: the domains come first */
         r = load_domains(L, get_list(L, root, "domains"));
         if (r < 0)
                 return r;
-        if (d->n_domains == 0)
+        if (mailacct_builder_domains(L->b) == 0)
                 err(L, NULL, "no domains: add domains = ( { name = \"example.com\"; } );");
-        /* mailboxes name their domain: the domain table must exist first */
-        {
-                /* domain findings are reported by the final pass */
-                struct mailacct_diags scratch;
-                mailacct_diags_init(&scratch);
-                r = mailacct_dir_finalize(d, L->file, &scratch);
-                mailacct_diags_clear(&scratch);
-                if (r == -ENOMEM)
-                        return r;
-        }
         r = load_mailboxes(L, get_list(L, root, "mailboxes"));
         if (r == 0)
                 r = load_contacts(L, get_list(L, root, "contacts"));
@@ -641,9 +530,12 @@ static int load_root(struct loader *L, const config_setting_t *root)
 }
 
 /* Every file the configuration is made of (itself and what it @includes)
- * must be one this process may trust before libconfig reads a byte of it. */
-static int check_files(const char *path, struct mailacct_diags *diags, char *include_dir, size_t len)
+ * must be one this process may trust before libconfig reads a byte of it;
+ * what they are is the configuration's stamp. */
+static int check_files(const char *path, struct mailacct_diags *diags, char *include_dir, size_t len,
+                       struct mailacct_file_info *info, uint64_t max_bytes)
 {
+        uint64_t bytes = 0;
         struct mailacct_conf_scan scan;
         char why[1024];
         int r;
@@ -659,11 +551,65 @@ static int check_files(const char *path, struct mailacct_diags *diags, char *inc
                                                                          : "");
                 return r;
         }
+        for (size_t i = 0; i < scan.n_files; i++)
+                bytes += (uint64_t)scan.files[i].st.st_size;
+        if (max_bytes && bytes > max_bytes) {
+                mailacct_diag_add(diags, MAILACCT_ERROR, path, 0,
+                                  "%llu bytes with its includes, more than a reader parses (%llu): run 'mailacct "
+                                  "compile'",
+                                  (unsigned long long)bytes, (unsigned long long)max_bytes);
+                mailacct_conf_scan_free(&scan);
+                return -EFBIG;
+        }
+        if (max_bytes && scan.has_ldap) {
+                mailacct_diag_add(diags, MAILACCT_ERROR, path, 0,
+                                  "its mailboxes come from a directory (ldap): only the index holds them; run "
+                                  "'mailacct sync'");
+                mailacct_conf_scan_free(&scan);
+                return -EREMOTE;
+        }
+        if (info) {
+                info->has_ldap = scan.has_ldap;
+                for (size_t i = 0; i < scan.n_files; i++) {
+                        info->paths[i] = scan.files[i].path;
+                        scan.files[i].path = NULL; /* now info's */
+                        mailacct_stamp_of(info->paths[i], &scan.files[i].st, &info->stamps[i]);
+                        info->bytes += (uint64_t)scan.files[i].st.st_size;
+                }
+                info->n_stamps = scan.n_files;
+                info->has_index = scan.index != NULL;
+        }
         mailacct_conf_scan_free(&scan);
         return mailacct_conf_include_dir(path, include_dir, len);
 }
 
-int mailacct_config_load(const char *path, struct mailacct_dir **out, struct mailacct_diags *diags)
+void mailacct_file_info_free(struct mailacct_file_info *info)
+{
+        if (!info)
+                return;
+        for (size_t i = 0; i < info->n_stamps; i++)
+                free(info->paths[i]);
+        free(info->index);
+        memset(info, 0, sizeof(*info));
+}
+
+static int load(const char *path, uint64_t max_bytes, struct mailacct_dir **out, struct mailacct_diags *diags,
+                struct mailacct_file_info *info);
+
+int mailacct_file_load(const char *path, struct mailacct_dir **out, struct mailacct_diags *diags,
+                       struct mailacct_file_info *info)
+{
+        return load(path, 0, out, diags, info);
+}
+
+int mailacct_file_load_reader(const char *path, uint64_t max_bytes, struct mailacct_dir **out,
+                              struct mailacct_diags *diags, struct mailacct_file_info *info)
+{
+        return load(path, max_bytes ? max_bytes : UINT64_MAX, out, diags, info);
+}
+
+static int load(const char *path, uint64_t max_bytes, struct mailacct_dir **out, struct mailacct_diags *diags,
+                struct mailacct_file_info *info)
 {
         size_t errors = diags->errors;
         struct loader L = {.file = path, .diags = diags};
@@ -672,7 +618,9 @@ int mailacct_config_load(const char *path, struct mailacct_dir **out, struct mai
         int r;
 
         *out = NULL;
-        r = check_files(path, diags, include_dir, sizeof(include_dir));
+        if (info)
+                memset(info, 0, sizeof(*info));
+        r = check_files(path, diags, include_dir, sizeof(include_dir), info, max_bytes);
         if (r < 0)
                 return r;
         config_init(&cf);
@@ -683,24 +631,39 @@ int mailacct_config_load(const char *path, struct mailacct_dir **out, struct mai
                 mailacct_diag_add(diags, MAILACCT_ERROR, config_error_file(&cf) ? config_error_file(&cf) : path,
                                   config_error_line(&cf), "%s", config_error_text(&cf));
                 config_destroy(&cf);
+                mailacct_file_info_free(info);
                 return -EINVAL;
         }
-        L.dir = mailacct_dir_new();
-        if (!L.dir) {
+        L.b = mailacct_builder_new(diags, path);
+        if (!L.b) {
                 config_destroy(&cf);
+                mailacct_file_info_free(info);
                 return -ENOMEM;
         }
-        r = load_root(&L, config_root_setting(&cf));
+        r = load_root(&L, config_root_setting(&cf), info);
         source_free(&L);
-        config_destroy(&cf);
-        if (r == 0)
-                r = mailacct_dir_finalize(L.dir, path, diags);
-        if (r == 0 && diags->errors > errors)
-                r = -EINVAL;
         if (r < 0) {
-                mailacct_dir_free(L.dir);
-                return r;
+                mailacct_file_info_free(info);
+                mailacct_builder_free(L.b);
+        } else {
+                r = mailacct_builder_finish(L.b, out);
+                if (r == 0 && diags->errors > errors) {
+                        mailacct_dir_free(*out);
+                        *out = NULL;
+                        r = -EINVAL;
+                }
+                if (r < 0)
+                        mailacct_file_info_free(info);
         }
-        *out = L.dir;
-        return 0;
+        /* the builder copied what it keeps: the tree can go */
+        config_destroy(&cf);
+        free(L.aliases.v);
+        free(L.aliases.lines);
+        free(L.addresses.v);
+        free(L.addresses.lines);
+        free(L.services.v);
+        free(L.services.lines);
+        free(L.delegates.v);
+        free(L.delegates.lines);
+        return r;
 }

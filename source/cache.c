@@ -5,18 +5,20 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "trust.h"
 
 /* How long a snapshot is trusted without looking at the files again. */
 #define RECHECK_NS 1000000000LL
+/* How often a face repeats a note about the index (stale, unused). */
+#define NOTE_EVERY_S 60
 
-/* Parsing the libconfig file takes milliseconds per thousand mailboxes: far
- * too slow for every getpwnam(). The opened directory stays here until a
- * file changes. */
+/* Opening a configuration takes milliseconds per thousand mailboxes, or
+ * some page faults for an index: far too slow for every getpwnam(). The
+ * opened directory stays here until a file changes. */
 static struct {
         pthread_mutex_t lock;
         struct mailacct_snapshot *current;
@@ -45,6 +47,7 @@ static long long now_ns(void)
 static void snapshot_free(struct mailacct_snapshot *s)
 {
         mailacct_dir_free(s->dir);
+        mailacct_source_status_free(&s->status);
         free(s->path);
         free(s);
 }
@@ -55,37 +58,40 @@ void mailacct_snapshot_put(struct mailacct_snapshot *s)
                 snapshot_free(s);
 }
 
-/* The identity of both files: a change to either means opening again. */
-/* The identities of the configuration and of its index, and the index's
- * path (empty when it has none), which snapshot_open() then uses as it is. */
-static int identify(const char *path, struct mailacct_index_source *conf, struct mailacct_index_source *index,
-                    char *ipath, size_t ipath_len)
+bool mailacct_snapshot_note_due(struct mailacct_snapshot *s)
+{
+        long long now = now_ns() / 1000000000LL + 1, last = atomic_load(&s->logged_s);
+
+        if (!s->status.note[0] || (last && now - last < NOTE_EVERY_S))
+                return false;
+        return atomic_compare_exchange_strong(&s->logged_s, &last, now);
+}
+
+/* Whether the files s was opened from are as they were, and the
+ * configuration is still one this process may trust (chmod and chown of a
+ * folder leave the file as it was: looked at here, every time). */
+static bool unchanged(const struct mailacct_snapshot *s)
 {
         struct stat st;
         char why[512];
-        int fd;
+        int fd = mailacct_trust_open(s->path, 0, &st, why, sizeof(why));
 
-        /* chmod and chown leave the identity as it was: whether this process
-         * may trust the file (and its folders) is looked at here, every
-         * time, and a configuration it may not is refused at once */
-        fd = mailacct_trust_open(path, 0, &st, why, sizeof(why));
         if (fd < 0)
-                return -EIO;
+                return false;
         close(fd);
-        mailacct_index_source_of(&st, conf);
-        memset(index, 0, sizeof(*index));
-        if (mailacct_source_index_path(path, ipath, ipath_len) < 0)
-                ipath[0] = '\0';
-        else if (stat(ipath, &st) == 0)
-                mailacct_index_source_of(&st, index);
-        return 0;
+        for (size_t i = 0; i < s->status.n_watch; i++)
+                if (!mailacct_stamp_current(&s->status.watch[i]))
+                        return false;
+        /* an index that appeared where readers look is a change too */
+        if (s->status.index == MAILACCT_IX_MISSING && s->status.index_path[0] && stat(s->status.index_path, &st) == 0)
+                return false;
+        return true;
 }
 
 /* Opens path into a new snapshot with one reference (the cache's). Files that
  * cannot be used give a snapshot without a directory, so that a broken
- * configuration is parsed once per change, not once per lookup. */
-static int snapshot_open(const char *path, const char *ipath, const struct mailacct_index_source *conf,
-                         const struct mailacct_index_source *index, struct mailacct_snapshot **out)
+ * configuration is read once per change, not once per lookup. */
+static int snapshot_open(const char *path, struct mailacct_snapshot **out)
 {
         struct mailacct_snapshot *s = calloc(1, sizeof(*s));
         struct mailacct_diags diags;
@@ -99,40 +105,51 @@ static int snapshot_open(const char *path, const char *ipath, const struct maila
                 return -ENOMEM;
         }
         atomic_init(&s->refs, 1);
-        s->conf = *conf;
-        s->index = *index;
         /* the findings are for `mailacct check`; a module prints nothing */
         mailacct_diags_init(&diags);
-        r = mailacct_source_open_note(path, ipath[0] ? ipath : NULL, &s->dir, &diags, &s->kind, &s->stale_index,
-                                      s->note, sizeof(s->note));
+        r = mailacct_source_open(path, &s->dir, &diags, &s->status);
+        s->error = r;
         mailacct_diags_clear(&diags);
         if (r == -ENOMEM) {
                 snapshot_free(s);
                 return r;
         }
+        if (r < 0 && !s->status.n_watch) {
+                /* unusable before anything was opened (missing, untrusted):
+                 * look at the configuration alone next time */
+                struct stat st;
+                if (stat(path, &st) == 0) {
+                        s->status.watch_paths[0] = strdup(path);
+                        if (s->status.watch_paths[0]) {
+                                mailacct_stamp_of(s->status.watch_paths[0], &st, &s->status.watch[0]);
+                                s->status.n_watch = 1;
+                        }
+                }
+        }
         *out = s;
         return 0;
 }
 
+static bool same_path(const struct mailacct_snapshot *s, const char *path)
+{
+        return s && strcmp(s->path, path) == 0;
+}
+
 int mailacct_snapshot_get(const char *path, struct mailacct_snapshot **out)
 {
-        struct mailacct_index_source conf, index;
         struct mailacct_snapshot *s = NULL;
         long long now = now_ns();
-        char ipath[4096];
         int r = 0;
 
         *out = NULL;
         pthread_mutex_lock(&cache.lock);
         s = cache.current;
-        if (!s || strcmp(s->path, path) != 0 || now - cache.checked_ns >= RECHECK_NS) {
-                r = identify(path, &conf, &index, ipath, sizeof(ipath));
+        if (!same_path(s, path) || now - cache.checked_ns >= RECHECK_NS) {
                 cache.checked_ns = now;
                 /* Opening under the lock: threads that start together wait
-                 * for one parse instead of each running their own. */
-                if (r == 0 && (!s || strcmp(s->path, path) != 0 || memcmp(&s->conf, &conf, sizeof(conf)) != 0 ||
-                               memcmp(&s->index, &index, sizeof(index)) != 0)) {
-                        r = snapshot_open(path, ipath, &conf, &index, &s);
+                 * for one open instead of each running their own. */
+                if (!same_path(s, path) || !unchanged(s)) {
+                        r = snapshot_open(path, &s);
                         if (r == 0) {
                                 mailacct_snapshot_put(cache.current);
                                 cache.current = s;
@@ -148,6 +165,20 @@ int mailacct_snapshot_get(const char *path, struct mailacct_snapshot **out)
         }
         pthread_mutex_unlock(&cache.lock);
         return r;
+}
+
+struct mailacct_snapshot *mailacct_snapshot_failed(const char *path)
+{
+        struct mailacct_snapshot *s;
+
+        pthread_mutex_lock(&cache.lock);
+        s = cache.current;
+        if (same_path(s, path) && !s->dir)
+                atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+        else
+                s = NULL;
+        pthread_mutex_unlock(&cache.lock);
+        return s;
 }
 
 /* valgrind and ASan see a process end with the module loaded: the cached

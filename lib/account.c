@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+#include "account.h"
+
+#include <errno.h>
+
+#include "password.h"
+#include "secrets.h"
+
+static int secrets_verify(void *ctx, const struct mailacct_dir *d, uint32_t principal, const char *password)
+{
+        const struct mailacct_secrets *s = ctx;
+        const char *hash = mailacct_secrets_get(s, mailacct_dir_address(d, principal));
+
+        if (!hash)
+                return -ENOENT;
+        /* a password longer than crypt(3) takes is a wrong one, after the
+         * same work (mailacct_password_verify) */
+        return mailacct_password_verify(hash, password);
+}
+
+static void secrets_burn(void *ctx, const char *password)
+{
+        mailacct_password_burn(mailacct_secrets_any(ctx), password);
+}
+
+void mailacct_secrets_verifier(const struct mailacct_secrets *s, struct mailacct_verifier *v)
+{
+        v->verify = secrets_verify;
+        v->burn = secrets_burn;
+        v->ctx = (void *)s;
+}
+
+enum mailacct_auth mailacct_authenticate_resolved(const struct mailacct_dir *d, const struct mailacct_result *r,
+                                                  const char *password, const struct mailacct_verifier *v)
+{
+        if (r->reason != MAILACCT_OK) {
+                v->burn(v->ctx, password);
+                return MAILACCT_AUTH_UNRESOLVED;
+        }
+        switch (v->verify(v->ctx, d, r->principal, password)) {
+        case 0:
+                return MAILACCT_AUTH_OK;
+        case -EACCES:
+                return MAILACCT_AUTH_WRONG_PASSWORD;
+        case -ENOENT:
+                v->burn(v->ctx, password);
+                return MAILACCT_AUTH_NO_PASSWORD;
+        case -EHOSTUNREACH:
+                return MAILACCT_AUTH_UNAVAILABLE;
+        case -ENOMEM:
+                return MAILACCT_AUTH_NO_MEMORY;
+        default:
+                /* refused at once by crypt(3): spend what a readable one costs */
+                v->burn(v->ctx, password);
+                return MAILACCT_AUTH_BAD_HASH;
+        }
+}
+
+enum mailacct_auth mailacct_authenticate(const struct mailacct_dir *d, const char *login, const char *password,
+                                         const struct mailacct_verifier *v, struct mailacct_result *r)
+{
+        mailacct_resolve(d, login, r);
+        return mailacct_authenticate_resolved(d, r, password, v);
+}
+
+enum mailacct_acct mailacct_account(const struct mailacct_dir *d, uint32_t mailbox, uint32_t principal,
+                                    const char *service)
+{
+        struct mailacct_mbox_view mb, pr;
+
+        if (mailacct_dir_mailbox(d, mailbox, &mb) < 0 || mailacct_dir_mailbox(d, principal, &pr) < 0)
+                return MAILACCT_ACCT_DAMAGED;
+        /* the three-part form: the one who authenticates must be allowed in at all */
+        if (principal != mailbox && !pr.enabled)
+                return MAILACCT_ACCT_PRINCIPAL_DISABLED;
+        if (!mb.enabled)
+                return MAILACCT_ACCT_DISABLED;
+        if (!mailacct_dir_allows_service(d, mailbox, service))
+                return MAILACCT_ACCT_SERVICE_DENIED;
+        return MAILACCT_ACCT_OK;
+}

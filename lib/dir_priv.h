@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to lib/: how a directory is laid out behind lib/directory.h. Two
+ * backings fill it, each through its own table of operations: memory (what
+ * the builder makes, lib/build.c) and a compiled index (lib/ixdir.c).
+ * Nothing outside lib/ includes this file. */
+#pragma once
+
+#include "directory.h"
+#include "diag.h"
+
+struct mailacct_hashmap;
+
+struct mailacct_dir_ops {
+        long (*get)(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out, size_t max);
+        void (*prefetch)(const struct mailacct_dir *d, enum mailacct_table t, const char *key);
+        int (*mailbox)(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v);
+        int (*domain)(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v);
+        int (*contact)(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v);
+        /* the global defaults (uid, gid, home, shell) as a domain view */
+        int (*defaults)(const struct mailacct_dir *d, struct mailacct_domain_view *v);
+        int (*list)(const struct mailacct_dir *d, uint32_t id, enum mailacct_list k, uint32_t i, const char **s,
+                    int *line);
+        int (*delegate)(const struct mailacct_dir *d, uint32_t id, uint32_t i, uint32_t *principal);
+        int (*names)(const struct mailacct_dir *d, uint32_t id, const char **dn, const char **upn);
+        int (*domain_alias)(const struct mailacct_dir *d, uint32_t id, uint32_t i, const char **s);
+        void (*release)(struct mailacct_dir *d);
+};
+
+struct mailacct_dir {
+        const struct mailacct_dir_ops *ops;
+        struct mailacct_settings s;
+        void *impl;
+};
+
+/* ---- the memory backing (lib/build.c) ------------------------------------ */
+
+struct mailacct_strv {
+        char **v;
+        int *line;
+        size_t n;
+};
+
+/* Account defaults; a domain's own values win over the global ones. */
+struct mailacct_defaults {
+        uid_t uid;
+        gid_t gid;
+        bool has_uid, has_gid;
+        char *home; /* %d domain, %n local part, %u address */
+        char *shell;
+};
+
+struct mailacct_domain {
+        char *name; /* DNS name as configured */
+        char *netbios;
+        struct mailacct_strv aliases;
+        struct mailacct_defaults defaults;
+        const char *file; /* interned (mem_dir.files) */
+        int line;
+};
+
+struct mailacct_mailbox {
+        char *address; /* primary address: the canonical identity */
+        char *local;   /* local part of address (copy) */
+        uint32_t domain;
+        struct mailacct_strv aliases;
+        struct mailacct_strv addresses; /* secondary */
+        char *nt_domain;                /* NULL: the mailbox's own domain */
+        char *nt_account;               /* NULL: none */
+        char *name;
+        char *home, *shell; /* NULL: defaults */
+        char *dn, *upn;
+        uid_t uid;
+        gid_t gid;
+        bool has_uid, has_gid;
+        bool enabled;
+        bool has_services; /* false: every service is allowed */
+        uint8_t leave_out; /* 1: a directory entry (lost on a clash); 2: being left out (build.c) */
+        struct mailacct_strv services;
+        struct mailacct_strv delegates; /* as written */
+        uint32_t *delegate_ids;         /* resolved principals, n = delegates.n */
+        const char *file;               /* interned */
+        int line;
+};
+
+struct mailacct_contact {
+        char *alias;
+        char *address;
+        char *dn;
+        uint8_t leave_out;
+        const char *file;
+        int line;
+};
+
+struct mem_dir {
+        struct mailacct_domain *domains;
+        struct mailacct_mailbox *mailboxes;
+        struct mailacct_contact *contacts;
+        size_t n_domains, n_mailboxes, n_contacts;
+        size_t cap_domains, cap_mailboxes, cap_contacts;
+        struct mailacct_defaults defaults;
+        char *secrets;
+        char *default_domain;
+        const char *default_domain_file;
+        int default_domain_line;
+        struct mailacct_strv files;            /* interned origin file names */
+        struct mailacct_hashmap *domain_names; /* name, alias, NetBIOS -> domain */
+        struct mailacct_hashmap *nt_domains;   /* NetBIOS names only known from nt_account */
+        struct mailacct_hashmap *by_address;   /* local@domain of primary and secondary */
+        struct mailacct_hashmap *by_bare;      /* bare-alias sets */
+        struct mailacct_hashmap *by_nt;        /* NTDOMAIN\account */
+        struct mailacct_hashmap *by_uid;
+        struct mailacct_hashmap *contact_alias;
+        struct mailacct_hashmap *contact_address;
+        struct mailacct_hashmap *mail_domains; /* name, alias -> domain (no NetBIOS) */
+};
+
+/* The memory backing of d, or NULL when d is mapped from an index: for the
+ * index writer and the lint of `mailacct check`, which read what only a
+ * built directory holds (the delegates as written, the hash tables). */
+const struct mem_dir *mailacct_dir_mem(const struct mailacct_dir *d);
+
+void mailacct_strv_free(struct mailacct_strv *v);
+int mailacct_strv_add(struct mailacct_strv *v, const char *s, int line);

@@ -1,0 +1,659 @@
+/* SPDX-License-Identifier: MIT */
+/* The directory payload of a compiled index: writing a built directory's
+ * records, and the index backing of a directory (dir_priv.h) that reads
+ * them back, every record checked before a byte of it is believed. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dir_priv.h"
+#include "hashmap.h"
+#include "ixfile.h"
+#include "strutil.h"
+
+/* ---- writer ---------------------------------------------------------------- */
+
+struct dir_writer {
+        struct ix_writer *w;
+        const struct mailacct_dir *d;
+        const struct mem_dir *m;
+        const struct mailacct_index_meta *meta;
+        uint8_t *inline_strings; /* per mailbox: its strings go in its block */
+};
+
+static void write_defaults(struct ix_writer *w, const struct mailacct_defaults *df, uint32_t *uid, uint32_t *gid,
+                           uint32_t *flags, uint32_t *home, uint32_t *shell)
+{
+        *uid = df->uid;
+        *gid = df->gid;
+        *flags = (df->has_uid ? F_HAS_UID : 0) | (df->has_gid ? F_HAS_GID : 0);
+        *home = ix_pool_str(w, df->home);
+        *shell = ix_pool_str(w, df->shell);
+}
+
+static size_t str_size(const char *s)
+{
+        return s ? strlen(s) + 1 : 0;
+}
+
+/* What a mailbox's block must hold: the record and the strings an answer
+ * reads. */
+static size_t block_need(const struct mailacct_mailbox *m)
+{
+        size_t n = sizeof(struct ix_mailbox) + str_size(m->address) + str_size(m->local) + str_size(m->nt_domain) +
+                   str_size(m->nt_account) + str_size(m->name) + str_size(m->home) + str_size(m->shell);
+
+        for (size_t k = 0; k < m->services.n; k++)
+                n += str_size(m->services.v[k]);
+        return n + m->delegates.n * sizeof(uint32_t);
+}
+
+/* The block size that holds 99 in 100 mailboxes whole, in cache lines: a
+ * few long ones must not make every block long. */
+static uint32_t block_stride(const struct mem_dir *m)
+{
+        size_t count[IX_BLOCK_MAX / 64 + 1] = {0}, want = m->n_mailboxes - m->n_mailboxes / 100, seen = 0;
+        uint32_t stride;
+
+        for (size_t i = 0; i < m->n_mailboxes; i++) {
+                size_t need = (block_need(&m->mailboxes[i]) + 63) / 64;
+                count[need < IX_BLOCK_MAX / 64 ? need : IX_BLOCK_MAX / 64]++;
+        }
+        for (stride = 0; stride < IX_BLOCK_MAX / 64; stride++) {
+                seen += count[stride];
+                if (seen >= want)
+                        break;
+        }
+        stride *= 64;
+        return stride < IX_BLOCK_MIN ? IX_BLOCK_MIN : stride > IX_BLOCK_MAX ? IX_BLOCK_MAX : stride;
+}
+
+static void too_long(struct ix_writer *w, const char *s)
+{
+        if (s && strlen(s) >= IX_STR_MAX && !w->too_long)
+                w->too_long = s;
+}
+
+/* Places a mailbox's answer strings, in record order, at the end of the
+ * pool (block == NULL) or in its block, whose pool offset is *block.
+ * Services and delegates stay contiguous: the checksum reads them as one
+ * span. */
+static void put_mailbox_strings(struct ix_writer *w, const struct mailacct_mailbox *m, struct ix_mailbox *r,
+                                const uint32_t *block)
+{
+        const char *const str[] = {m->address, m->local, m->nt_domain, m->nt_account, m->name, m->home, m->shell};
+        uint32_t *const field[] = {&r->address, &r->local, &r->nt_domain, &r->nt_account,
+                                   &r->name,    &r->home,  &r->shell};
+        uint32_t at = block ? *block + (uint32_t)sizeof(*r) : 0;
+
+#define PUT(data, n)                                                                            \
+        (block ? (memcpy(w->pool.p + at, (data), (n)), at += (uint32_t)(n), at - (uint32_t)(n)) \
+               : (uint32_t)ix_buf_add(&w->pool, (data), (n)))
+        for (size_t k = 0; k < 7; k++) {
+                too_long(w, str[k]);
+                *field[k] = str[k] ? PUT(str[k], strlen(str[k]) + 1) : 0;
+        }
+        r->lists = block ? at : (uint32_t)w->pool.len;
+        for (size_t k = 0; k < m->services.n; k++) {
+                too_long(w, m->services.v[k]);
+                (void)PUT(m->services.v[k], strlen(m->services.v[k]) + 1);
+        }
+        for (size_t k = 0; k < m->delegates.n; k++) {
+                uint32_t id = m->delegate_ids ? m->delegate_ids[k] : MAILACCT_NONE;
+                (void)PUT(&id, sizeof(id));
+        }
+#undef PUT
+}
+
+/* The aliases and secondary addresses, the DN and the UPN: read only by
+ * listings, kept out of the block. */
+static void put_extras(struct ix_writer *w, const struct mailacct_mailbox *m, struct ix_mailbox *r)
+{
+        r->dn = ix_pool_str(w, m->dn);
+        r->upn = ix_pool_str(w, m->upn);
+        r->extras = (uint32_t)w->pool.len;
+        for (size_t k = 0; k < m->aliases.n; k++)
+                (void)ix_pool_str(w, m->aliases.v[k]);
+        for (size_t k = 0; k < m->addresses.n; k++)
+                (void)ix_pool_str(w, m->addresses.v[k]);
+        r->n_aliases = (uint32_t)m->aliases.n;
+        r->n_addresses = (uint32_t)m->addresses.n;
+}
+
+/* 1 + the stamp naming file, 0 for none */
+static uint32_t file_ref(const struct mailacct_index_meta *meta, const char *file)
+{
+        for (size_t i = 0; file && i < meta->n_stamps && i < IX_STAMPS_MAX; i++)
+                if (meta->stamps[i].path && strcmp(meta->stamps[i].path, file) == 0)
+                        return (uint32_t)i + 1;
+        return 0;
+}
+
+static void write_records(struct dir_writer *dw)
+{
+        struct ix_writer *w = dw->w;
+        const struct mem_dir *m = dw->m;
+
+        for (size_t i = 0; i < m->n_domains; i++) {
+                const struct mailacct_domain *dom = &m->domains[i];
+                struct ix_domain r = {0};
+                r.name = ix_pool_str(w, dom->name);
+                r.netbios = ix_pool_str(w, dom->netbios);
+                write_defaults(w, &dom->defaults, &r.uid, &r.gid, &r.flags, &r.home, &r.shell);
+                r.aliases = (uint32_t)w->pool.len;
+                for (size_t k = 0; k < dom->aliases.n; k++)
+                        (void)ix_pool_str(w, dom->aliases.v[k]);
+                r.n_aliases = (uint32_t)dom->aliases.n;
+                r.file = file_ref(dw->meta, dom->file);
+                r.line = (uint32_t)dom->line;
+                ix_buf_add(&w->domains, &r, sizeof(r));
+        }
+        w->h.mailbox_stride = block_stride(m);
+        dw->inline_strings = calloc(m->n_mailboxes + 1, 1);
+        if (!dw->inline_strings) {
+                w->pool.oom = 1;
+                return;
+        }
+        for (size_t i = 0; i < m->n_mailboxes; i++) {
+                const struct mailacct_mailbox *mb = &m->mailboxes[i];
+                struct ix_mailbox r = {0};
+                r.domain = mb->domain;
+                r.uid = mb->uid;
+                r.gid = mb->gid;
+                r.flags = (mb->has_uid ? F_HAS_UID : 0) | (mb->has_gid ? F_HAS_GID : 0) |
+                          (mb->enabled ? F_ENABLED : 0) | (mb->has_services ? F_HAS_SERVICES : 0);
+                r.n_services = (uint32_t)mb->services.n;
+                r.n_delegates = (uint32_t)mb->delegates.n;
+                r.file = file_ref(dw->meta, mb->file);
+                r.line = (uint32_t)mb->line;
+                put_extras(w, mb, &r);
+                /* strings that fit go in the block, laid out by seal_records */
+                if (block_need(mb) <= w->h.mailbox_stride)
+                        dw->inline_strings[i] = 1;
+                else
+                        put_mailbox_strings(w, mb, &r, NULL);
+                ix_buf_add(&w->mailboxes, &r, sizeof(r));
+        }
+        for (size_t i = 0; i < m->n_contacts; i++) {
+                struct ix_contact r = {0};
+                r.alias = ix_pool_str(w, m->contacts[i].alias);
+                r.address = ix_pool_str(w, m->contacts[i].address);
+                r.dn = ix_pool_str(w, m->contacts[i].dn);
+                r.file = file_ref(dw->meta, m->contacts[i].file);
+                r.line = (uint32_t)m->contacts[i].line;
+                ix_buf_add(&w->contacts, &r, sizeof(r));
+        }
+}
+
+static size_t strings_len(const char *pool, uint32_t off, uint32_t n)
+{
+        size_t total = 0;
+
+        for (uint32_t k = 0; k < n; k++) {
+                size_t l = strlen(pool + off) + 1;
+                total += l;
+                off += (uint32_t)l;
+        }
+        return total;
+}
+
+/* The checksum of a mailbox's extras; the record's own covers it. */
+static uint32_t extras_check(const uint8_t key[16], const char *pool, const struct ix_mailbox *r, size_t xlen)
+{
+        uint32_t x[] = {r->dn, r->upn};
+
+        return ix_record_check(key, pool, r, sizeof(uint32_t), x, 2, pool + r->extras, xlen);
+}
+
+/* Checksums need the final pool, so they are computed after every string is in. */
+static void seal_records(struct dir_writer *dw)
+{
+        struct ix_writer *w = dw->w;
+        const struct mem_dir *m = dw->m;
+        const char *pool = (const char *)w->pool.p;
+
+        for (size_t i = 0; i < m->n_domains; i++) {
+                struct ix_domain *r = (struct ix_domain *)w->domains.p + i;
+                uint32_t s[] = {r->name, r->netbios, r->home, r->shell};
+                r->check = ix_record_check(w->key, pool, r, sizeof(*r), s, 4, pool + r->aliases,
+                                           strings_len(pool, r->aliases, r->n_aliases));
+        }
+        /* the blocks close the pool: every other string is in by now */
+        while (w->pool.len % 64)
+                ix_buf_add(&w->pool, NULL, 1);
+        w->h.mailboxes_off = w->pool.len; /* relative to the pool until laid out */
+        ix_buf_add(&w->pool, NULL, m->n_mailboxes * (size_t)w->h.mailbox_stride);
+        if (w->pool.oom || w->pool.len > UINT32_MAX)
+                return;
+        pool = (const char *)w->pool.p;
+        for (size_t i = 0; i < m->n_mailboxes; i++) {
+                struct ix_mailbox *r = (struct ix_mailbox *)w->mailboxes.p + i;
+                uint32_t block = (uint32_t)(w->h.mailboxes_off + i * w->h.mailbox_stride);
+                if (dw->inline_strings[i])
+                        put_mailbox_strings(w, &m->mailboxes[i], r, &block);
+                uint32_t s[] = {r->address, r->local, r->nt_domain, r->nt_account, r->name, r->home, r->shell};
+                r->extras_check =
+                        extras_check(w->key, pool, r, strings_len(pool, r->extras, r->n_aliases + r->n_addresses));
+                /* services and delegates are contiguous: one span covers both */
+                r->check =
+                        ix_record_check(w->key, pool, r, sizeof(*r), s, 7, pool + r->lists,
+                                        strings_len(pool, r->lists, r->n_services) + r->n_delegates * sizeof(uint32_t));
+                memcpy(w->pool.p + block, r, sizeof(*r));
+        }
+        for (size_t i = 0; i < m->n_contacts; i++) {
+                struct ix_contact *r = (struct ix_contact *)w->contacts.p + i;
+                uint32_t s[] = {r->alias, r->address, r->dn};
+                r->check = ix_record_check(w->key, pool, r, sizeof(*r), s, 3, NULL, 0);
+        }
+}
+
+int mailacct_index_write(const struct mailacct_dir *d, const struct mailacct_index_meta *meta, const char *path,
+                         mode_t mode, char *err, size_t errlen)
+{
+        const struct mem_dir *m = mailacct_dir_mem(d);
+        struct dir_writer dw = {.d = d, .m = m, .meta = meta};
+        const struct mailacct_hashmap *tables[_MAILACCT_T_MAX];
+        struct ix_writer *w;
+        int r;
+
+        if (!m) {
+                snprintf(err, errlen, "the directory was not built from a source");
+                return -EINVAL;
+        }
+        tables[MAILACCT_T_DOMAIN] = m->domain_names;
+        tables[MAILACCT_T_NTDOMAIN] = m->nt_domains;
+        tables[MAILACCT_T_ADDRESS] = m->by_address;
+        tables[MAILACCT_T_ALIAS_AT] = NULL; /* the resolver filters the bare table instead */
+        tables[MAILACCT_T_BARE] = m->by_bare;
+        tables[MAILACCT_T_NT] = m->by_nt;
+        tables[MAILACCT_T_UID] = m->by_uid;
+        tables[MAILACCT_T_CONTACT_ALIAS] = m->contact_alias;
+        tables[MAILACCT_T_CONTACT_ADDRESS] = m->contact_address;
+        tables[MAILACCT_T_MAILDOMAIN] = m->mail_domains;
+        w = ix_writer_new(err, errlen);
+        if (!w)
+                return -ENOMEM;
+        dw.w = w;
+        ix_writer_meta(w, meta);
+        write_records(&dw);
+        for (int t = 0; t < _MAILACCT_T_MAX; t++) {
+                r = ix_write_table(w, (enum mailacct_table)t, tables[t]);
+                if (r < 0) {
+                        snprintf(err, errlen, "out of memory");
+                        goto out;
+                }
+        }
+        w->h.kind = IX_KIND_DIRECTORY;
+        w->h.bare_alias = d->s.bare_alias;
+        w->h.case_sensitive = d->s.case_sensitive;
+        w->h.canonical = d->s.canonical;
+        w->h.default_domain = d->s.default_domain;
+        write_defaults(w, &m->defaults, &w->h.def_uid, &w->h.def_gid, &w->h.def_flags, &w->h.def_home, &w->h.def_shell);
+        w->h.secrets = ix_pool_str(w, m->secrets);
+        w->h.n_domains = (uint32_t)m->n_domains;
+        w->h.n_mailboxes = (uint32_t)m->n_mailboxes;
+        w->h.n_contacts = (uint32_t)m->n_contacts;
+        seal_records(&dw);
+        r = ix_emit(w, path, mode, (uid_t)-1, (gid_t)-1, err, errlen);
+out:
+        free(dw.inline_strings);
+        ix_writer_free(w);
+        return r;
+}
+
+/* ---- reader: the index backing of a directory ------------------------------ */
+
+static const struct mailacct_index *ixof(const struct mailacct_dir *d)
+{
+        return d->impl;
+}
+
+/* One lookup reads the same mailbox and domain records several times (the
+ * rules, then the canonical name, home, ids...). Each thread remembers the
+ * last record it verified, keyed by the opening of the index it came from:
+ * a mapping never changes under us (writers rename a new file in), and a new
+ * opening never shares a generation with an old one. */
+static __thread struct {
+        uint64_t gen;
+        uint32_t id;
+        struct mailacct_mbox_view v;
+} memo_mailbox;
+/* Domains are few and every lookup reads one (often two): a few of them are
+ * remembered, by id, so that a directory of several domains does not verify
+ * a domain record on every lookup. */
+#define MEMO_DOMAINS 16
+static __thread struct {
+        uint64_t gen;
+        uint32_t id;
+        struct mailacct_domain_view v;
+} memo_domain[MEMO_DOMAINS];
+
+static const char *file_of(const struct mailacct_index *ix, uint32_t ref)
+{
+        struct mailacct_stamp s;
+
+        return ref && mailacct_index_stamp(ix, ref - 1, &s) == 0 ? s.path : NULL;
+}
+
+/* Reads and verifies mailbox id; *lists_len (if asked) is the length of its
+ * services, after which its delegate ids follow. */
+static int mailbox_rec(const struct mailacct_index *ix, uint32_t id, struct ix_mailbox *r, size_t *services_len)
+{
+        uint32_t s[7];
+        size_t svc_len = 0;
+
+        if (id >= ix->h->n_mailboxes)
+                return -EBADMSG;
+        memcpy(r, ix->base + ix->h->mailboxes_off + (size_t)id * ix->h->mailbox_stride, sizeof(*r));
+        s[0] = r->address, s[1] = r->local, s[2] = r->nt_domain, s[3] = r->nt_account;
+        s[4] = r->name, s[5] = r->home, s[6] = r->shell;
+        if (r->n_services > IX_LIST_MAX || r->n_delegates > (1u << 20) || r->n_aliases > IX_LIST_MAX ||
+            r->n_addresses > IX_LIST_MAX)
+                return -EBADMSG;
+        if (r->n_services && ix_pool_strings(ix, r->lists, r->n_services, &svc_len) < 0)
+                return -EBADMSG;
+        if (services_len)
+                *services_len = svc_len;
+        return ix_verify(ix, r, sizeof(*r), s, 7, r->lists, svc_len + (size_t)r->n_delegates * sizeof(uint32_t));
+}
+
+static int ixd_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v)
+{
+        const struct mailacct_index *ix = ixof(d);
+        struct ix_mailbox r;
+
+        if (memo_mailbox.gen == ix->gen && memo_mailbox.id == id) {
+                *v = memo_mailbox.v;
+                return 0;
+        }
+        if (mailbox_rec(ix, id, &r, NULL) < 0 || r.domain >= ix->h->n_domains || !r.address || !r.local)
+                return -EBADMSG;
+        /* mailbox_rec() bounded and summed every string: no second look */
+        memset(v, 0, sizeof(*v));
+        v->address = ix->pool + r.address;
+        v->local = ix->pool + r.local;
+        v->nt_domain = r.nt_domain ? ix->pool + r.nt_domain : NULL;
+        v->nt_account = r.nt_account ? ix->pool + r.nt_account : NULL;
+        v->name = r.name ? ix->pool + r.name : NULL;
+        v->home = r.home ? ix->pool + r.home : NULL;
+        v->shell = r.shell ? ix->pool + r.shell : NULL;
+        /* the writer never leaves these empty: an empty name is no one's */
+        if (!*v->address || !*v->local)
+                return -EBADMSG;
+        /* the DN and UPN are extras, read by ixd_names() alone */
+        v->origin_file = file_of(ix, r.file);
+        v->origin_line = (int)r.line;
+        v->domain = r.domain;
+        v->uid = r.uid;
+        v->gid = r.gid;
+        v->has_uid = r.flags & F_HAS_UID;
+        v->has_gid = r.flags & F_HAS_GID;
+        v->enabled = r.flags & F_ENABLED;
+        v->has_services = r.flags & F_HAS_SERVICES;
+        v->n_aliases = r.n_aliases;
+        v->n_addresses = r.n_addresses;
+        v->n_services = r.n_services;
+        v->n_delegates = r.n_delegates;
+        memo_mailbox.gen = ix->gen;
+        memo_mailbox.id = id;
+        memo_mailbox.v = *v;
+        return 0;
+}
+
+/* The extras of a verified record: bounded and summed, or -EBADMSG. */
+static int extras_of(const struct mailacct_index *ix, const struct ix_mailbox *r, size_t *len)
+{
+        const char *s;
+
+        if (ix_pool_get(ix, r->dn, &s) < 0 || ix_pool_get(ix, r->upn, &s) < 0)
+                return -EBADMSG;
+        *len = 0;
+        if (r->n_aliases + r->n_addresses && ix_pool_strings(ix, r->extras, r->n_aliases + r->n_addresses, len) < 0)
+                return -EBADMSG;
+        return extras_check(ix->h->sipkey, ix->pool, r, *len) == r->extras_check ? 0 : -EBADMSG;
+}
+
+static int ixd_names(const struct mailacct_dir *d, uint32_t id, const char **dn, const char **upn)
+{
+        const struct mailacct_index *ix = ixof(d);
+        struct ix_mailbox r;
+        size_t len;
+
+        if (mailbox_rec(ix, id, &r, NULL) < 0 || extras_of(ix, &r, &len) < 0)
+                return -EBADMSG;
+        *dn = r.dn ? ix->pool + r.dn : NULL;
+        *upn = r.upn ? ix->pool + r.upn : NULL;
+        return 0;
+}
+
+static int ixd_list(const struct mailacct_dir *d, uint32_t id, enum mailacct_list k, uint32_t i, const char **s,
+                    int *line)
+{
+        const struct mailacct_index *ix = ixof(d);
+        struct ix_mailbox r;
+        size_t len;
+        uint32_t off, n;
+
+        *line = 0;
+        if (mailbox_rec(ix, id, &r, &len) < 0)
+                return -EBADMSG;
+        if (k == MAILACCT_LIST_SERVICES) {
+                off = r.lists;
+                n = r.n_services;
+        } else {
+                if (extras_of(ix, &r, &len) < 0)
+                        return -EBADMSG;
+                off = r.extras;
+                n = k == MAILACCT_LIST_ALIASES ? r.n_aliases : r.n_addresses;
+                if (k == MAILACCT_LIST_ADDRESSES)
+                        for (uint32_t j = 0; j < r.n_aliases; j++)
+                                off += (uint32_t)strlen(ix->pool + off) + 1;
+        }
+        if (i >= n)
+                return -ENOENT;
+        /* bounded and summed above */
+        for (uint32_t j = 0; j < i; j++)
+                off += (uint32_t)strlen(ix->pool + off) + 1;
+        *s = ix->pool + off;
+        return 0;
+}
+
+static int ixd_delegate(const struct mailacct_dir *d, uint32_t id, uint32_t i, uint32_t *principal)
+{
+        const struct mailacct_index *ix = ixof(d);
+        struct ix_mailbox r;
+        size_t svc_len;
+
+        if (mailbox_rec(ix, id, &r, &svc_len) < 0)
+                return -EBADMSG;
+        if (i >= r.n_delegates)
+                return -ENOENT;
+        memcpy(principal, ix->pool + r.lists + svc_len + i * sizeof(uint32_t), sizeof(*principal));
+        return 0;
+}
+
+static int domain_rec(const struct mailacct_index *ix, uint32_t id, struct ix_domain *r)
+{
+        uint32_t s[4];
+        size_t len = 0;
+
+        if (id >= ix->h->n_domains)
+                return -EBADMSG;
+        memcpy(r, ix->base + ix->h->domains_off + (size_t)id * sizeof(*r), sizeof(*r));
+        s[0] = r->name, s[1] = r->netbios, s[2] = r->home, s[3] = r->shell;
+        if (!r->name || r->n_aliases > IX_LIST_MAX ||
+            (r->n_aliases && ix_pool_strings(ix, r->aliases, r->n_aliases, &len) < 0))
+                return -EBADMSG;
+        return ix_verify(ix, r, sizeof(*r), s, 4, r->aliases, len);
+}
+
+static int ixd_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v)
+{
+        const struct mailacct_index *ix = ixof(d);
+        typeof(memo_domain[0]) *memo = &memo_domain[id % MEMO_DOMAINS];
+        struct ix_domain r;
+
+        if (memo->gen == ix->gen && memo->id == id) {
+                *v = memo->v;
+                return 0;
+        }
+        if (domain_rec(ix, id, &r) < 0)
+                return -EBADMSG;
+        memset(v, 0, sizeof(*v));
+        v->name = ix->pool + r.name;
+        if (!*v->name)
+                return -EBADMSG;
+        v->netbios = r.netbios ? ix->pool + r.netbios : NULL;
+        v->home = r.home ? ix->pool + r.home : NULL;
+        v->shell = r.shell ? ix->pool + r.shell : NULL;
+        v->uid = r.uid;
+        v->gid = r.gid;
+        v->has_uid = r.flags & F_HAS_UID;
+        v->has_gid = r.flags & F_HAS_GID;
+        v->n_aliases = r.n_aliases;
+        v->origin_file = file_of(ix, r.file);
+        v->origin_line = (int)r.line;
+        memo->gen = ix->gen;
+        memo->id = id;
+        memo->v = *v;
+        return 0;
+}
+
+static int ixd_domain_alias(const struct mailacct_dir *d, uint32_t id, uint32_t i, const char **s)
+{
+        const struct mailacct_index *ix = ixof(d);
+        struct ix_domain r;
+        uint32_t off;
+
+        if (domain_rec(ix, id, &r) < 0)
+                return -EBADMSG;
+        if (i >= r.n_aliases)
+                return -ENOENT;
+        off = r.aliases;
+        for (uint32_t j = 0; j < i; j++)
+                off += (uint32_t)strlen(ix->pool + off) + 1;
+        *s = ix->pool + off;
+        return 0;
+}
+
+static int ixd_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v)
+{
+        const struct mailacct_index *ix = ixof(d);
+        struct ix_contact r;
+        uint32_t s[3];
+
+        if (id >= ix->h->n_contacts)
+                return -EBADMSG;
+        memcpy(&r, ix->base + ix->h->contacts_off + (size_t)id * sizeof(r), sizeof(r));
+        s[0] = r.alias, s[1] = r.address, s[2] = r.dn;
+        if (!r.alias || ix_verify(ix, &r, sizeof(r), s, 3, 0, 0) < 0)
+                return -EBADMSG;
+        memset(v, 0, sizeof(*v));
+        v->alias = ix->pool + r.alias;
+        v->address = r.address ? ix->pool + r.address : NULL;
+        v->dn = r.dn ? ix->pool + r.dn : NULL;
+        v->origin_file = file_of(ix, r.file);
+        v->origin_line = (int)r.line;
+        return 0;
+}
+
+static int ixd_defaults(const struct mailacct_dir *d, struct mailacct_domain_view *v)
+{
+        const struct mailacct_index *ix = ixof(d);
+        const struct ix_header *h = ix->h;
+
+        /* the header's strings were bounded and summed at open */
+        memset(v, 0, sizeof(*v));
+        v->home = h->def_home ? ix->pool + h->def_home : NULL;
+        v->shell = h->def_shell ? ix->pool + h->def_shell : NULL;
+        v->uid = h->def_uid;
+        v->gid = h->def_gid;
+        v->has_uid = h->def_flags & F_HAS_UID;
+        v->has_gid = h->def_flags & F_HAS_GID;
+        return 0;
+}
+
+static long ixd_get(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out, size_t max)
+{
+        return ix_get(ixof(d), t, key, out, max);
+}
+
+static void ixd_prefetch(const struct mailacct_dir *d, enum mailacct_table t, const char *key)
+{
+        ix_prefetch(ixof(d), t, key);
+}
+
+static void ixd_release(struct mailacct_dir *d)
+{
+        mailacct_index_close(d->impl);
+        free(d);
+}
+
+static const struct mailacct_dir_ops index_ops = {
+        .get = ixd_get,
+        .prefetch = ixd_prefetch,
+        .mailbox = ixd_mailbox,
+        .domain = ixd_domain,
+        .contact = ixd_contact,
+        .defaults = ixd_defaults,
+        .list = ixd_list,
+        .delegate = ixd_delegate,
+        .names = ixd_names,
+        .domain_alias = ixd_domain_alias,
+        .release = ixd_release,
+};
+
+int mailacct_index_open(const char *path, struct mailacct_index **out, char *why, size_t len)
+{
+        return ix_open(path, IX_KIND_DIRECTORY, out, NULL, why, len);
+}
+
+int mailacct_dir_from_index(struct mailacct_index *ix, struct mailacct_dir **out)
+{
+        const struct ix_header *h = ix->h;
+        struct mailacct_dir *d;
+
+        *out = NULL;
+        if (h->bare_alias > MAILACCT_BARE_UNIQUE || h->canonical > MAILACCT_CANON_NETBIOS ||
+            (h->default_domain != MAILACCT_NONE && h->default_domain >= h->n_domains))
+                return -EBADMSG;
+        d = calloc(1, sizeof(*d));
+        if (!d)
+                return -ENOMEM;
+        d->ops = &index_ops;
+        d->impl = ix;
+        d->s.bare_alias = (enum mailacct_bare_policy)h->bare_alias;
+        d->s.case_sensitive = h->case_sensitive != 0;
+        d->s.canonical = (enum mailacct_canonical)h->canonical;
+        d->s.default_domain = h->default_domain;
+        d->s.secrets = h->secrets ? ix->pool + h->secrets : NULL;
+        d->s.n_domains = h->n_domains;
+        d->s.n_mailboxes = h->n_mailboxes;
+        d->s.n_contacts = h->n_contacts;
+        d->s.from_index = true;
+        *out = d;
+        return 0;
+}
+
+int mailacct_dir_open_index(const char *path, struct mailacct_dir **out, char *why, size_t len)
+{
+        struct mailacct_index *ix;
+        int r;
+
+        *out = NULL;
+        r = mailacct_index_open(path, &ix, why, len);
+        if (r < 0)
+                return r;
+        r = mailacct_dir_from_index(ix, out);
+        if (r < 0) {
+                snprintf(why, len, "%s: damaged settings in its header", path);
+                mailacct_index_close(ix);
+        }
+        return r;
+}
+
+const struct mailacct_index *mailacct_dir_index(const struct mailacct_dir *d)
+{
+        return d && d->ops == &index_ops ? d->impl : NULL;
+}

@@ -1,0 +1,888 @@
+/* SPDX-License-Identifier: MIT */
+/* The container of a compiled index (ixformat.h): mapping and bounds,
+ * checksums, the string pool, the keyed tables, the stamps, and the writer's
+ * layout. The payloads are lib/ixdir.c and lib/ixsecrets.c. */
+#include "ixfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "atomic.h"
+#include "hashmap.h"
+#include "strutil.h"
+#include "trust.h"
+
+/* Lookups after which a process counts as busy (an auth worker, getent
+ * passwd, a benchmark) and the kernel may map the index in large pieces. */
+#define IX_BUSY 256
+
+static _Atomic uint64_t generations;
+
+const uint8_t *mailacct_ix_fixed_key;
+int64_t mailacct_ix_fixed_time;
+
+/* ---- checksums ------------------------------------------------------------- */
+
+/* Record and entry checksums are verified on every lookup, so they are a
+ * multiply-xor mix (MurmurHash64A's step) seeded from the index's key, not
+ * SipHash: they are there to see damage, a flipped bit or a torn page, and
+ * one who can write the index can rewrite its checksums whatever they are
+ * (lib/trust.c keeps such a one out). SipHash stays where an attacker chooses
+ * the input: the keys' hashes. */
+#define CHECK_M 0xc6a4a7935bd1e995ULL
+
+static uint64_t check_mix(uint64_t h, const void *data, size_t len)
+{
+        const uint8_t *p = data;
+        uint64_t k;
+
+        h ^= len * CHECK_M;
+        for (; len >= 8; p += 8, len -= 8) {
+                memcpy(&k, p, 8);
+                k *= CHECK_M;
+                k ^= k >> 47;
+                k *= CHECK_M;
+                h ^= k;
+                h *= CHECK_M;
+        }
+        if (len) {
+                k = 0;
+                memcpy(&k, p, len);
+                h ^= k;
+                h *= CHECK_M;
+        }
+        return h;
+}
+
+static uint64_t check_seed(const uint8_t key[16])
+{
+        uint64_t k;
+
+        memcpy(&k, key, sizeof(k));
+        return k;
+}
+
+static uint32_t check_final(uint64_t h)
+{
+        h ^= h >> 47;
+        h *= CHECK_M;
+        h ^= h >> 47;
+        return (uint32_t)(h ^ (h >> 32));
+}
+
+static uint32_t check32(const uint8_t key[16], const void *a, size_t alen)
+{
+        return check_final(check_mix(check_seed(key), a, alen));
+}
+
+/* The checksum of a record covers its fields and every string and list it
+ * points to, so that no part of an entry can change unseen. Summed piece by
+ * piece: a lookup verifies several records and must not allocate for it. */
+uint32_t ix_record_check(const uint8_t key[16], const char *pool, const void *rec, size_t len, const uint32_t *strs,
+                         size_t nstrs, const void *extra, size_t extra_len)
+{
+        uint64_t h = check_mix(check_seed(key), (const uint8_t *)rec + sizeof(uint32_t), len - sizeof(uint32_t));
+
+        for (size_t i = 0; i < nstrs; i++) {
+                const char *str = strs[i] ? pool + strs[i] : "";
+                h = check_mix(h, str, strlen(str) + 1);
+        }
+        if (extra_len)
+                h = check_mix(h, extra, extra_len);
+        return check_final(h);
+}
+
+/* The strings only the header points to, which no record sums. */
+static void header_strings(const struct ix_header *h, uint32_t out[5])
+{
+        out[0] = h->def_home;
+        out[1] = h->def_shell;
+        out[2] = h->secrets;
+        out[3] = h->any_hash;
+        out[4] = h->conf_path;
+}
+
+/* SipHash of the header, its strings, the stamps and their paths. The
+ * caller has bounded the stamps and every string first. */
+static uint64_t header_check(const struct ix_header *h, const char *pool)
+{
+        struct mailacct_siphash s;
+        uint32_t strs[5];
+
+        mailacct_siphash13_init(&s, h->sipkey);
+        mailacct_siphash13_update(&s, h, offsetof(struct ix_header, check));
+        header_strings(h, strs);
+        for (size_t i = 0; i < 5; i++) {
+                const char *str = strs[i] ? pool + strs[i] : "";
+                mailacct_siphash13_update(&s, str, strlen(str) + 1);
+        }
+        for (uint32_t i = 0; i < h->n_stamps; i++) {
+                struct ix_stamp st;
+                memcpy(&st, pool + h->stamps_off + (size_t)i * sizeof(st), sizeof(st));
+                mailacct_siphash13_update(&s, &st, sizeof(st));
+                mailacct_siphash13_update(&s, st.path ? pool + st.path : "", st.path ? strlen(pool + st.path) + 1 : 1);
+        }
+        return mailacct_siphash13_final(&s);
+}
+
+/* Slots are checked on every probe, so with a cheap keyed mix rather than
+ * SipHash: it is there to catch damage (a flipped bit must not make a key
+ * vanish and let a weaker rule answer), and entries and records behind the
+ * slots carry checksums of their own. */
+static uint32_t slot_check(const uint8_t key[16], uint32_t h32, uint32_t entry, uint32_t j)
+{
+        uint64_t k;
+        uint64_t x;
+
+        memcpy(&k, key, sizeof(k));
+        x = ((uint64_t)h32 << 32 | entry) ^ k;
+        x ^= (uint64_t)j * 0x9e3779b97f4a7c15ULL;
+        x ^= x >> 33;
+        x *= 0xff51afd7ed558ccdULL;
+        x ^= x >> 33;
+        x *= 0xc4ceb9fe1a85ec53ULL;
+        x ^= x >> 33;
+        return (uint32_t)x;
+}
+
+/* First slot of a key: the hash scaled to the table, which needs no power of
+ * two and so no more than a quarter of the slots left empty. */
+static uint32_t home_slot(uint64_t h, uint32_t cap)
+{
+        return (uint32_t)(((h & 0xffffffffu) * cap) >> 32);
+}
+
+/* ---- writer ---------------------------------------------------------------- */
+
+size_t ix_buf_add(struct ix_buf *b, const void *data, size_t n)
+{
+        size_t at = b->len;
+
+        if (b->len + n > b->cap) {
+                size_t nc = b->cap ? b->cap : 1 << 16;
+                uint8_t *np;
+                while (nc < b->len + n)
+                        nc *= 2;
+                np = realloc(b->p, nc);
+                if (!np) {
+                        b->oom = 1;
+                        return at;
+                }
+                b->p = np;
+                b->cap = nc;
+        }
+        if (data)
+                memcpy(b->p + b->len, data, n);
+        else
+                memset(b->p + b->len, 0, n);
+        b->len += n;
+        return at;
+}
+
+static void buf_align(struct ix_buf *b, size_t to)
+{
+        while (b->len % to)
+                ix_buf_add(b, NULL, 1);
+}
+
+uint32_t ix_pool_str(struct ix_writer *w, const char *s)
+{
+        if (!s)
+                return 0;
+        /* readers refuse a longer string as damage: refuse to write it */
+        if (strlen(s) >= IX_STR_MAX && !w->too_long)
+                w->too_long = s;
+        return (uint32_t)ix_buf_add(&w->pool, s, strlen(s) + 1);
+}
+
+struct ix_writer *ix_writer_new(char *err, size_t errlen)
+{
+        struct ix_writer *w = calloc(1, sizeof(*w));
+
+        if (!w) {
+                snprintf(err, errlen, "out of memory");
+                return NULL;
+        }
+        if (mailacct_ix_fixed_key)
+                memcpy(w->key, mailacct_ix_fixed_key, sizeof(w->key));
+        else if (getrandom(w->key, sizeof(w->key), 0) != sizeof(w->key)) {
+                snprintf(err, errlen, "getrandom: %s", strerror(errno));
+                free(w);
+                return NULL;
+        }
+        ix_buf_add(&w->pool, "", 1); /* offset 0 is "no string" */
+        w->h.default_domain = MAILACCT_NONE;
+        return w;
+}
+
+void ix_writer_free(struct ix_writer *w)
+{
+        if (!w)
+                return;
+        free(w->pool.p);
+        free(w->domains.p);
+        free(w->mailboxes.p);
+        free(w->contacts.p);
+        free(w->entries.p);
+        free(w->slots.p);
+        free(w);
+}
+
+void ix_writer_meta(struct ix_writer *w, const struct mailacct_index_meta *meta)
+{
+        struct ix_stamp *st;
+        size_t n = meta->n_stamps < IX_STAMPS_MAX ? meta->n_stamps : IX_STAMPS_MAX;
+        uint32_t paths[IX_STAMPS_MAX];
+
+        w->h.conf_path = ix_pool_str(w, meta->conf_path);
+        w->h.flags = meta->flags;
+        for (size_t i = 0; i < n; i++)
+                paths[i] = ix_pool_str(w, meta->stamps[i].path);
+        buf_align(&w->pool, 8);
+        w->h.stamps_off = w->pool.len;
+        w->h.n_stamps = (uint32_t)n;
+        ix_buf_add(&w->pool, NULL, n * sizeof(*st));
+        if (w->pool.oom)
+                return;
+        for (size_t i = 0; i < n; i++) {
+                struct ix_stamp s = {
+                        .kind = meta->stamps[i].kind,
+                        .path = paths[i],
+                        .dev = meta->stamps[i].dev,
+                        .ino = meta->stamps[i].ino,
+                        .size = meta->stamps[i].size,
+                        .mtime_ns = meta->stamps[i].mtime_ns,
+                        .ctime_ns = meta->stamps[i].ctime_ns,
+                };
+                memcpy(w->pool.p + w->h.stamps_off + i * sizeof(s), &s, sizeof(s));
+        }
+}
+
+struct pair {
+        const char *key; /* equal keys share one pointer into the map's arena */
+        uint32_t value;
+};
+
+static int cmp_pair(const void *a, const void *b)
+{
+        const struct pair *x = a, *y = b;
+
+        if (x->key != y->key)
+                return x->key < y->key ? -1 : 1;
+        return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* Tables whose ids are mailboxes (not domains or contacts). */
+static bool mailbox_table(enum mailacct_table t)
+{
+        return t == MAILACCT_T_ADDRESS || t == MAILACCT_T_BARE || t == MAILACCT_T_NT || t == MAILACCT_T_UID;
+}
+
+int ix_write_table(struct ix_writer *w, enum mailacct_table t, const struct mailacct_hashmap *m)
+{
+        size_t n = m ? mailacct_hashmap_size(m) : 0, np = 0, nkeys = 0, pos = 0, cap;
+        struct pair *pairs = malloc((n + 1) * sizeof(*pairs));
+        struct {
+                uint64_t h;
+                uint32_t entry, hint;
+        } *keys = malloc((n + 1) * sizeof(*keys));
+        int r = -ENOMEM;
+
+        if (!pairs || !keys)
+                goto out;
+        while (m && mailacct_hashmap_next(m, &pos, &pairs[np].key, &pairs[np].value))
+                np++;
+        /* grouped by key, ids ascending: the same list whatever order the map holds */
+        qsort(pairs, np, sizeof(*pairs), cmp_pair);
+        for (size_t i = 0; i < np;) {
+                size_t j = i, klen = strlen(pairs[i].key), at, count;
+                uint32_t hdr[3];
+
+                while (j < np && pairs[j].key == pairs[i].key)
+                        j++;
+                count = j - i;
+                if (t == MAILACCT_T_UID && count > IX_UID_KEEP)
+                        count = IX_UID_KEEP;
+                at = w->entries.len;
+                hdr[0] = 0;
+                hdr[1] = (uint32_t)klen;
+                hdr[2] = (uint32_t)count;
+                ix_buf_add(&w->entries, hdr, sizeof(hdr));
+                ix_buf_add(&w->entries, pairs[i].key, klen + 1);
+                buf_align(&w->entries, 4);
+                for (size_t k = 0; k < count; k++)
+                        ix_buf_add(&w->entries, &pairs[i + k].value, sizeof(uint32_t));
+                if (w->entries.oom)
+                        goto out;
+                hdr[0] = check32(w->key, w->entries.p + at + 4, w->entries.len - at - 4);
+                memcpy(w->entries.p + at, hdr, 4);
+                keys[nkeys].h = mailacct_siphash13(w->key, pairs[i].key, klen);
+                keys[nkeys].entry = (uint32_t)at;
+                keys[nkeys].hint = mailbox_table(t) ? pairs[i].value : MAILACCT_NONE;
+                nkeys++;
+                i = j;
+        }
+        /* half full: a miss walks about two slots, not a dozen */
+        cap = 2 * nkeys + 8;
+        w->h.tables[t].cap = (uint32_t)cap;
+        w->h.tables[t].nkeys = (uint32_t)nkeys;
+        w->h.tables[t].slots_off = w->slots.len; /* relative until laid out */
+        {
+                size_t base = ix_buf_add(&w->slots, NULL, cap * sizeof(struct ix_slot));
+                struct ix_slot *slots;
+                if (w->slots.oom)
+                        goto out;
+                slots = (struct ix_slot *)(w->slots.p + base);
+                for (size_t i = 0; i < nkeys; i++) {
+                        uint32_t j = home_slot(keys[i].h, (uint32_t)cap);
+                        uint32_t h32 = (uint32_t)(keys[i].h >> 32) | 1;
+                        while (slots[j].h32)
+                                j = j + 1 == cap ? 0 : j + 1;
+                        slots[j].h32 = h32;
+                        slots[j].entry = keys[i].entry;
+                        slots[j].check = slot_check(w->key, h32, keys[i].entry, j);
+                        slots[j].hint = keys[i].hint;
+                }
+        }
+        r = 0;
+out:
+        free(pairs);
+        free(keys);
+        return r;
+}
+
+/* Written in small pieces on purpose: the page cache gives a file the folio
+ * sizes it was written with, and a reader's page fault maps a whole folio.
+ * Written in one go, the index was held in folios of up to 2 MiB, and one
+ * getpwnam() in a fresh process added 3 to 9 MiB to its RSS; written 16 KiB
+ * at a time, under 1 MiB. */
+#define IX_WRITE_CHUNK (16 * 1024)
+
+int ix_emit(struct ix_writer *w, const char *path, mode_t mode, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+        static const uint8_t zero[8];
+        struct mailacct_atomic *a;
+        struct timespec now;
+        uint64_t off, pos = 0;
+        int r = 0;
+
+        buf_align(&w->pool, 8);
+        if (w->pool.oom || w->domains.oom || w->mailboxes.oom || w->contacts.oom || w->entries.oom || w->slots.oom) {
+                snprintf(err, errlen, "out of memory");
+                return -ENOMEM;
+        }
+        if (w->too_long) {
+                /* its length only: it may be a password hash */
+                snprintf(err, errlen, "a value of %zu bytes is longer than the index holds (%d)", strlen(w->too_long),
+                         IX_STR_MAX - 1);
+                return -E2BIG;
+        }
+        memcpy(w->h.magic, IX_MAGIC, 8);
+        w->h.version = IX_VERSION;
+        w->h.endian = IX_ENDIAN;
+        memcpy(w->h.sipkey, w->key, 16);
+        clock_gettime(CLOCK_REALTIME, &now);
+        w->h.built_ns =
+                mailacct_ix_fixed_time ? mailacct_ix_fixed_time : (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+        off = (sizeof(struct ix_header) + 7) & ~(uint64_t)7;
+        w->h.pool_off = off;
+        w->h.pool_size = w->pool.len;
+        off += w->pool.len;
+        w->h.mailboxes_off += w->h.pool_off; /* the blocks are the pool's end */
+        w->h.domains_off = off;
+        off += w->domains.len;
+        w->h.contacts_off = off;
+        off += w->contacts.len;
+        off = (off + 7) & ~(uint64_t)7;
+        w->h.entries_off = off;
+        w->h.entries_size = w->entries.len;
+        off += w->entries.len;
+        off = (off + 7) & ~(uint64_t)7;
+        for (int t = 0; t < _MAILACCT_T_MAX; t++)
+                w->h.tables[t].slots_off += off;
+        off += w->slots.len;
+        w->h.file_size = off;
+        if (off > UINT32_MAX) {
+                snprintf(err, errlen, "directory too large for index format %d (over 4 GiB)", IX_VERSION);
+                return -EFBIG;
+        }
+        w->h.check = header_check(&w->h, (const char *)w->pool.p);
+
+        a = mailacct_atomic_begin(path, mode, uid, gid, err, errlen);
+        if (!a)
+                return -EIO;
+        {
+                const struct {
+                        const void *p;
+                        size_t n;
+                        uint64_t at;
+                } parts[] = {
+                        {&w->h, sizeof(w->h), 0},
+                        {w->pool.p, w->pool.len, w->h.pool_off},
+                        {w->domains.p, w->domains.len, w->h.domains_off},
+                        {w->contacts.p, w->contacts.len, w->h.contacts_off},
+                        {w->entries.p, w->entries.len, w->h.entries_off},
+                        {w->slots.p, w->slots.len, w->h.tables[0].slots_off},
+                };
+                for (size_t i = 0; r >= 0 && i < sizeof(parts) / sizeof(parts[0]); i++) {
+                        while (r >= 0 && pos < parts[i].at) {
+                                size_t pad = parts[i].at - pos > 8 ? 8 : (size_t)(parts[i].at - pos);
+                                r = mailacct_atomic_write(a, zero, pad, 0);
+                                pos += pad;
+                        }
+                        if (r >= 0 && parts[i].n)
+                                r = mailacct_atomic_write(a, parts[i].p, parts[i].n, IX_WRITE_CHUNK);
+                        pos += parts[i].n;
+                }
+        }
+        return mailacct_atomic_commit(a, err, errlen);
+}
+
+/* ---- reader ---------------------------------------------------------------- */
+
+bool ix_span_ok(const struct mailacct_index *ix, uint64_t off, uint64_t len)
+{
+        return off <= ix->size && len <= ix->size - off;
+}
+
+int ix_pool_get(const struct mailacct_index *ix, uint32_t off, const char **s)
+{
+        size_t room;
+
+        if (off == 0) {
+                *s = NULL;
+                return 0;
+        }
+        if (off >= ix->h->pool_size)
+                return -EBADMSG;
+        room = ix->h->pool_size - off;
+        if (!memchr(ix->pool + off, '\0', room < IX_STR_MAX ? room : IX_STR_MAX))
+                return -EBADMSG;
+        *s = ix->pool + off;
+        return 0;
+}
+
+int ix_pool_strings(const struct mailacct_index *ix, uint32_t off, uint32_t n, size_t *len)
+{
+        size_t total = 0;
+
+        for (uint32_t k = 0; k < n; k++) {
+                const char *s;
+                size_t l;
+                if (off == 0 || ix_pool_get(ix, off, &s) < 0)
+                        return -EBADMSG;
+                l = strlen(s) + 1;
+                total += l;
+                if (off + l > ix->h->pool_size)
+                        return -EBADMSG;
+                off += (uint32_t)l;
+        }
+        *len = total;
+        return 0;
+}
+
+int ix_verify(const struct mailacct_index *ix, const void *rec, size_t len, const uint32_t *strs, size_t n,
+              uint32_t extra_off, size_t extra_len)
+{
+        uint32_t want;
+        const char *s;
+
+        memcpy(&want, rec, sizeof(want));
+        for (size_t i = 0; i < n; i++)
+                if (ix_pool_get(ix, strs[i], &s) < 0)
+                        return -EBADMSG;
+        if (extra_len && (extra_off >= ix->h->pool_size || extra_len > ix->h->pool_size - extra_off))
+                return -EBADMSG;
+        return ix_record_check(ix->h->sipkey, ix->pool, rec, len, strs, n, ix->pool + extra_off, extra_len) == want
+                       ? 0
+                       : -EBADMSG;
+}
+
+/* The header's own bounds, its strings and stamps bounded before its
+ * checksum reads them. */
+static bool header_ok(const struct mailacct_index *ix)
+{
+        const struct ix_header *h = ix->h;
+        uint32_t strs[5];
+        const char *s;
+
+        if (!ix_span_ok(ix, h->pool_off, h->pool_size) || h->pool_size == 0 ||
+            !ix_span_ok(ix, h->domains_off, (uint64_t)h->n_domains * sizeof(struct ix_domain)) ||
+            (h->n_mailboxes && (h->mailbox_stride < sizeof(struct ix_mailbox) || h->mailbox_stride > IX_BLOCK_MAX ||
+                                h->mailbox_stride % 4)) ||
+            !ix_span_ok(ix, h->mailboxes_off, (uint64_t)h->n_mailboxes * h->mailbox_stride) ||
+            !ix_span_ok(ix, h->contacts_off, (uint64_t)h->n_contacts * sizeof(struct ix_contact)) ||
+            !ix_span_ok(ix, h->entries_off, h->entries_size) || h->pool_off % 8 || h->domains_off % 4 ||
+            h->mailboxes_off % 4 || h->contacts_off % 4 || h->entries_off % 8 || h->n_stamps > IX_STAMPS_MAX ||
+            h->stamps_off % 8 || h->stamps_off > h->pool_size ||
+            (uint64_t)h->n_stamps * sizeof(struct ix_stamp) > h->pool_size - h->stamps_off)
+                return false;
+        for (int t = 0; t < _MAILACCT_T_MAX; t++) {
+                const struct ix_table *tb = &h->tables[t];
+                if (tb->cap == 0 || tb->slots_off % 4 ||
+                    !ix_span_ok(ix, tb->slots_off, (uint64_t)tb->cap * sizeof(struct ix_slot)))
+                        return false;
+        }
+        header_strings(h, strs);
+        for (size_t i = 0; i < 5; i++)
+                if (ix_pool_get(ix, strs[i], &s) < 0)
+                        return false;
+        for (uint32_t i = 0; i < h->n_stamps; i++) {
+                struct ix_stamp st;
+                memcpy(&st, ix->pool + h->stamps_off + (size_t)i * sizeof(st), sizeof(st));
+                if (ix_pool_get(ix, st.path, &s) < 0)
+                        return false;
+        }
+        return h->check == header_check(h, ix->pool);
+}
+
+int ix_open(const char *path, uint32_t kind, struct mailacct_index **out, struct stat *stp, char *why, size_t whylen)
+{
+        struct mailacct_index *ix;
+        const struct ix_header *h;
+        struct stat st;
+        void *map;
+        int fd, r = -EBADMSG;
+
+        *out = NULL;
+        /* as for the configuration: an index someone else may have written
+         * is anyone's directory (its checksums are keyed by a key it carries
+         * itself), so it is never even mapped */
+        fd = mailacct_trust_open(path, kind == IX_KIND_SECRETS ? MAILACCT_TRUST_SECRET : 0, &st, why, whylen);
+        if (fd < 0) {
+                char *copy = strdup(why);
+                snprintf(why, whylen, "%s: %s", path, copy ? copy : "refused");
+                free(copy);
+                return fd;
+        }
+        if ((size_t)st.st_size < sizeof(struct ix_header)) {
+                close(fd);
+                snprintf(why, whylen, "%s: too short for an index", path);
+                return -EBADMSG;
+        }
+        if (stp)
+                *stp = st;
+        map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+        /* the mapping keeps the inode alive; no descriptor is kept */
+        close(fd);
+        if (map == MAP_FAILED) {
+                r = -errno;
+                snprintf(why, whylen, "%s: %s", path, strerror(-r));
+                return r;
+        }
+        /* A process that asks once (id, ls -l, su) maps in only the pages it
+         * touches: MADV_RANDOM turns off read-ahead and fault-around, which
+         * on a large folio maps megabytes per fault. See ix_busy() for the
+         * processes that ask often. */
+        (void)madvise(map, (size_t)st.st_size, MADV_RANDOM);
+        ix = calloc(1, sizeof(*ix));
+        if (!ix) {
+                munmap(map, (size_t)st.st_size);
+                snprintf(why, whylen, "out of memory");
+                return -ENOMEM;
+        }
+        ix->base = map;
+        ix->size = (size_t)st.st_size;
+        ix->gen = ++generations;
+        h = ix->h = map;
+        if (memcmp(h->magic, IX_MAGIC, 8) == 0 && h->version != IX_VERSION) {
+                /* another version is no damage: it needs a compile */
+                snprintf(why, whylen, "%s: index format %u, this build reads format %d: run 'mailacct compile'", path,
+                         h->version, IX_VERSION);
+                r = -EPROTO;
+                goto bad;
+        }
+        if (memcmp(h->magic, IX_MAGIC, 8) != 0 || h->endian != IX_ENDIAN || h->kind != kind || h->file_size != ix->size)
+                goto bad;
+        /* bounded before the pointer is formed: a wild offset must not wrap */
+        if (!ix_span_ok(ix, h->pool_off, h->pool_size))
+                goto bad;
+        ix->pool = (const char *)ix->base + h->pool_off;
+        if (!header_ok(ix))
+                goto bad;
+        *out = ix;
+        return 0;
+bad:
+        if (r == -EBADMSG)
+                snprintf(why, whylen, "%s: damaged (a bound or checksum of its header failed): run 'mailacct compile'",
+                         path);
+        mailacct_index_close(ix);
+        return r;
+}
+
+void mailacct_index_close(struct mailacct_index *ix)
+{
+        if (!ix)
+                return;
+        if (ix->heap)
+                free((void *)ix->base);
+        else
+                munmap((void *)ix->base, ix->size);
+        free(ix);
+}
+
+size_t mailacct_index_n_stamps(const struct mailacct_index *ix)
+{
+        return ix->h->n_stamps;
+}
+
+int mailacct_index_stamp(const struct mailacct_index *ix, size_t i, struct mailacct_stamp *s)
+{
+        struct ix_stamp st;
+
+        if (i >= ix->h->n_stamps)
+                return -ENOENT;
+        /* bounded and summed with the header at open */
+        memcpy(&st, ix->pool + ix->h->stamps_off + i * sizeof(st), sizeof(st));
+        memset(s, 0, sizeof(*s));
+        s->kind = (enum mailacct_stamp_kind)st.kind;
+        s->path = st.path ? ix->pool + st.path : NULL;
+        s->dev = st.dev;
+        s->ino = st.ino;
+        s->size = st.size;
+        s->mtime_ns = st.mtime_ns;
+        s->ctime_ns = st.ctime_ns;
+        return 0;
+}
+
+bool mailacct_index_current(const struct mailacct_index *ix)
+{
+        for (size_t i = 0; i < ix->h->n_stamps; i++) {
+                struct mailacct_stamp s;
+                if (mailacct_index_stamp(ix, i, &s) < 0 || !mailacct_stamp_current(&s))
+                        return false;
+        }
+        return true;
+}
+
+const char *mailacct_index_conf_path(const struct mailacct_index *ix)
+{
+        return ix->h->conf_path ? ix->pool + ix->h->conf_path : NULL;
+}
+
+unsigned mailacct_index_flags(const struct mailacct_index *ix)
+{
+        return ix->h->flags;
+}
+
+int64_t mailacct_index_built(const struct mailacct_index *ix)
+{
+        return ix->h->built_ns;
+}
+
+/* MADV_RANDOM keeps a one-lookup process small, but with it every page a
+ * busy process touches for the first time is a page fault of its own: up to
+ * thirty times the cost of the lookup until most of the index is mapped.
+ * Past IX_BUSY lookups the mapping goes back to normal (fault-around). */
+static void ix_busy(const struct mailacct_index *ix)
+{
+        struct mailacct_index *w = (struct mailacct_index *)ix;
+
+        if (w->lookups < IX_BUSY && ++w->lookups == IX_BUSY)
+                (void)madvise((void *)ix->base, ix->size, MADV_NORMAL);
+}
+
+void ix_prefetch(const struct mailacct_index *ix, enum mailacct_table t, const char *key)
+{
+        const struct ix_table *tb;
+        uint64_t h;
+
+        if ((unsigned)t >= _MAILACCT_T_MAX)
+                return;
+        tb = &ix->h->tables[t];
+        h = mailacct_siphash13(ix->h->sipkey, key, strlen(key));
+        __builtin_prefetch(ix->base + tb->slots_off + (size_t)home_slot(h, tb->cap) * sizeof(struct ix_slot));
+}
+
+long ix_get(const struct mailacct_index *ix, enum mailacct_table t, const char *key, uint32_t *out, size_t max)
+{
+        const struct ix_table *tb;
+        size_t klen = strlen(key);
+        uint64_t h;
+        uint32_t h32;
+
+        if ((unsigned)t >= _MAILACCT_T_MAX)
+                return -EINVAL;
+        ix_busy(ix);
+        tb = &ix->h->tables[t];
+        h = mailacct_siphash13(ix->h->sipkey, key, klen);
+        h32 = (uint32_t)(h >> 32) | 1;
+        for (uint32_t i = 0, j = home_slot(h, tb->cap); i < tb->cap; i++, j = j + 1 == tb->cap ? 0 : j + 1) {
+                struct ix_slot s;
+                uint32_t hdr[3];
+                const uint8_t *e;
+                size_t ids_at, room;
+
+                memcpy(&s, ix->base + tb->slots_off + (size_t)j * sizeof(s), sizeof(s));
+                if (s.h32 == 0) {
+                        /* an empty slot is all zero; anything else is damage */
+                        return (s.entry || s.check || s.hint) ? -EBADMSG : 0;
+                }
+                if (s.check != slot_check(ix->h->sipkey, s.h32, s.entry, j))
+                        return -EBADMSG;
+                if (s.h32 != h32)
+                        continue;
+                /* the mailbox block is fetched while the entry is read and
+                 * checked: two misses at once instead of one after another */
+                if (s.hint < ix->h->n_mailboxes) {
+                        const uint8_t *b = ix->base + ix->h->mailboxes_off + (size_t)s.hint * ix->h->mailbox_stride;
+                        __builtin_prefetch(b);
+                        __builtin_prefetch(b + 64);
+                        __builtin_prefetch(b + 128);
+                }
+                if (s.entry % 4 || s.entry > ix->h->entries_size || ix->h->entries_size - s.entry < sizeof(hdr))
+                        return -EBADMSG;
+                e = ix->base + ix->h->entries_off + s.entry;
+                room = ix->h->entries_size - s.entry;
+                memcpy(hdr, e, sizeof(hdr));
+                ids_at = (sizeof(hdr) + hdr[1] + 1 + 3) & ~(size_t)3;
+                if (hdr[1] > IX_STR_MAX || ids_at > room || hdr[2] > (room - ids_at) / sizeof(uint32_t))
+                        return -EBADMSG;
+                if (check32(ix->h->sipkey, e + 4, ids_at - 4 + (size_t)hdr[2] * sizeof(uint32_t)) != hdr[0])
+                        return -EBADMSG;
+                if (hdr[1] != klen || memcmp(e + sizeof(hdr), key, klen) != 0)
+                        continue;
+                for (uint32_t k = 0; k < hdr[2] && k < max; k++)
+                        memcpy(&out[k], e + ids_at + k * sizeof(uint32_t), sizeof(uint32_t));
+                return (long)hdr[2];
+        }
+        return 0;
+}
+
+/* ---- sealing, for tools ---------------------------------------------------- */
+
+static bool span(size_t len, uint64_t off, uint64_t n)
+{
+        return off <= len && n <= len - off;
+}
+
+/* A record's strings as ix_verify() reads them, bounded in the image. */
+static bool strings_ok(const uint8_t *img, const struct ix_header *h, const uint32_t *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                if (!s[i])
+                        continue;
+                if (s[i] >= h->pool_size || !memchr(img + h->pool_off + s[i], 0, h->pool_size - s[i]))
+                        return false;
+        }
+        return true;
+}
+
+static size_t list_bytes(const uint8_t *img, const struct ix_header *h, uint32_t off, uint32_t n)
+{
+        size_t total = 0;
+
+        for (uint32_t k = 0; k < n && off && off < h->pool_size; k++) {
+                const char *s = (const char *)img + h->pool_off + off;
+                const char *e = memchr(s, 0, h->pool_size - off);
+                if (!e)
+                        return 0;
+                total += (size_t)(e - s) + 1;
+                off += (uint32_t)(e - s) + 1;
+        }
+        return total;
+}
+
+int mailacct_ix_seal(uint8_t *img, size_t len)
+{
+        struct ix_header h;
+        const char *pool;
+
+        if (len < sizeof(h))
+                return -EBADMSG;
+        memcpy(&h, img, sizeof(h));
+        if (!span(len, h.pool_off, h.pool_size) || h.pool_size == 0)
+                return -EBADMSG;
+        pool = (const char *)img + h.pool_off;
+        for (uint32_t i = 0; span(len, h.domains_off, (uint64_t)(i + 1) * sizeof(struct ix_domain)) && i < h.n_domains;
+             i++) {
+                struct ix_domain r;
+                uint8_t *at = img + h.domains_off + (size_t)i * sizeof(r);
+                memcpy(&r, at, sizeof(r));
+                uint32_t s[] = {r.name, r.netbios, r.home, r.shell};
+                size_t al = list_bytes(img, &h, r.aliases, r.n_aliases);
+                if (!strings_ok(img, &h, s, 4) || (al && !span(h.pool_size, r.aliases, al)))
+                        continue;
+                r.check = ix_record_check(h.sipkey, pool, &r, sizeof(r), s, 4, pool + r.aliases, al);
+                memcpy(at, &r, sizeof(r));
+        }
+        for (uint32_t i = 0; h.mailbox_stride >= sizeof(struct ix_mailbox) && i < h.n_mailboxes &&
+                             span(len, h.mailboxes_off, (uint64_t)(i + 1) * h.mailbox_stride);
+             i++) {
+                struct ix_mailbox r;
+                uint8_t *at = img + h.mailboxes_off + (size_t)i * h.mailbox_stride;
+                memcpy(&r, at, sizeof(r));
+                uint32_t s[] = {r.address, r.local, r.nt_domain, r.nt_account, r.name, r.home, r.shell};
+                uint32_t x[] = {r.dn, r.upn};
+                size_t ll = list_bytes(img, &h, r.lists, r.n_services) + (size_t)r.n_delegates * 4;
+                size_t xl = list_bytes(img, &h, r.extras, r.n_aliases + r.n_addresses);
+                if (strings_ok(img, &h, x, 2) && (!xl || span(h.pool_size, r.extras, xl)))
+                        r.extras_check =
+                                ix_record_check(h.sipkey, pool, &r, sizeof(uint32_t), x, 2, pool + r.extras, xl);
+                if (!strings_ok(img, &h, s, 7) || (ll && !span(h.pool_size, r.lists, ll)))
+                        continue;
+                r.check = ix_record_check(h.sipkey, pool, &r, sizeof(r), s, 7, pool + r.lists, ll);
+                memcpy(at, &r, sizeof(r));
+        }
+        for (uint32_t i = 0;
+             i < h.n_contacts && span(len, h.contacts_off, (uint64_t)(i + 1) * sizeof(struct ix_contact)); i++) {
+                struct ix_contact r;
+                uint8_t *at = img + h.contacts_off + (size_t)i * sizeof(r);
+                memcpy(&r, at, sizeof(r));
+                uint32_t s[] = {r.alias, r.address, r.dn};
+                if (!strings_ok(img, &h, s, 3))
+                        continue;
+                r.check = ix_record_check(h.sipkey, pool, &r, sizeof(r), s, 3, NULL, 0);
+                memcpy(at, &r, sizeof(r));
+        }
+        for (int t = 0; t < _MAILACCT_T_MAX; t++) {
+                const struct ix_table *tb = &h.tables[t];
+                if (!span(len, tb->slots_off, (uint64_t)tb->cap * sizeof(struct ix_slot)))
+                        continue;
+                for (uint32_t j = 0; j < tb->cap; j++) {
+                        struct ix_slot s;
+                        uint8_t *at = img + tb->slots_off + (size_t)j * sizeof(s);
+                        uint32_t hdr[3];
+                        size_t ids_at;
+                        memcpy(&s, at, sizeof(s));
+                        if (!s.h32)
+                                continue;
+                        s.check = slot_check(h.sipkey, s.h32, s.entry, j);
+                        memcpy(at, &s, sizeof(s));
+                        if (!span(h.entries_size, s.entry, sizeof(hdr)) || !span(len, h.entries_off, h.entries_size))
+                                continue;
+                        memcpy(hdr, img + h.entries_off + s.entry, sizeof(hdr));
+                        ids_at = (sizeof(hdr) + hdr[1] + 1 + 3) & ~(size_t)3;
+                        if (hdr[1] > IX_STR_MAX ||
+                            !span(h.entries_size, s.entry, ids_at + (uint64_t)hdr[2] * sizeof(uint32_t)))
+                                continue;
+                        hdr[0] = check32(h.sipkey, img + h.entries_off + s.entry + 4,
+                                         ids_at - 4 + (size_t)hdr[2] * sizeof(uint32_t));
+                        memcpy(img + h.entries_off + s.entry, hdr, 4);
+                }
+        }
+        {
+                uint32_t strs[5];
+                header_strings(&h, strs);
+                if (!strings_ok(img, &h, strs, 5) || h.n_stamps > IX_STAMPS_MAX || h.stamps_off % 8 ||
+                    h.stamps_off > h.pool_size ||
+                    (uint64_t)h.n_stamps * sizeof(struct ix_stamp) > h.pool_size - h.stamps_off)
+                        return 0;
+                for (uint32_t i = 0; i < h.n_stamps; i++) {
+                        struct ix_stamp st;
+                        memcpy(&st, pool + h.stamps_off + (size_t)i * sizeof(st), sizeof(st));
+                        if (!strings_ok(img, &h, &st.path, 1))
+                                return 0;
+                }
+                h.check = header_check(&h, pool);
+                memcpy(img, &h, sizeof(h));
+        }
+        return 0;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to lib/: the container of a compiled index (lib/ixfile.c) as its
+ * two payloads use it, the directory (lib/ixdir.c) and the secrets
+ * (lib/ixsecrets.c): the mapping and its bounds, the checksums, the string
+ * pool, the keyed tables, the stamps, and the writer that lays a file out
+ * and hands it to lib/atomic.c. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index.h"
+#include "ixformat.h"
+
+struct mailacct_hashmap;
+
+struct mailacct_index {
+        const uint8_t *base;
+        size_t size;
+        const struct ix_header *h;
+        const char *pool;
+        uint64_t gen; /* unique per open, for the per-thread memos of ixdir.c */
+        bool heap;    /* base is a heap copy (the fuzzers'), freed rather than unmapped */
+        _Atomic uint32_t lookups;
+};
+
+/* ---- reader ---------------------------------------------------------------- */
+
+/* Maps path (trusted as lib/trust.h says, secret for the secrets kind) and
+ * checks the header of the given kind: bounds, alignment, checksum. */
+int ix_open(const char *path, uint32_t kind, struct mailacct_index **out, struct stat *st, char *why, size_t len);
+bool ix_span_ok(const struct mailacct_index *ix, uint64_t off, uint64_t len);
+/* A string of the pool: in bounds, NUL-terminated before IX_STR_MAX. */
+int ix_pool_get(const struct mailacct_index *ix, uint32_t off, const char **s);
+/* n NUL-terminated strings in a row from off: in bounds; *len their bytes. */
+int ix_pool_strings(const struct mailacct_index *ix, uint32_t off, uint32_t n, size_t *len);
+/* A record's checksum (its first uint32) against its fields, the strings
+ * they point to and extra_len bytes of the pool at extra_off. */
+int ix_verify(const struct mailacct_index *ix, const void *rec, size_t len, const uint32_t *strs, size_t n,
+              uint32_t extra_off, size_t extra_len);
+long ix_get(const struct mailacct_index *ix, enum mailacct_table t, const char *key, uint32_t *out, size_t max);
+void ix_prefetch(const struct mailacct_index *ix, enum mailacct_table t, const char *key);
+
+/* ---- writer ---------------------------------------------------------------- */
+
+struct ix_buf {
+        uint8_t *p;
+        size_t len, cap;
+        int oom;
+};
+
+size_t ix_buf_add(struct ix_buf *b, const void *data, size_t n);
+
+struct ix_writer {
+        uint8_t key[16];
+        struct ix_buf pool, domains, mailboxes, contacts, entries, slots;
+        struct ix_header h;
+        const char *too_long; /* a string readers would refuse (IX_STR_MAX) */
+};
+
+struct ix_writer *ix_writer_new(char *err, size_t errlen);
+/* For the format test alone (tests/unit/test_format.c): a fixed key and
+ * time instead of getrandom() and the clock, so that the same directory
+ * gives the same bytes. NULL / 0: the real ones. */
+extern const uint8_t *mailacct_ix_fixed_key;
+extern int64_t mailacct_ix_fixed_time;
+void ix_writer_free(struct ix_writer *w);
+uint32_t ix_pool_str(struct ix_writer *w, const char *s);
+/* Values of a table, from a multimap (NULL: empty); tables of mailboxes get
+ * a prefetch hint. */
+int ix_write_table(struct ix_writer *w, enum mailacct_table t, const struct mailacct_hashmap *m);
+uint32_t ix_record_check(const uint8_t key[16], const char *pool, const void *rec, size_t len, const uint32_t *strs,
+                         size_t nstrs, const void *extra, size_t extra_len);
+/* The stamps and the configuration's path go into the header's care. */
+void ix_writer_meta(struct ix_writer *w, const struct mailacct_index_meta *meta);
+/* Lays the sections out after the header and writes them to path through
+ * lib/atomic.c with the given mode and owner (-1: the writer's). */
+int ix_emit(struct ix_writer *w, const char *path, mode_t mode, uid_t uid, gid_t gid, char *err, size_t errlen);

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "confscan.h"
+#include "diag.h"
+#include "directory.h"
+#include "stamp.h"
+
+#define MAILACCT_CONF_DEFAULT "/etc/mailacct.conf"
+
+/* What a load learnt about the configuration besides its directory: the
+ * files it is made of (each trusted, each a stamp), its `index` setting,
+ * how large it is. */
+struct mailacct_file_info {
+        struct mailacct_stamp stamps[MAILACCT_CONF_FILES_MAX];
+        char *paths[MAILACCT_CONF_FILES_MAX]; /* the stamps' paths, owned */
+        size_t n_stamps;
+        char *index;    /* the `index` setting, anchored; NULL: none */
+        bool has_index; /* the lexer saw one (it answers without libconfig) */
+        bool has_ldap;  /* an `ldap` group: mailboxes come from a directory */
+        uint64_t bytes; /* the configuration and its includes */
+};
+void mailacct_file_info_free(struct mailacct_file_info *info);
+
+/* Reads the libconfig file at path into a directory through the builder
+ * (for the command: check, compile, passwd).
+ * Every finding goes to diags with file and line. Returns 0 when usable
+ * (warnings allowed), -EINVAL when the file has errors, -EPERM when a file
+ * is not trusted, or -errno when it cannot be read; *out is set only on
+ * success. info (may be NULL) is filled on success and must be freed. */
+int mailacct_file_load(const char *path, struct mailacct_dir **out, struct mailacct_diags *diags,
+                       struct mailacct_file_info *info);
+
+/* For a reader (a module): the same, but never more than max_bytes of
+ * configuration (-EFBIG, before libconfig reads it), and never a
+ * configuration whose mailboxes come from a directory (-EREMOTE: only its
+ * index holds them). */
+int mailacct_file_load_reader(const char *path, uint64_t max_bytes, struct mailacct_dir **out,
+                              struct mailacct_diags *diags, struct mailacct_file_info *info);
