@@ -17,6 +17,8 @@
 struct scan {
         struct mailacct_conf_scan *s;
         unsigned flags;
+        int conf_fd; /* < 0: open the configuration here */
+        const struct stat *conf_st;
         char include_dir[PATH_MAX];
         char *why;
         size_t whylen;
@@ -162,7 +164,16 @@ static int scan_file(struct scan *sc, const char *path, int level)
         if (s->n_files == MAILACCT_CONF_FILES_MAX)
                 return fault(sc, s->files[0].path, 0, "more than %d files @included", MAILACCT_CONF_FILES_MAX - 1);
         f = &s->files[s->n_files];
-        fd = mailacct_trust_open(path, 0, &f->st, sc->why, sc->whylen);
+        if (level == 0 && sc->conf_fd >= 0) {
+                /* the caller opened and checked it: a second check would
+                 * only repeat the same walk up the folders */
+                fd = fcntl(sc->conf_fd, F_DUPFD_CLOEXEC, 3);
+                if (fd < 0)
+                        fd = -errno;
+                else
+                        f->st = *sc->conf_st;
+        } else
+                fd = mailacct_trust_open(path, 0, &f->st, sc->why, sc->whylen);
         if (fd < 0) {
                 snprintf(s->bad, sizeof(s->bad), "%s", path);
                 return fd;
@@ -182,7 +193,9 @@ static int scan_file(struct scan *sc, const char *path, int level)
                         close(fd);
                         return r;
                 }
-                (void)madvise(map, (size_t)f->st.st_size, MADV_SEQUENTIAL);
+                /* a reader looking for `index` reads the head only: no read-ahead of the rest */
+                if (!(sc->flags & MAILACCT_SCAN_INDEX_ONLY))
+                        (void)madvise(map, (size_t)f->st.st_size, MADV_SEQUENTIAL);
         }
         close(fd);
         mailacct_lex_init(&lx, map ? map : "", map ? (size_t)f->st.st_size : 0);
@@ -203,7 +216,8 @@ void mailacct_conf_scan_free(struct mailacct_conf_scan *s)
         memset(s, 0, sizeof(*s));
 }
 
-int mailacct_conf_scan(const char *conf_path, unsigned flags, struct mailacct_conf_scan *s, char *why, size_t len)
+int mailacct_conf_scan_fd(const char *conf_path, int fd, const struct stat *st, unsigned flags,
+                          struct mailacct_conf_scan *s, char *why, size_t len)
 {
         struct scan *sc = calloc(1, sizeof(*sc));
         struct mailacct_token end = {.kind = MAILACCT_TOK_END};
@@ -213,6 +227,8 @@ int mailacct_conf_scan(const char *conf_path, unsigned flags, struct mailacct_co
         if (!sc)
                 return -ENOMEM;
         sc->s = s;
+        sc->conf_fd = fd;
+        sc->conf_st = st;
         sc->flags = flags;
         sc->why = why;
         sc->whylen = len;
@@ -233,4 +249,9 @@ int mailacct_conf_scan(const char *conf_path, unsigned flags, struct mailacct_co
                 s->bad_line = line;
         }
         return r;
+}
+
+int mailacct_conf_scan(const char *conf_path, unsigned flags, struct mailacct_conf_scan *s, char *why, size_t len)
+{
+        return mailacct_conf_scan_fd(conf_path, -1, NULL, flags, s, why, len);
 }

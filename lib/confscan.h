@@ -45,4 +45,8 @@ int mailacct_conf_include_dir(const char *conf_path, char *buf, size_t len);
  * with a NUL byte); -errno. why gets a sentence; s->bad and s->bad_line the
  * file and line at fault (s is otherwise emptied on failure). */
 int mailacct_conf_scan(const char *conf_path, unsigned flags, struct mailacct_conf_scan *s, char *why, size_t len);
+/* The same, with the configuration already opened by the caller through
+ * mailacct_trust_open() (fd and its st; fd stays the caller's). */
+int mailacct_conf_scan_fd(const char *conf_path, int fd, const struct stat *st, unsigned flags,
+                          struct mailacct_conf_scan *s, char *why, size_t len);
 void mailacct_conf_scan_free(struct mailacct_conf_scan *s);

@@ -48,7 +48,9 @@ static bool default_answers(const char *conf_path, const char *dflt, struct mail
         return false;
 }
 
-static int locate(const char *conf_path, char *buf, size_t len, struct mailacct_index **ix)
+/* conf_fd: the configuration as the caller opened it (trust.h), or -1. */
+static int locate(const char *conf_path, int conf_fd, const struct stat *conf, char *buf, size_t len,
+                  struct mailacct_index **ix)
 {
         struct mailacct_conf_scan scan;
         char dflt[PATH_MAX], why[512];
@@ -63,7 +65,7 @@ static int locate(const char *conf_path, char *buf, size_t len, struct mailacct_
                 return snprintf(buf, len, "%s", dflt) < (int)len ? 0 : -ERANGE;
         /* a lexer of libconfig's syntax, not libconfig: a reader learns where
          * the index is without building the configuration's tree */
-        if (mailacct_conf_scan(conf_path, MAILACCT_SCAN_INDEX_ONLY, &scan, why, sizeof(why)) < 0)
+        if (mailacct_conf_scan_fd(conf_path, conf_fd, conf, MAILACCT_SCAN_INDEX_ONLY, &scan, why, sizeof(why)) < 0)
                 return snprintf(buf, len, "%s", dflt) < (int)len ? 0 : -ERANGE;
         n = snprintf(buf, len, "%s", scan.index ? scan.index : dflt);
         mailacct_conf_scan_free(&scan);
@@ -73,7 +75,7 @@ static int locate(const char *conf_path, char *buf, size_t len, struct mailacct_
 int mailacct_index_locate(const char *conf_path, char *buf, size_t len)
 {
         struct mailacct_index *ix = NULL;
-        int r = locate(conf_path, buf, len, &ix);
+        int r = locate(conf_path, -1, NULL, buf, len, &ix);
 
         mailacct_index_close(ix);
         return r;
@@ -94,13 +96,18 @@ void mailacct_source_status_free(struct mailacct_source_status *st)
         st->n_watch = 0;
 }
 
-static void watch(struct mailacct_source_status *st, const char *path, const struct stat *sb)
+static bool watched(const struct mailacct_source_status *st, const char *path)
 {
-        if (st->n_watch == sizeof(st->watch) / sizeof(st->watch[0]))
-                return;
         for (size_t i = 0; i < st->n_watch; i++)
                 if (strcmp(st->watch_paths[i], path) == 0)
-                        return;
+                        return true;
+        return false;
+}
+
+static void watch(struct mailacct_source_status *st, const char *path, const struct stat *sb)
+{
+        if (st->n_watch == sizeof(st->watch) / sizeof(st->watch[0]) || watched(st, path))
+                return;
         st->watch_paths[st->n_watch] = strdup(path);
         if (!st->watch_paths[st->n_watch])
                 return;
@@ -117,7 +124,7 @@ static void watch_index(struct mailacct_source_status *st, const struct mailacct
         for (size_t i = 0; i < mailacct_index_n_stamps(ix); i++) {
                 struct mailacct_stamp s;
                 if (mailacct_index_stamp(ix, i, &s) == 0 && s.kind == MAILACCT_STAMP_FILE && s.path &&
-                    stat(s.path, &sb) == 0)
+                    !watched(st, s.path) && stat(s.path, &sb) == 0)
                         watch(st, s.path, &sb);
         }
 }
@@ -197,9 +204,9 @@ int mailacct_source_open(const char *conf_path, struct mailacct_dir **out, struc
         fd = mailacct_trust_open(conf_path, 0, &conf, why, sizeof(why));
         if (fd < 0)
                 return mailacct_file_load(conf_path, out, diags, NULL);
-        close(fd);
         watch(st, conf_path, &conf);
-        r = locate(conf_path, st->index_path, sizeof(st->index_path), &ix);
+        r = locate(conf_path, fd, &conf, st->index_path, sizeof(st->index_path), &ix);
+        close(fd);
         if (r < 0)
                 return mailacct_file_load(conf_path, out, diags, NULL);
         if (!ix) {

@@ -196,10 +196,10 @@ __attribute__((unused)) static int fz_mailbox(const struct mailacct_dir *d, uint
         (void)mailacct_dir_find_uid(d, uid);
         /* the lists and names the listings read (a damaged index must say
          * so there too, never read out of bounds) */
-        for (int k = MAILACCT_LIST_ALIASES; k <= MAILACCT_LIST_SERVICES; k++)
+        for (int li = MAILACCT_LIST_ALIASES; li <= MAILACCT_LIST_SERVICES; li++)
                 for (uint32_t i = 0; i < 300; i++) {
                         const char *str;
-                        int line, x = mailacct_dir_list(d, m, (enum mailacct_list)k, i, &str, &line);
+                        int line, x = mailacct_dir_list(d, m, (enum mailacct_list)li, i, &str, &line);
                         if (x == -ENOENT)
                                 break;
                         if (x < 0) {

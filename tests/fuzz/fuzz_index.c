@@ -17,6 +17,8 @@
  * container's private header (lib/ixfile.h): to reseal, and to move the
  * mapping onto a heap block of the exact size, so that ASan sees a read one
  * byte past the end (a mapping is readable up to the end of its last page). */
+#include <sys/mman.h>
+
 #include "fuzz.h"
 #include "ixfile.h"
 #include "ixformat.h"
