@@ -79,7 +79,7 @@ $(BUILD)/mailacct: $(CLI_OBJ) $(ARCHIVE)
 
 $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ARCHIVE) $(LIBCONFIG_LIBS) -lcrypt $(CMOCKA_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(ARCHIVE) $(LIBCONFIG_LIBS) -lcrypt $(CMOCKA_LIBS)
 
 tests: $(UNIT_BIN)
 
@@ -125,4 +125,5 @@ clean:
 
 .PHONY: all build-all tests check asan demo format format-check install uninstall clean
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+# the objects' and the test programs' header dependencies (-MMD)
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null) $(wildcard $(BUILD)/*.d $(BUILD)/tsan/*.d)

@@ -8,7 +8,7 @@ BENCH_BIN  := $(BUILD)/nss_bench
 # The harness links nothing of mailacct: it dlopens the module it measures.
 $(BENCH_BIN): bench/nss_bench.c
 	@mkdir -p $(dir $@)
-	$(CC) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< -ldl
+	$(CC) -Itests/lib -MMD -MP $(CFLAGS) $(LDFLAGS) -o $@ $< -ldl
 
 PAM_BENCH_BIN := $(BUILD)/pam_resolve
 

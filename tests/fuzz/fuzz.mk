@@ -69,11 +69,11 @@ HZ_BINS := $(HZ_OUT)/pam_probe $(HZ_OUT)/nss_driver $(HZ_OUT)/ixtool $(HZ_OUT)/c
 # (dlopen'ed later, RTLD_LOCAL). A mail server links libcrypt itself.
 $(HZ_OUT)/pam_probe: tests/hardening/pam_probe.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< -lpam -Wl,--no-as-needed -lcrypt -Wl,--as-needed
+	$(CC) $(CPPFLAGS) -Itests/lib -MMD -MP $(CFLAGS) $(LDFLAGS) -o $@ $< -lpam -Wl,--no-as-needed -lcrypt -Wl,--as-needed
 
 $(HZ_OUT)/nss_driver: tests/hardening/nss_driver.c
 	@mkdir -p $(dir $@)
-	$(CC) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< -ldl -pthread
+	$(CC) -Itests/lib -MMD -MP $(CFLAGS) $(LDFLAGS) -o $@ $< -ldl -pthread
 
 # ixtool.c includes the index's layout header (lib/ixformat.h).
 $(HZ_OUT)/ixtool: tests/hardening/ixtool.c lib/ixformat.h $(ARCHIVE)
@@ -118,7 +118,7 @@ $(TSAN_OUT)/libnss_mailacct.so.2: $(TSAN_NSS) $(TSAN_OUT)/libmailacct.a nss_mail
 
 $(TSAN_OUT)/nss_driver: tests/hardening/nss_driver.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) -Itests/lib $(TSAN_CFLAGS) -o $@ $< -ldl -pthread
+	$(FUZZ_CC) -Itests/lib -MMD -MP $(TSAN_CFLAGS) -o $@ $< -ldl -pthread
 
 ifeq ($(TSAN_HAVE),yes)
 tests: $(TSAN_OUT)/libnss_mailacct.so.2 $(TSAN_OUT)/nss_driver

@@ -8,7 +8,7 @@ AGREE_TEST := $(BUILD)/tests/agree
 # and reads the test directories with libconfig itself.
 $(AGREE_TEST): tests/integration/agree.c
 	@mkdir -p $(dir $@)
-	$(CC) -Itests/lib $(LIBCONFIG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpam $(LIBCONFIG_LIBS) -ldl
+	$(CC) -Itests/lib -MMD -MP $(LIBCONFIG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< -lpam $(LIBCONFIG_LIBS) -ldl
 
 tests: $(AGREE_TEST)
 

@@ -46,7 +46,7 @@ static inline int tl_devlog_open(void)
                 snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
                 tl_write_proc("/proc/self/gid_map", map);
         }
-        if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+        if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0 ||
             mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755") < 0)
                 return -errno;
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
