@@ -16,6 +16,10 @@
 /* The longest value the index holds (its IX_STR_MAX less the NUL): refused
  * here, where the finding can name the entry, not when the index is written. */
 #define VALUE_MAX 4095
+/* The most values a mailbox's list holds in the index (its IX_LIST_MAX). */
+#define LIST_MAX 256
+/* and of its delegates (the reader's bound) */
+#define DELEGATES_MAX (1u << 20)
 
 /* ---- string lists --------------------------------------------------------- */
 
@@ -85,6 +89,7 @@ static void mailbox_free(struct mailacct_mailbox *mb)
         free(mb->upn);
         mailacct_strv_free(&mb->services);
         mailacct_strv_free(&mb->delegates);
+        mailacct_strv_free(&mb->delegate_dns);
         free(mb->delegate_ids);
         memset(mb, 0, sizeof(*mb));
 }
@@ -310,7 +315,9 @@ struct mailacct_builder {
         struct mailacct_dir *d;
         struct mem_dir *m;
         size_t left_out;
-        bool any_leave_out;
+        bool any_leave_out, any_delegate_dns;
+        void (*on_leave_out)(void *ctx, uint32_t tag);
+        void *leave_out_ctx;
         enum mailacct_clash domain_policy; /* domains come from the file */
 };
 
@@ -391,6 +398,27 @@ size_t mailacct_builder_domains(const struct mailacct_builder *b)
 size_t mailacct_builder_left_out(const struct mailacct_builder *b)
 {
         return b->left_out;
+}
+
+void mailacct_builder_on_leave_out(struct mailacct_builder *b, void (*fn)(void *ctx, uint32_t tag), void *ctx)
+{
+        b->on_leave_out = fn;
+        b->leave_out_ctx = ctx;
+}
+
+/* One more directory entry left out: counted, and told to its source. */
+static void left_out(struct mailacct_builder *b, uint32_t tag)
+{
+        b->left_out++;
+        if (b->on_leave_out)
+                b->on_leave_out(b->leave_out_ctx, tag);
+}
+
+const char *mailacct_builder_netbios(const struct mailacct_builder *b, const char *domain)
+{
+        uint32_t id = mailacct_dir_find_mail_domain(b->d, domain);
+
+        return id == MAILACCT_NONE ? NULL : b->m->domains[id].netbios;
 }
 
 static int dup_opt(const char *s, char **out)
@@ -492,10 +520,17 @@ static const char *valid_any_login(const char *s)
  * out when the value is essential: see the callers). Returns how many were
  * refused, or -ENOMEM. */
 static int take_values(struct mailacct_builder *b, enum mailacct_clash policy, const struct mailacct_origin *o,
-                       const char *key, const struct mailacct_values *in, struct mailacct_strv *v, validator check)
+                       const char *key, const struct mailacct_values *in, struct mailacct_strv *v, validator check,
+                       size_t max)
 {
         int bad = 0;
 
+        /* the index holds no longer list: refused here, naming the entry */
+        if (in->n > max) {
+                finding(b, policy, o, in->lines ? in->lines[0] : o->line, "%s: %zu values, more than %zu", key, in->n,
+                        max);
+                return 1;
+        }
         for (size_t i = 0; i < in->n; i++) {
                 int line = in->lines ? in->lines[i] : o->line;
                 const char *why = check ? check(in->v[i]) : strlen(in->v[i]) > VALUE_MAX ? "too long" : NULL;
@@ -558,7 +593,7 @@ int mailacct_builder_domain(struct mailacct_builder *b, const struct mailacct_do
         if (s->netbios && (why = valid_alias(s->netbios)))
                 finding(b, MAILACCT_CLASH_ERROR, o, s->netbios_line ? s->netbios_line : o->line, "netbios \"%s\": %s",
                         s->netbios, why);
-        r = take_values(b, MAILACCT_CLASH_ERROR, o, "aliases", &s->aliases, &dom->aliases, valid_alias);
+        r = take_values(b, MAILACCT_CLASH_ERROR, o, "aliases", &s->aliases, &dom->aliases, valid_alias, LIST_MAX);
         if (r < 0 || set_defaults(b, &dom->defaults, &s->defaults, o) < 0)
                 return -ENOMEM;
         /* the domain tables exist as domains come in: the mailboxes that
@@ -593,11 +628,12 @@ bool mailacct_builder_hosts(const struct mailacct_builder *b, const char *domain
         return mailacct_dir_find_mail_domain(b->d, domain) != MAILACCT_NONE;
 }
 
-static int refuse_mailbox(struct mailacct_builder *b, enum mailacct_clash policy, struct mailacct_mailbox *mb)
+static int refuse_mailbox(struct mailacct_builder *b, enum mailacct_clash policy, struct mailacct_mailbox *mb,
+                          const struct mailacct_origin *o)
 {
         mailbox_free(mb);
         if (policy == MAILACCT_CLASH_LEAVE_OUT)
-                b->left_out++;
+                left_out(b, o->tag);
         return 0;
 }
 
@@ -633,11 +669,11 @@ int mailacct_builder_mailbox(struct mailacct_builder *b, const struct mailacct_m
 
         if (!s->address) {
                 finding(b, policy, o, o->line, "mailbox without an address");
-                return refuse_mailbox(b, policy, &(struct mailacct_mailbox){0});
+                return refuse_mailbox(b, policy, &(struct mailacct_mailbox){0}, o);
         }
         if ((why = valid_address(s->address))) {
                 finding(b, policy, o, aline, "address \"%s\": %s", s->address, why);
-                return refuse_mailbox(b, policy, &(struct mailacct_mailbox){0});
+                return refuse_mailbox(b, policy, &(struct mailacct_mailbox){0}, o);
         }
         at = strrchr(s->address, '@');
         if (!grow((void **)&m->mailboxes, &m->cap_mailboxes, m->n_mailboxes, sizeof(*m->mailboxes)))
@@ -649,7 +685,7 @@ int mailacct_builder_mailbox(struct mailacct_builder *b, const struct mailacct_m
         if (mb->domain == MAILACCT_NONE) {
                 finding(b, policy, o, aline, "address \"%s\": domain \"%s\" is not in domains%s", s->address, at + 1,
                         mailacct_dir_find_domain(b->d, at + 1) != MAILACCT_NONE ? " (it is a NetBIOS name)" : "");
-                return refuse_mailbox(b, policy, mb);
+                return refuse_mailbox(b, policy, mb, o);
         }
         mb->file = intern(b, o->file);
         mb->line = o->line;
@@ -660,22 +696,28 @@ int mailacct_builder_mailbox(struct mailacct_builder *b, const struct mailacct_m
         mb->uid = s->uid;
         mb->gid = s->gid;
         mb->leave_out = policy == MAILACCT_CLASH_LEAVE_OUT;
+        mb->tag = o->tag;
         if (dup_opt(s->address, &mb->address) < 0 || !(mb->local = strndup(s->address, (size_t)(at - s->address))) ||
             dup_opt(s->name, &mb->name) < 0 || dup_opt(s->home, &mb->home) < 0 || dup_opt(s->shell, &mb->shell) < 0 ||
             dup_opt(s->dn, &mb->dn) < 0 || dup_opt(s->upn, &mb->upn) < 0)
                 goto nomem;
         /* a directory entry with a value the rules refuse is left out whole:
          * half a mailbox would answer some logins and not others */
-        if ((r = take_values(b, policy, o, "aliases", &s->aliases, &mb->aliases, valid_alias)) < 0)
+        if ((r = take_values(b, policy, o, "aliases", &s->aliases, &mb->aliases, valid_alias, LIST_MAX)) < 0)
                 goto nomem;
         bad += r;
-        if ((r = take_values(b, policy, o, "addresses", &s->addresses, &mb->addresses, valid_address)) < 0)
+        if ((r = take_values(b, policy, o, "addresses", &s->addresses, &mb->addresses, valid_address, LIST_MAX)) < 0)
                 goto nomem;
         bad += r;
-        if ((r = take_values(b, policy, o, "delegates", &s->delegates, &mb->delegates, valid_any_login)) < 0)
+        if ((r = take_values(b, policy, o, "delegates", &s->delegates, &mb->delegates, valid_any_login,
+                             DELEGATES_MAX)) < 0)
                 goto nomem;
         bad += r;
-        if ((r = take_values(b, policy, o, "services", &s->services, &mb->services, valid_alias)) < 0)
+        if ((r = take_values(b, policy, o, "services", &s->services, &mb->services, valid_alias, LIST_MAX)) < 0)
+                goto nomem;
+        bad += r;
+        if ((r = take_values(b, policy, o, "delegate DNs", &s->delegate_dns, &mb->delegate_dns, NULL, DELEGATES_MAX)) <
+            0)
                 goto nomem;
         bad += r;
         if ((r = set_nt_account(b, policy, s, mb)) < 0)
@@ -715,8 +757,9 @@ int mailacct_builder_mailbox(struct mailacct_builder *b, const struct mailacct_m
                         }
         }
         if (bad && policy == MAILACCT_CLASH_LEAVE_OUT)
-                return refuse_mailbox(b, policy, mb);
+                return refuse_mailbox(b, policy, mb, o);
         b->any_leave_out |= mb->leave_out;
+        b->any_delegate_dns |= mb->delegate_dns.n > 0;
         m->n_mailboxes++;
         b->d->s.n_mailboxes = m->n_mailboxes;
         return 0;
@@ -735,12 +778,14 @@ int mailacct_builder_contact(struct mailacct_builder *b, const struct mailacct_c
 
         if (!s->alias) {
                 finding(b, policy, o, o->line, "contact without an alias");
-                b->left_out += policy == MAILACCT_CLASH_LEAVE_OUT;
+                if (policy == MAILACCT_CLASH_LEAVE_OUT)
+                        left_out(b, o->tag);
                 return 0;
         }
         if ((why = valid_alias(s->alias)) || (s->address && (why = valid_address(s->address)))) {
                 finding(b, policy, o, o->line, "contact \"%s\": %s", s->alias, why);
-                b->left_out += policy == MAILACCT_CLASH_LEAVE_OUT;
+                if (policy == MAILACCT_CLASH_LEAVE_OUT)
+                        left_out(b, o->tag);
                 return 0;
         }
         if (!grow((void **)&m->contacts, &m->cap_contacts, m->n_contacts, sizeof(*m->contacts)))
@@ -749,6 +794,7 @@ int mailacct_builder_contact(struct mailacct_builder *b, const struct mailacct_c
         c->file = intern(b, o->file);
         c->line = o->line;
         c->leave_out = policy == MAILACCT_CLASH_LEAVE_OUT;
+        c->tag = o->tag;
         if (dup_opt(s->alias, &c->alias) < 0 || dup_opt(s->address, &c->address) < 0 || dup_opt(o->dn, &c->dn) < 0) {
                 contact_free(c);
                 return -ENOMEM;
@@ -940,8 +986,9 @@ static int drop_clashes(struct mailacct_builder *b)
                 return r;
         for (size_t i = 0; i < m->n_mailboxes; i++) {
                 if (m->mailboxes[i].leave_out == 2) {
+                        uint32_t tag = m->mailboxes[i].tag;
                         mailbox_free(&m->mailboxes[i]);
-                        b->left_out++;
+                        left_out(b, tag);
                         continue;
                 }
                 if (w != i)
@@ -1023,6 +1070,76 @@ static int index_contacts(struct mailacct_builder *b)
                         return -ENOMEM;
         }
         return 0;
+}
+
+/* DN as the delegate table keys it: folded (a server spells one DN the
+ * same way in an entry and in a link to it, give or take case). */
+static bool dn_key(const char *dn, char *key, size_t len)
+{
+        if (snprintf(key, len, "%s", dn) >= (int)len)
+                return false;
+        mailacct_fold(key);
+        return true;
+}
+
+/* A directory's delegates named by DN (msExchDelegateListLink) become
+ * delegates named by the address of the mailbox with that DN, which the
+ * resolver then finds as it finds the file's. Only the DNs that are named
+ * are held in a map, however large the directory. */
+static int resolve_delegate_dns(struct mailacct_builder *b)
+{
+        struct mem_dir *m = b->m;
+        struct mailacct_hashmap *wanted;
+        uint32_t *target = NULL;
+        size_t n = 0, n_wanted = 0;
+        char key[VALUE_MAX + 1];
+        int r = -ENOMEM;
+
+        if (!b->any_delegate_dns)
+                return 0;
+        for (size_t i = 0; i < m->n_mailboxes; i++)
+                n += m->mailboxes[i].delegate_dns.n;
+        wanted = mailacct_hashmap_new(n);
+        target = malloc((n + 1) * sizeof(*target));
+        if (!wanted || !target)
+                goto out;
+        for (size_t i = 0; i < m->n_mailboxes; i++)
+                for (size_t k = 0; k < m->mailboxes[i].delegate_dns.n; k++) {
+                        uint32_t id;
+                        if (!dn_key(m->mailboxes[i].delegate_dns.v[k], key, sizeof(key)) ||
+                            mailacct_hashmap_get(wanted, key, &id, 1))
+                                continue;
+                        target[n_wanted] = MAILACCT_NONE;
+                        if (mailacct_hashmap_add(wanted, key, (uint32_t)n_wanted++) < 0)
+                                goto out;
+                }
+        for (size_t i = 0; i < m->n_mailboxes; i++) {
+                uint32_t k;
+                if (m->mailboxes[i].dn && dn_key(m->mailboxes[i].dn, key, sizeof(key)) &&
+                    mailacct_hashmap_get(wanted, key, &k, 1) && target[k] == MAILACCT_NONE)
+                        target[k] = (uint32_t)i;
+        }
+        for (size_t i = 0; i < m->n_mailboxes; i++) {
+                struct mailacct_mailbox *mb = &m->mailboxes[i];
+                for (size_t k = 0; k < mb->delegate_dns.n; k++) {
+                        uint32_t w;
+                        if (dn_key(mb->delegate_dns.v[k], key, sizeof(key)) &&
+                            mailacct_hashmap_get(wanted, key, &w, 1) && target[w] != MAILACCT_NONE) {
+                                if (mailacct_strv_add(&mb->delegates, m->mailboxes[target[w]].address, 0) < 0)
+                                        goto out;
+                                continue;
+                        }
+                        mailacct_diag_add(b->diags, MAILACCT_WARNING, mb->dn ? mb->dn : mb->file, mb->dn ? 0 : mb->line,
+                                          "delegate %s of %s is no mailbox of the directory; ignored",
+                                          mb->delegate_dns.v[k], mb->address);
+                }
+                mailacct_strv_free(&mb->delegate_dns);
+        }
+        r = 0;
+out:
+        mailacct_hashmap_free(wanted);
+        free(target);
+        return r;
 }
 
 static int resolve_delegates(struct mailacct_builder *b)
@@ -1150,6 +1267,8 @@ int mailacct_builder_finish(struct mailacct_builder *b, struct mailacct_dir **ou
 
         *out = NULL;
         r = drop_clashes(b);
+        if (r == 0)
+                r = resolve_delegate_dns(b);
         if (r < 0)
                 goto done;
         /* sized for every key up front: a table that grows at a million

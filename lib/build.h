@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "diag.h"
@@ -16,11 +17,14 @@
  * (FILE:LINE, or a DN). */
 struct mailacct_builder;
 
-/* Where an entry or a value came from: file:line, or an LDAP entry's DN. */
+/* Where an entry or a value came from: file:line, or an LDAP entry's DN.
+ * tag: the source's own number for the entry, handed back when a directory
+ * entry is left out (mailacct_builder_on_leave_out()). */
 struct mailacct_origin {
         const char *file;
         int line;
         const char *dn;
+        uint32_t tag;
 };
 
 /* What a source's entries do when they clash or break a rule. */
@@ -72,6 +76,10 @@ struct mailacct_mailbox_spec {
         const char *name, *home, *shell;
         const char *dn, *upn; /* LDAP */
         struct mailacct_values aliases, addresses, services, delegates;
+        /* a directory's delegates: the DNs of the entries that may open this
+         * mailbox (Exchange's msExchDelegateListLink), matched at finish
+         * against the DNs of the directory's mailboxes (without case) */
+        struct mailacct_values delegate_dns;
         bool has_uid, has_gid, has_services, enabled;
         uid_t uid;
         gid_t gid;
@@ -103,8 +111,15 @@ int mailacct_builder_contact(struct mailacct_builder *b, const struct mailacct_c
 bool mailacct_builder_hosts(const struct mailacct_builder *b, const char *domain);
 /* How many domains were declared (and taken) so far. */
 size_t mailacct_builder_domains(const struct mailacct_builder *b);
+/* The NetBIOS name of the declared domain whose DNS name (or domain alias)
+ * is domain, or NULL. */
+const char *mailacct_builder_netbios(const struct mailacct_builder *b, const char *domain);
 /* How many entries were left out so far (directory entries only). */
 size_t mailacct_builder_left_out(const struct mailacct_builder *b);
+/* fn(ctx, tag) is called for each directory entry left out from now on, as
+ * it is refused or, at finish, dropped on a clash: the source learns which
+ * of its entries the directory holds. */
+void mailacct_builder_on_leave_out(struct mailacct_builder *b, void (*fn)(void *ctx, uint32_t tag), void *ctx);
 
 /* Resolves delegates, checks collisions, builds the tables. 0 with *out a
  * directory when no error was found (warnings allowed), -EINVAL when one

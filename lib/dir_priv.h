@@ -76,10 +76,12 @@ struct mailacct_mailbox {
         bool has_services; /* false: every service is allowed */
         uint8_t leave_out; /* 1: a directory entry (lost on a clash); 2: being left out (build.c) */
         struct mailacct_strv services;
-        struct mailacct_strv delegates; /* as written */
-        uint32_t *delegate_ids;         /* resolved principals, n = delegates.n */
-        const char *file;               /* interned */
+        struct mailacct_strv delegates;    /* as written */
+        struct mailacct_strv delegate_dns; /* a directory's, as DNs: become delegates at finish */
+        uint32_t *delegate_ids;            /* resolved principals, n = delegates.n */
+        const char *file;                  /* interned */
         int line;
+        uint32_t tag; /* the source's number of a directory entry */
 };
 
 struct mailacct_contact {
@@ -89,6 +91,7 @@ struct mailacct_contact {
         uint8_t leave_out;
         const char *file;
         int line;
+        uint32_t tag;
 };
 
 struct mem_dir {
