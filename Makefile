@@ -23,7 +23,7 @@ CFLAGS     ?=
 CFLAGS     += -std=gnu11 $(OPT) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DMAILACCT_VERSION='"$(VERSION)"' \
               $(WARN) $(WERROR) $(SAN) -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS    += -Wl,-z,relro -Wl,-z,now $(SAN)
-CPPFLAGS   += -Ilib -Isource -Isource/file
+CPPFLAGS   += -Ilib -Isource -Isource/file -Isource/ldap
 LIBCONFIG_CFLAGS := $(shell pkg-config --cflags libconfig)
 LIBCONFIG_LIBS   := $(shell pkg-config --libs libconfig)
 CMOCKA_LIBS      := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -32,7 +32,14 @@ LIB_SRC    := $(wildcard lib/*.c)
 # the sources of a directory (the libconfig file; later LDAP) and the
 # readers' choice between an index and a source (source/open.c, cache.c)
 CONFIG_SRC := $(filter-out source/file/libconfig-lazy.c,$(wildcard source/*.c source/file/*.c))
-CLI_SRC    := $(wildcard cli/*.c)
+# the directory source: its rules, the mapping and the store are plain C in
+# the archive (the file source reads the `ldap` group; compile rebuilds from
+# the store); talking LDAP (pull.c) is the command's alone: only it links
+# libldap, never a module
+LDAP_NET_SRC := source/ldap/pull.c
+CONFIG_SRC += $(filter-out $(LDAP_NET_SRC),$(wildcard source/ldap/*.c))
+LDAP_LIBS  := -lldap -llber
+CLI_SRC    := $(wildcard cli/*.c) $(LDAP_NET_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CONFIG_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 ARCHIVE    := $(BUILD)/libmailacct.a
@@ -75,7 +82,7 @@ $(ARCHIVE): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/mailacct: $(CLI_OBJ) $(ARCHIVE)
-	$(CC) $(LDFLAGS) -pie -o $@ $(CLI_OBJ) $(ARCHIVE) $(LIBCONFIG_LIBS) -lcrypt $(CLI_LIBS)
+	$(CC) $(LDFLAGS) -pie -o $@ $(CLI_OBJ) $(ARCHIVE) $(LIBCONFIG_LIBS) -lcrypt $(LDAP_LIBS) $(CLI_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVE)
 	@mkdir -p $(dir $@)

@@ -20,6 +20,7 @@
 
 #include "build.h"
 #include "confscan.h"
+#include "ldap/conf.h"
 #include "login.h"
 
 /* The values of one list setting, pointing into libconfig's tree. */
@@ -483,11 +484,169 @@ static char *anchor_path(const char *conf, const char *path)
         return joined;
 }
 
+/* A string setting, copied (NULL when absent or not a string); *bad set
+ * when out of memory. */
+static char *dup_string(struct loader *L, const config_setting_t *g, const char *key, bool *oom)
+{
+        const char *v = get_string(L, g, key);
+        char *s = v ? strdup(v) : NULL;
+
+        if (v && !s)
+                *oom = true;
+        return s;
+}
+
+/* A string, or a list or array of strings, into v[max] (uri, base). */
+static int string_list(struct loader *L, const config_setting_t *g, const char *key, char **v, size_t *n, size_t max)
+{
+        const config_setting_t *s = config_setting_get_member(g, key);
+        int t = s ? config_setting_type(s) : CONFIG_TYPE_NONE;
+
+        *n = 0;
+        if (!s)
+                return 0;
+        if (t == CONFIG_TYPE_STRING) {
+                if (!(v[(*n)++] = strdup(config_setting_get_string(s))))
+                        return -ENOMEM;
+                return 0;
+        }
+        if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+                err(L, s, "ldap: \"%s\" must be a string or an array [ \"...\" ], not %s", key, type_name(t));
+                return 0;
+        }
+        for (int i = 0; i < config_setting_length(s); i++) {
+                const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+                if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+                        err(L, e, "ldap: \"%s\" must hold strings, not %s", key, type_name(config_setting_type(e)));
+                        continue;
+                }
+                if (!*config_setting_get_string(e)) {
+                        err(L, e, "ldap: an empty string in \"%s\"", key);
+                        continue;
+                }
+                if (*n == max) {
+                        err(L, e, "ldap: more than %zu values in \"%s\"", max, key);
+                        break;
+                }
+                if (!(v[(*n)++] = strdup(config_setting_get_string(e))))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static unsigned get_count(struct loader *L, const config_setting_t *g, const char *key, unsigned lo, unsigned hi,
+                          unsigned dflt)
+{
+        config_setting_t *s = config_setting_get_member(g, key);
+        long long v;
+
+        if (!s || !want_type(L, s, CONFIG_TYPE_INT))
+                return dflt;
+        v = config_setting_get_int64(s);
+        if (v < lo || v > hi) {
+                err(L, s, "ldap: %s = %lld is out of range (%u to %u)", key, v, lo, hi);
+                return dflt;
+        }
+        return (unsigned)v;
+}
+
+/* The `ldap` group (source/ldap/conf.h): read here, where libconfig's types
+ * are known; the rules of the group as a whole are conf.c's. */
+static int load_ldap(struct loader *L, const config_setting_t *g, struct mailacct_ldap_conf *c)
+{
+        static const char *const keys[] = {"uri",         "base",    "schema", "bind_dn", "bind_password_file",
+                                           "starttls",    "tls_ca",  "filter", "map",     "page_size",
+                                           "max_removal", "timeout", NULL};
+        static const char *const schemas[] = {"ad", "openldap", NULL};
+        const config_setting_t *map, *s;
+        bool oom = false;
+        const char *v, *why;
+        int r;
+
+        c->file = L->file;
+        c->line = LINE(g);
+        if (!want_type(L, g, CONFIG_TYPE_GROUP))
+                return 0;
+        unknown_keys(L, g, "ldap", keys);
+        if ((r = string_list(L, g, "uri", c->uri, &c->n_uri, MAILACCT_LDAP_URIS_MAX)) < 0 ||
+            (r = string_list(L, g, "base", c->base, &c->n_base, MAILACCT_LDAP_BASES_MAX)) < 0)
+                return r;
+        c->uri_line = member_line(g, "uri");
+        if ((v = get_string(L, g, "schema"))) {
+                for (int i = 0; schemas[i]; i++)
+                        if (strcmp(v, schemas[i]) == 0)
+                                c->schema = (enum mailacct_ldap_schema)(i + 1);
+                if (c->schema == MAILACCT_LDAP_SCHEMA_NONE)
+                        err(L, config_setting_get_member(g, "schema"),
+                            "ldap: schema = \"%s\": expected \"ad\" or \"openldap\"", v);
+        }
+        c->bind_dn = dup_string(L, g, "bind_dn", &oom);
+        c->bind_password_file = anchor_path(L->file, get_string(L, g, "bind_password_file"));
+        c->bind_password_file_line = member_line(g, "bind_password_file");
+        c->tls_ca = anchor_path(L->file, get_string(L, g, "tls_ca"));
+        c->tls_ca_line = member_line(g, "tls_ca");
+        c->starttls = get_bool(L, g, "starttls", false);
+        c->filter = dup_string(L, g, "filter", &oom);
+        if ((get_string(L, g, "bind_password_file") && !c->bind_password_file) ||
+            (get_string(L, g, "tls_ca") && !c->tls_ca) || oom)
+                return -ENOMEM;
+        if (c->filter && (why = mailacct_ldap_filter_invalid(c->filter)))
+                err(L, config_setting_get_member(g, "filter"), "ldap: filter \"%s\": %s", c->filter, why);
+        if (c->bind_dn && !*c->bind_dn)
+                err(L, config_setting_get_member(g, "bind_dn"),
+                    "ldap: bind_dn is empty (leave it out for an anonymous bind)");
+        c->page_size = get_count(L, g, "page_size", 1, MAILACCT_LDAP_PAGE_MAX, MAILACCT_LDAP_PAGE_DEFAULT);
+        c->max_removal = get_count(L, g, "max_removal", 0, 100, MAILACCT_LDAP_REMOVAL_DEFAULT);
+        c->timeout = get_count(L, g, "timeout", 1, MAILACCT_LDAP_TIMEOUT_MAX, MAILACCT_LDAP_TIMEOUT_DEFAULT);
+        map = config_setting_get_member(g, "map");
+        if (map && want_type(L, map, CONFIG_TYPE_GROUP)) {
+                for (int i = 0; i < config_setting_length(map); i++) {
+                        s = config_setting_get_elem(map, (unsigned)i);
+                        const char *name = config_setting_name(s);
+                        int f;
+                        if (!name)
+                                continue;
+                        if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+                                err(L, s, "ldap: map: \"%s\" must be a string, not %s", name,
+                                    type_name(config_setting_type(s)));
+                                continue;
+                        }
+                        v = config_setting_get_string(s);
+                        if (strcmp(name, "mailbox_filter") == 0 || strcmp(name, "contact_filter") == 0) {
+                                char **slot = name[0] == 'm' ? &c->mailbox_filter : &c->contact_filter;
+                                if ((why = mailacct_ldap_filter_invalid(v)))
+                                        err(L, s, "ldap: map: %s \"%s\": %s", name, v, why);
+                                else if (!(*slot = strdup(v)))
+                                        return -ENOMEM;
+                                continue;
+                        }
+                        for (f = 0; f < _MAILACCT_LF_MAX; f++)
+                                if (strcmp(name, mailacct_ldap_field_name((enum mailacct_ldap_field)f)) == 0)
+                                        break;
+                        if (f == _MAILACCT_LF_MAX) {
+                                err(L, s,
+                                    "unknown key \"%s\" in ldap: map (a mailbox's field, mailbox_filter or "
+                                    "contact_filter)",
+                                    name);
+                                continue;
+                        }
+                        if ((why = mailacct_ldap_attr_invalid(v))) {
+                                err(L, s, "ldap: map: %s = \"%s\": %s", name, v, why);
+                                continue;
+                        }
+                        if (!(c->map[f] = strdup(v)))
+                                return -ENOMEM;
+                }
+        }
+        (void)mailacct_ldap_conf_check(c, L->diags);
+        return 0;
+}
+
 static int load_root(struct loader *L, const config_setting_t *root, struct mailacct_file_info *info)
 {
-        static const char *const keys[] = {
-                "default_domain", "bare_alias", "case_sensitive", "canonical", "secrets", "index",
-                "defaults",       "domains",    "mailboxes",      "contacts",  NULL};
+        static const char *const keys[] = {"default_domain", "bare_alias", "case_sensitive", "canonical",
+                                           "secrets",        "index",      "defaults",       "domains",
+                                           "mailboxes",      "contacts",   "ldap",           NULL};
         static const char *const policies[] = {"prefer-default-domain", "default-domain", "unique", NULL};
         static const char *const canon[] = {"address", "local", "netbios", NULL};
         struct mailacct_settings_spec st = {0};
@@ -517,6 +676,20 @@ static int load_root(struct loader *L, const config_setting_t *root, struct mail
         free(secrets);
         if (r < 0)
                 return r;
+        if (config_setting_get_member(root, "ldap")) {
+                struct mailacct_ldap_conf *c = calloc(1, sizeof(*c));
+                if (!c)
+                        return -ENOMEM;
+                mailacct_ldap_conf_init(c);
+                r = load_ldap(L, config_setting_get_member(root, "ldap"), c);
+                if (r < 0 || !info) {
+                        mailacct_ldap_conf_clear(c);
+                        free(c);
+                        if (r < 0)
+                                return r;
+                } else
+                        info->ldap = c;
+        }
         /* mailboxes name their domain: the domains come first */
         r = load_domains(L, get_list(L, root, "domains"));
         if (r < 0)
@@ -590,26 +763,34 @@ void mailacct_file_info_free(struct mailacct_file_info *info)
         for (size_t i = 0; i < info->n_stamps; i++)
                 free(info->paths[i]);
         free(info->index);
+        mailacct_ldap_conf_clear(info->ldap);
+        free(info->ldap);
         memset(info, 0, sizeof(*info));
 }
 
 static int load(const char *path, uint64_t max_bytes, struct mailacct_dir **out, struct mailacct_diags *diags,
-                struct mailacct_file_info *info);
+                struct mailacct_file_info *info, const struct mailacct_file_hook *hook);
 
 int mailacct_file_load(const char *path, struct mailacct_dir **out, struct mailacct_diags *diags,
                        struct mailacct_file_info *info)
 {
-        return load(path, 0, out, diags, info);
+        return load(path, 0, out, diags, info, NULL);
+}
+
+int mailacct_file_load_with(const char *path, struct mailacct_dir **out, struct mailacct_diags *diags,
+                            struct mailacct_file_info *info, const struct mailacct_file_hook *hook)
+{
+        return load(path, 0, out, diags, info, hook);
 }
 
 int mailacct_file_load_reader(const char *path, uint64_t max_bytes, struct mailacct_dir **out,
                               struct mailacct_diags *diags, struct mailacct_file_info *info)
 {
-        return load(path, max_bytes ? max_bytes : UINT64_MAX, out, diags, info);
+        return load(path, max_bytes ? max_bytes : UINT64_MAX, out, diags, info, NULL);
 }
 
 static int load(const char *path, uint64_t max_bytes, struct mailacct_dir **out, struct mailacct_diags *diags,
-                struct mailacct_file_info *info)
+                struct mailacct_file_info *info, const struct mailacct_file_hook *hook)
 {
         size_t errors = diags->errors;
         struct loader L = {.file = path, .diags = diags};
@@ -642,6 +823,9 @@ static int load(const char *path, uint64_t max_bytes, struct mailacct_dir **out,
         }
         r = load_root(&L, config_root_setting(&cf), info);
         source_free(&L);
+        /* the second source adds its entries to a file without errors */
+        if (r == 0 && hook && diags->errors == errors)
+                r = hook->add(hook->ctx, L.b, info, diags);
         if (r < 0) {
                 mailacct_file_info_free(info);
                 mailacct_builder_free(L.b);

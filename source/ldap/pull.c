@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: MIT */
+/* The directory over LDAP (pull.h), with OpenLDAP's libldap. */
+#include "pull.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lber.h>
+#include <ldap.h>
+#include <malloc.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "map.h"
+#include "strutil.h"
+
+/* ---- libldap's memory ------------------------------------------------------- */
+
+/* Every block libldap and liblber free is wiped first: the bind request
+ * holds the password, encoded, in such a block. */
+static void wipe_free(void *p, void *ctx)
+{
+        (void)ctx;
+        if (!p)
+                return;
+        explicit_bzero(p, malloc_usable_size(p));
+        free(p);
+}
+
+static void *plain_malloc(ber_len_t n, void *ctx)
+{
+        (void)ctx;
+        return malloc(n ? n : 1);
+}
+
+static void *plain_calloc(ber_len_t n, ber_len_t size, void *ctx)
+{
+        (void)ctx;
+        return calloc(n ? n : 1, size ? size : 1);
+}
+
+/* realloc() would leave the old block unwiped when it moves it */
+static void *wipe_realloc(void *p, ber_len_t n, void *ctx)
+{
+        size_t old;
+        void *np;
+
+        if (!p)
+                return plain_malloc(n, ctx);
+        old = malloc_usable_size(p);
+        if (n <= old)
+                return p;
+        np = malloc(n);
+        if (!np)
+                return NULL;
+        memcpy(np, p, old);
+        wipe_free(p, ctx);
+        return np;
+}
+
+void mailacct_ldap_library_init(void)
+{
+        static struct lber_memory_fns fns = {plain_malloc, plain_calloc, wipe_realloc, wipe_free};
+        static int done;
+
+        if (done++)
+                return;
+        /* what a sync does is its configuration's alone: no ldap.conf, no
+         * ~/.ldaprc, no LDAPTLS_REQCERT=never from the environment */
+        setenv("LDAPNOINIT", "1", 1);
+        (void)ber_set_option(NULL, LBER_OPT_MEMORY_FNS, &fns);
+}
+
+/* ---- errors ------------------------------------------------------------------ */
+
+struct mailacct_ldap_session {
+        LDAP *ld;
+        const struct mailacct_ldap_conf *c;
+        char *uri;
+        const char *tls, *bind;
+        char bind_text[1100];
+        struct timeval tv;
+};
+
+__attribute__((format(printf, 5, 6))) static int fail(struct mailacct_ldap_error *err, enum mailacct_ldap_failure kind,
+                                                      int code, const char *uri, const char *fmt, ...)
+{
+        char text[900];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(text, sizeof(text), fmt, ap);
+        va_end(ap);
+        err->kind = kind;
+        err->code = code;
+        snprintf(err->text, sizeof(err->text), "%s: %s", uri, text);
+        return -1;
+}
+
+static const char *diag_of(LDAP *ld, char *buf, size_t len)
+{
+        char *d = NULL;
+
+        buf[0] = '\0';
+        if (ld && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &d) == LDAP_OPT_SUCCESS && d && *d &&
+            strcmp(d, "(unknown error code)") != 0)
+                snprintf(buf, len, " (%s)", d);
+        ldap_memfree(d);
+        return buf;
+}
+
+/* What a result code means for the sync: the transport failed or the
+ * server cannot serve now (the next server may), or the configuration
+ * asked for something the directory refuses (it will refuse it again). */
+static enum mailacct_ldap_failure classify(int code)
+{
+        switch (code) {
+        case LDAP_SERVER_DOWN:
+        case LDAP_TIMEOUT:
+        case LDAP_CONNECT_ERROR:
+        case LDAP_UNAVAILABLE:
+        case LDAP_BUSY:
+        case LDAP_TIMELIMIT_EXCEEDED:
+        case LDAP_LOCAL_ERROR:
+        case LDAP_ENCODING_ERROR:
+        case LDAP_DECODING_ERROR:
+                return MAILACCT_LDAP_UNREACHABLE;
+        case LDAP_NO_MEMORY:
+                return MAILACCT_LDAP_NOMEM;
+        default:
+                return MAILACCT_LDAP_CONFIG;
+        }
+}
+
+static int ldap_fail(struct mailacct_ldap_error *err, LDAP *ld, int code, const char *uri, const char *what)
+{
+        char diag[600];
+
+        return fail(err, classify(code), code, uri, "%s: %s (%d)%s", what, ldap_err2string(code), code,
+                    diag_of(ld, diag, sizeof(diag)));
+}
+
+/* ---- connecting ------------------------------------------------------------- */
+
+static double now(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Whether a TCP connection to uri's host and port opens within timeout_s:
+ * after a failed ldaps:// connect, it tells a server that is not there
+ * from one whose TLS handshake failed (libldap reports both alike). */
+static bool tcp_reachable(const char *uri, unsigned timeout_s)
+{
+        LDAPURLDesc *u = NULL;
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL;
+        char port[16];
+        bool ok = false;
+
+        if (ldap_url_parse(uri, &u) != LDAP_URL_SUCCESS || !u->lud_host || !*u->lud_host) {
+                ldap_free_urldesc(u);
+                return false;
+        }
+        snprintf(port, sizeof(port), "%d", u->lud_port ? u->lud_port : 636);
+        if (getaddrinfo(u->lud_host, port, &hints, &ai) == 0) {
+                for (struct addrinfo *a = ai; a && !ok; a = a->ai_next) {
+                        int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+                        struct pollfd p = {.fd = fd, .events = POLLOUT};
+                        int e = 0;
+                        socklen_t el = sizeof(e);
+                        if (fd < 0)
+                                continue;
+                        if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
+                                ok = true;
+                        else if (errno == EINPROGRESS && poll(&p, 1, (int)timeout_s * 1000) == 1 &&
+                                 getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) == 0 && e == 0)
+                                ok = true;
+                        close(fd);
+                }
+                freeaddrinfo(ai);
+        }
+        ldap_free_urldesc(u);
+        return ok;
+}
+
+static int sasl_quiet(LDAP *ld, unsigned flags, void *defaults, void *in)
+{
+        (void)ld;
+        (void)flags;
+        (void)defaults;
+        (void)in;
+        return LDAP_SUCCESS; /* EXTERNAL asks nothing */
+}
+
+static int set_options(struct mailacct_ldap_session *s, struct mailacct_ldap_error *err)
+{
+        const struct mailacct_ldap_conf *c = s->c;
+        int v3 = LDAP_VERSION3, hard = LDAP_OPT_X_TLS_HARD, zero = 0;
+        struct timeval tv = s->tv;
+
+        if (ldap_set_option(s->ld, LDAP_OPT_PROTOCOL_VERSION, &v3) != LDAP_OPT_SUCCESS ||
+            ldap_set_option(s->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
+            ldap_set_option(s->ld, LDAP_OPT_RESTART, LDAP_OPT_ON) != LDAP_OPT_SUCCESS ||
+            /* the connect (and TLS handshake), and each synchronous call */
+            ldap_set_option(s->ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
+            ldap_set_option(s->ld, LDAP_OPT_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
+            /* a certificate that does not verify, or names another host, is refused */
+            ldap_set_option(s->ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &hard) != LDAP_OPT_SUCCESS ||
+            (c->tls_ca && ldap_set_option(s->ld, LDAP_OPT_X_TLS_CACERTFILE, c->tls_ca) != LDAP_OPT_SUCCESS) ||
+            ldap_set_option(s->ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS)
+                return fail(err, MAILACCT_LDAP_CONFIG, LDAP_PARAM_ERROR, s->uri,
+                            "TLS settings refused by libldap (tls_ca \"%s\" unreadable?)", c->tls_ca ? c->tls_ca : "");
+        return 0;
+}
+
+static int do_bind(struct mailacct_ldap_session *s, const char *scheme, const char *password,
+                   struct mailacct_ldap_error *err)
+{
+        const struct mailacct_ldap_conf *c = s->c;
+        int rc;
+
+        if (c->bind_dn) {
+                struct berval cred = {.bv_val = (char *)password, .bv_len = password ? strlen(password) : 0};
+                /* an empty password is an unauthenticated bind, which succeeds:
+                 * never taken for a bind as the DN */
+                if (!cred.bv_len)
+                        return fail(err, MAILACCT_LDAP_CONFIG, LDAP_INVALID_CREDENTIALS, s->uri,
+                                    "bind as %s: the password file gives an empty password", c->bind_dn);
+                rc = ldap_sasl_bind_s(s->ld, c->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
+                snprintf(s->bind_text, sizeof(s->bind_text), "simple as %s", c->bind_dn);
+                s->bind = s->bind_text;
+                if (rc != LDAP_SUCCESS) {
+                        char what[1100];
+                        snprintf(what, sizeof(what), "bind as %s", c->bind_dn);
+                        return ldap_fail(err, s->ld, rc, s->uri, what);
+                }
+        } else if (strcmp(scheme, "ldapi") == 0) {
+                rc = ldap_sasl_interactive_bind_s(s->ld, NULL, "EXTERNAL", NULL, NULL, LDAP_SASL_QUIET, sasl_quiet,
+                                                  NULL);
+                s->bind = "SASL EXTERNAL";
+                if (rc != LDAP_SUCCESS)
+                        return ldap_fail(err, s->ld, rc, s->uri, "SASL EXTERNAL bind");
+        } else
+                s->bind = "anonymous";
+        return 0;
+}
+
+int mailacct_ldap_open(const struct mailacct_ldap_conf *c, const char *uri, const char *password,
+                       struct mailacct_ldap_session **out, struct mailacct_ldap_error *err)
+{
+        struct mailacct_ldap_session *s = calloc(1, sizeof(*s));
+        const char *scheme = mailacct_ldap_uri_scheme(uri);
+        double t0;
+        int rc;
+
+        *out = NULL;
+        memset(err, 0, sizeof(*err));
+        mailacct_ldap_library_init();
+        if (!s || !(s->uri = strdup(uri))) {
+                free(s);
+                return fail(err, MAILACCT_LDAP_NOMEM, LDAP_NO_MEMORY, uri, "out of memory");
+        }
+        s->c = c;
+        s->tv.tv_sec = c->timeout;
+        if (!scheme) {
+                mailacct_ldap_close(s);
+                return fail(err, MAILACCT_LDAP_CONFIG, LDAP_PARAM_ERROR, uri,
+                            "not an ldap://, ldaps:// or ldapi:// uri");
+        }
+        rc = ldap_initialize(&s->ld, uri);
+        if (rc != LDAP_SUCCESS) {
+                mailacct_ldap_close(s);
+                return fail(err, MAILACCT_LDAP_CONFIG, rc, uri, "not a uri libldap takes: %s", ldap_err2string(rc));
+        }
+        if (set_options(s, err) < 0) {
+                mailacct_ldap_close(s);
+                return -1;
+        }
+        t0 = now();
+        rc = ldap_connect(s->ld);
+        if (rc != LDAP_SUCCESS) {
+                /* ldaps://: a server that is there and a handshake that failed
+                 * look alike to libldap; a quick failure with the port open
+                 * is the certificate (a timeout is the server's) */
+                if (strcmp(scheme, "ldaps") == 0 && rc == LDAP_SERVER_DOWN && now() - t0 < 0.8 * c->timeout &&
+                    tcp_reachable(uri, c->timeout)) {
+                        fail(err, MAILACCT_LDAP_CONFIG, rc, uri,
+                             "TLS handshake failed: the server's certificate does not verify against %s%s or does not "
+                             "name the host",
+                             c->tls_ca ? "tls_ca " : "the system's trust store", c->tls_ca ? c->tls_ca : "");
+                } else
+                        ldap_fail(err, s->ld, rc, uri,
+                                  now() - t0 >= 0.8 * c->timeout ? "connect (timed out)" : "connect");
+                mailacct_ldap_close(s);
+                return -1;
+        }
+        s->tls = strcmp(scheme, "ldaps") == 0 ? "ldaps" : strcmp(scheme, "ldapi") == 0 ? "none (ldapi://)" : "none";
+        if (strcmp(scheme, "ldap") == 0 && c->starttls) {
+                t0 = now();
+                rc = ldap_start_tls_s(s->ld, NULL, NULL);
+                if (rc != LDAP_SUCCESS) {
+                        /* connected already: what fails now is the server's
+                         * answer or the handshake, unless it stopped answering */
+                        if (rc == LDAP_CONNECT_ERROR && now() - t0 < 0.8 * c->timeout)
+                                fail(err, MAILACCT_LDAP_CONFIG, rc, uri,
+                                     "StartTLS handshake failed: the server's certificate does not verify against "
+                                     "%s%s or does not name the host",
+                                     c->tls_ca ? "tls_ca " : "the system's trust store", c->tls_ca ? c->tls_ca : "");
+                        else
+                                ldap_fail(err, s->ld, rc, uri, "StartTLS");
+                        mailacct_ldap_close(s);
+                        return -1;
+                }
+                s->tls = "StartTLS";
+        }
+        if (do_bind(s, scheme, password, err) < 0) {
+                mailacct_ldap_close(s);
+                return -1;
+        }
+        *out = s;
+        return 0;
+}
+
+void mailacct_ldap_close(struct mailacct_ldap_session *s)
+{
+        if (!s)
+                return;
+        if (s->ld)
+                ldap_unbind_ext_s(s->ld, NULL, NULL);
+        free(s->uri);
+        free(s);
+}
+
+const char *mailacct_ldap_session_tls(const struct mailacct_ldap_session *s)
+{
+        return s->tls;
+}
+
+const char *mailacct_ldap_session_bind(const struct mailacct_ldap_session *s)
+{
+        return s->bind;
+}
+
+const char *mailacct_ldap_session_uri(const struct mailacct_ldap_session *s)
+{
+        return s->uri;
+}
+
+/* ---- searching -------------------------------------------------------------- */
+
+/* What one entry's message is turned into, reused from entry to entry. */
+struct scratch {
+        char *buf; /* the DN and the attribute names, NUL-terminated */
+        size_t len, cap;
+        struct mailacct_ldap_attr *attrs;
+        size_t n_attrs, cap_attrs;
+        struct berval **bvals; /* libldap's value arrays, freed per entry */
+        size_t cap_bvals;
+        struct mailacct_ldap_val *vals;
+        size_t n_vals, cap_vals;
+};
+
+static bool grow(void **v, size_t *cap, size_t need, size_t size)
+{
+        size_t nc;
+        void *nv;
+
+        if (need <= *cap)
+                return true;
+        nc = *cap ? *cap : 32;
+        while (nc < need)
+                nc *= 2;
+        nv = realloc(*v, nc * size);
+        if (!nv)
+                return false;
+        *v = nv;
+        *cap = nc;
+        return true;
+}
+
+/* offset of a NUL-terminated copy of bv in the scratch buffer, or -1 */
+static long keep(struct scratch *x, const struct berval *bv)
+{
+        long at = (long)x->len;
+
+        if (!grow((void **)&x->buf, &x->cap, x->len + bv->bv_len + 1, 1))
+                return -1;
+        memcpy(x->buf + x->len, bv->bv_val, bv->bv_len);
+        x->buf[x->len + bv->bv_len] = '\0';
+        x->len += bv->bv_len + 1;
+        return at;
+}
+
+static void scratch_free(struct scratch *x)
+{
+        free(x->buf);
+        free(x->attrs);
+        free(x->bvals);
+        free(x->vals);
+}
+
+/* Hands one entry message to fn. 0, 1 (fn stopped), -ENOMEM, -EBADMSG. */
+static int one_entry(struct mailacct_ldap_session *s, LDAPMessage *msg, enum mailacct_ldap_kind kind,
+                     const char *key_attr, int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx,
+                     struct scratch *x)
+{
+        struct mailacct_ldap_entry e = {.kind = kind};
+        BerElement *ber = NULL;
+        struct berval dn, name, *vals = NULL;
+        long dn_at;
+        int rc, r = 0;
+
+        x->len = x->n_attrs = x->n_vals = 0;
+        if (ldap_get_dn_ber(s->ld, msg, &ber, &dn) != LDAP_SUCCESS)
+                return -EBADMSG;
+        if ((dn_at = keep(x, &dn)) < 0) {
+                ber_free(ber, 0);
+                return -ENOMEM;
+        }
+        /* the values stay in the message (no copy); each attribute's array
+         * is libldap's, freed below */
+        for (rc = ldap_get_attribute_ber(s->ld, msg, ber, &name, &vals); rc == LDAP_SUCCESS && name.bv_val;
+             rc = ldap_get_attribute_ber(s->ld, msg, ber, &name, &vals)) {
+                long at = keep(x, &name);
+                size_t n = 0;
+                while (vals && vals[n].bv_val)
+                        n++;
+                if (at < 0 || !grow((void **)&x->attrs, &x->cap_attrs, x->n_attrs + 1, sizeof(*x->attrs)) ||
+                    !grow((void **)&x->bvals, &x->cap_bvals, x->n_attrs + 1, sizeof(*x->bvals)) ||
+                    !grow((void **)&x->vals, &x->cap_vals, x->n_vals + n, sizeof(*x->vals))) {
+                        ber_memfree(vals);
+                        r = -ENOMEM;
+                        break;
+                }
+                /* names are offsets until the buffer stops moving */
+                x->attrs[x->n_attrs].name = (const char *)(uintptr_t)at;
+                x->attrs[x->n_attrs].v = (const struct mailacct_ldap_val *)(uintptr_t)x->n_vals;
+                x->attrs[x->n_attrs].n = n;
+                x->bvals[x->n_attrs] = vals;
+                for (size_t k = 0; k < n; k++)
+                        x->vals[x->n_vals + k] = (struct mailacct_ldap_val){vals[k].bv_val, vals[k].bv_len};
+                x->n_vals += n;
+                x->n_attrs++;
+                vals = NULL;
+        }
+        if (r == 0 && rc != LDAP_SUCCESS)
+                r = -EBADMSG;
+        if (r == 0) {
+                for (size_t i = 0; i < x->n_attrs; i++) {
+                        x->attrs[i].name = x->buf + (uintptr_t)x->attrs[i].name;
+                        x->attrs[i].v = x->vals + (uintptr_t)x->attrs[i].v;
+                        if (key_attr && strcasecmp(x->attrs[i].name, key_attr) == 0 && x->attrs[i].n == 1) {
+                                e.key = x->attrs[i].v[0].p;
+                                e.key_len = x->attrs[i].v[0].len;
+                        }
+                }
+                e.dn = x->buf + dn_at;
+                e.dn_len = dn.bv_len;
+                e.attrs = x->attrs;
+                e.n_attrs = x->n_attrs;
+                r = fn(ctx, &e) ? 1 : 0;
+        }
+        for (size_t i = 0; i < x->n_attrs; i++)
+                ber_memfree(x->bvals[i]);
+        ber_free(ber, 0);
+        return r;
+}
+
+/* Waits for the next message of msgid; 0 with *msg, or -1 with err. */
+static int next_message(struct mailacct_ldap_session *s, int msgid, LDAPMessage **msg, const char *what,
+                        struct mailacct_ldap_error *err)
+{
+        struct timeval tv = s->tv;
+        int rc = ldap_result(s->ld, msgid, LDAP_MSG_ONE, &tv, msg);
+
+        if (rc == 0) {
+                ldap_abandon_ext(s->ld, msgid, NULL, NULL);
+                return fail(err, MAILACCT_LDAP_UNREACHABLE, LDAP_TIMEOUT, s->uri, "%s: no answer within %u s", what,
+                            s->c->timeout);
+        }
+        if (rc < 0) {
+                int code = LDAP_OTHER;
+                ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
+                return ldap_fail(err, s->ld, code, s->uri, what);
+        }
+        return 0;
+}
+
+int mailacct_ldap_search(struct mailacct_ldap_session *s, const char *base, const char *filter,
+                         enum mailacct_ldap_kind kind, const char *const *attrs, const char *key_attr,
+                         int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx, size_t *count,
+                         struct mailacct_ldap_error *err)
+{
+        static char no_attrs_name[] = LDAP_NO_ATTRS;
+        static char *no_attrs[] = {no_attrs_name, NULL};
+        struct berval cookie = {0, NULL};
+        struct scratch x = {0};
+        char what[1200];
+        int ret = -1;
+
+        *count = 0;
+        snprintf(what, sizeof(what), "search of %s for %s", base, filter);
+        do {
+                LDAPControl *page = NULL, *ctrls[2] = {NULL, NULL}, **sctrls = NULL, *pr;
+                struct timeval tv = s->tv;
+                LDAPMessage *msg = NULL;
+                int msgid, rc, code = LDAP_SUCCESS, done = 0;
+                char *matched = NULL, *text = NULL;
+                struct berval next = {0, NULL};
+                ber_int_t estimate;
+
+                /* critical: a server that cannot page must not answer with
+                 * whatever its size limit lets through */
+                rc = ldap_create_page_control(s->ld, (ber_int_t)s->c->page_size, &cookie, 1, &page);
+                if (rc != LDAP_SUCCESS) {
+                        ldap_fail(err, s->ld, rc, s->uri, "paged results control");
+                        goto out;
+                }
+                ctrls[0] = page;
+                rc = ldap_search_ext(s->ld, base, LDAP_SCOPE_SUBTREE, filter, attrs ? (char **)attrs : no_attrs, 0,
+                                     ctrls, NULL, &tv, LDAP_NO_LIMIT, &msgid);
+                ldap_control_free(page);
+                if (rc != LDAP_SUCCESS) {
+                        ldap_fail(err, s->ld, rc, s->uri, what);
+                        goto out;
+                }
+                while (!done) {
+                        if (next_message(s, msgid, &msg, what, err) < 0)
+                                goto out;
+                        switch (ldap_msgtype(msg)) {
+                        case LDAP_RES_SEARCH_ENTRY:
+                                (*count)++;
+                                if (fn) {
+                                        int r = one_entry(s, msg, kind, key_attr, fn, ctx, &x);
+                                        if (r != 0) {
+                                                ldap_msgfree(msg);
+                                                ldap_abandon_ext(s->ld, msgid, NULL, NULL);
+                                                if (r == 1)
+                                                        fail(err, MAILACCT_LDAP_STOPPED, 0, s->uri, "stopped");
+                                                else if (r == -ENOMEM)
+                                                        fail(err, MAILACCT_LDAP_NOMEM, LDAP_NO_MEMORY, s->uri,
+                                                             "out of memory");
+                                                else
+                                                        fail(err, MAILACCT_LDAP_UNREACHABLE, LDAP_DECODING_ERROR,
+                                                             s->uri, "%s: an entry that does not decode", what);
+                                                goto out;
+                                        }
+                                }
+                                break;
+                        case LDAP_RES_SEARCH_REFERENCE:
+                                /* another partition (AD): not followed; its base is listed if wanted */
+                                break;
+                        case LDAP_RES_SEARCH_RESULT:
+                                done = 1;
+                                rc = ldap_parse_result(s->ld, msg, &code, &matched, &text, NULL, &sctrls, 0);
+                                if (rc != LDAP_SUCCESS)
+                                        code = rc;
+                                break;
+                        default:
+                                break;
+                        }
+                        ldap_msgfree(msg);
+                        msg = NULL;
+                }
+                if (code != LDAP_SUCCESS) {
+                        if (code == LDAP_NO_SUCH_OBJECT)
+                                fail(err, MAILACCT_LDAP_CONFIG, code, s->uri, "base %s does not exist: %s (%d)%s%s",
+                                     base, ldap_err2string(code), code, matched && *matched ? "; the server has " : "",
+                                     matched ? matched : "");
+                        else if (code == LDAP_SIZELIMIT_EXCEEDED || code == LDAP_ADMINLIMIT_EXCEEDED)
+                                fail(err, MAILACCT_LDAP_CONFIG, code, s->uri,
+                                     "%s: %s (%d): the server sent part of the directory only; raise its limit for "
+                                     "the bind_dn (slapd: limits ... size.prtotal=unlimited)",
+                                     what, ldap_err2string(code), code);
+                        else
+                                fail(err, classify(code), code, s->uri, "%s: %s (%d)%s%s", what, ldap_err2string(code),
+                                     code, text && *text ? ": " : "", text ? text : "");
+                        ldap_memfree(matched);
+                        ldap_memfree(text);
+                        ldap_controls_free(sctrls);
+                        goto out;
+                }
+                ldap_memfree(matched);
+                ldap_memfree(text);
+                pr = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, sctrls, NULL);
+                if (!pr) {
+                        ldap_controls_free(sctrls);
+                        /* a server that ignored the (critical) control */
+                        fail(err, MAILACCT_LDAP_CONFIG, LDAP_UNAVAILABLE_CRITICAL_EXTENSION, s->uri,
+                             "%s: the server answered without paging (RFC 2696)", what);
+                        goto out;
+                }
+                rc = ldap_parse_pageresponse_control(s->ld, pr, &estimate, &next);
+                ldap_controls_free(sctrls);
+                if (rc != LDAP_SUCCESS) {
+                        ldap_fail(err, s->ld, rc, s->uri, "paged results response");
+                        goto out;
+                }
+                ber_memfree(cookie.bv_val);
+                cookie = next;
+        } while (cookie.bv_val && cookie.bv_len > 0);
+        ret = 0;
+out:
+        ber_memfree(cookie.bv_val);
+        scratch_free(&x);
+        return ret;
+}
+
+/* ---- the root DSE and AD's domains -------------------------------------------- */
+
+static int first_value(LDAP *ld, LDAPMessage *e, const char *attr, char *buf, size_t len)
+{
+        struct berval **v = ldap_get_values_len(ld, e, attr);
+        int found = 0;
+
+        buf[0] = '\0';
+        if (v && v[0] && v[0]->bv_len < len && !memchr(v[0]->bv_val, '\0', v[0]->bv_len)) {
+                memcpy(buf, v[0]->bv_val, v[0]->bv_len);
+                buf[v[0]->bv_len] = '\0';
+                found = 1;
+        }
+        ldap_value_free_len(v);
+        return found;
+}
+
+int mailacct_ldap_root_dse(struct mailacct_ldap_session *s, struct mailacct_ldap_root *root,
+                           struct mailacct_ldap_error *err)
+{
+        static char a0[] = "supportedControl", a1[] = "configurationNamingContext", a2[] = "highestCommittedUSN";
+        static char *attrs[] = {a0, a1, a2, NULL};
+        struct timeval tv = s->tv;
+        LDAPMessage *res = NULL, *e;
+        int rc;
+
+        memset(root, 0, sizeof(*root));
+        snprintf(root->method, sizeof(root->method), "none");
+        rc = ldap_search_ext_s(s->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL, &tv, 1, &res);
+        if (rc != LDAP_SUCCESS) {
+                ldap_msgfree(res);
+                /* a server that hides its root DSE still serves the directory */
+                if (classify(rc) == MAILACCT_LDAP_CONFIG)
+                        return 0;
+                return ldap_fail(err, s->ld, rc, s->uri, "root DSE");
+        }
+        e = ldap_first_entry(s->ld, res);
+        if (e) {
+                struct berval **v = ldap_get_values_len(s->ld, e, "supportedControl");
+                bool sync = false, dirsync = false;
+                for (size_t i = 0; v && v[i]; i++) {
+                        if (v[i]->bv_len == 24 && memcmp(v[i]->bv_val, "1.3.6.1.4.1.4203.1.9.1.1", 24) == 0)
+                                sync = true;
+                        if (v[i]->bv_len == 22 && memcmp(v[i]->bv_val, "1.2.840.113556.1.4.841", 22) == 0)
+                                dirsync = true;
+                }
+                ldap_value_free_len(v);
+                first_value(s->ld, e, "configurationNamingContext", root->configuration, sizeof(root->configuration));
+                first_value(s->ld, e, "highestCommittedUSN", root->usn, sizeof(root->usn));
+                snprintf(root->method, sizeof(root->method), "%s",
+                         sync           ? "rfc4533"
+                         : dirsync      ? "dirsync"
+                         : root->usn[0] ? "usn"
+                                        : "none");
+        }
+        ldap_msgfree(res);
+        return 0;
+}
+
+struct netbios_ctx {
+        int (*fn)(void *ctx, const char *dns, const char *netbios);
+        void *ctx;
+        const char *nc_attr, *nb_attr;
+};
+
+static int one_crossref(void *ctx, const struct mailacct_ldap_entry *e)
+{
+        struct netbios_ctx *n = ctx;
+        const struct mailacct_ldap_val *nc = NULL, *nb = NULL;
+        char dn[1024], netbios[64], dns[256];
+
+        for (size_t i = 0; i < e->n_attrs; i++) {
+                if (strcasecmp(e->attrs[i].name, "nCName") == 0 && e->attrs[i].n == 1)
+                        nc = &e->attrs[i].v[0];
+                if (strcasecmp(e->attrs[i].name, "nETBIOSName") == 0 && e->attrs[i].n == 1)
+                        nb = &e->attrs[i].v[0];
+        }
+        if (!nc || !nb || nc->len >= sizeof(dn) || nb->len >= sizeof(netbios) || memchr(nb->p, '\0', nb->len) ||
+            memchr(nc->p, '\0', nc->len))
+                return 0;
+        memcpy(dn, nc->p, nc->len);
+        dn[nc->len] = '\0';
+        memcpy(netbios, nb->p, nb->len);
+        netbios[nb->len] = '\0';
+        if (mailacct_ldap_dn_domain(dn, nc->len, dns, sizeof(dns)) < 0)
+                return 0;
+        return n->fn(n->ctx, dns, netbios);
+}
+
+int mailacct_ldap_netbios_names(struct mailacct_ldap_session *s, const struct mailacct_ldap_root *root,
+                                int (*fn)(void *ctx, const char *dns, const char *netbios), void *ctx,
+                                struct mailacct_ldap_error *err)
+{
+        static const char *const attrs[] = {"nCName", "nETBIOSName", NULL};
+        struct netbios_ctx n = {fn, ctx, "nCName", "nETBIOSName"};
+        char base[1100];
+        size_t count;
+
+        if (!root->configuration[0])
+                return 0;
+        snprintf(base, sizeof(base), "CN=Partitions,%s", root->configuration);
+        if (mailacct_ldap_search(s, base, "(&(objectClass=crossRef)(nETBIOSName=*))", MAILACCT_LDAP_MAILBOX, attrs,
+                                 NULL, one_crossref, &n, &count, err) < 0) {
+                /* an account that may not read the configuration partition:
+                 * the file's netbios names, or the DNS names, serve */
+                if (err->kind == MAILACCT_LDAP_CONFIG) {
+                        memset(err, 0, sizeof(*err));
+                        return 0;
+                }
+                return -1;
+        }
+        return 0;
+}

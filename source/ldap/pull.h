@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* Talking to the directory (libldap): one server of `uri` at a time, every
+ * call under the configuration's timeout, TLS that verifies or nothing,
+ * RFC 2696 paged searches handing each entry to a callback as it arrives
+ * (nothing of a page is kept after it is handed on). Only the command links
+ * this file: the modules never talk to a directory. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "entry.h"
+
+/* Why a step failed, which decides what the sync does next. */
+enum mailacct_ldap_failure {
+        MAILACCT_LDAP_OK = 0,
+        /* refused, timed out, down, busy, lost midway: the next server */
+        MAILACCT_LDAP_UNREACHABLE,
+        /* the configuration's fault: a certificate that does not verify,
+         * invalid credentials, a base that does not exist, a filter the
+         * server refuses... (exit 2) */
+        MAILACCT_LDAP_CONFIG,
+        MAILACCT_LDAP_NOMEM,
+        /* the callback asked to stop (its own error) */
+        MAILACCT_LDAP_STOPPED,
+};
+
+struct mailacct_ldap_error {
+        enum mailacct_ldap_failure kind;
+        int code;        /* the LDAP result code, or libldap's (negative) */
+        char text[1024]; /* "URI: what failed: the LDAP result (code)" */
+};
+
+/* Before any other call: libldap's memory is wiped as it is freed (the
+ * bind request, with the password, goes through it). */
+void mailacct_ldap_library_init(void);
+
+struct mailacct_ldap_session;
+
+/* Connects to uri (one of c->uri), with StartTLS when asked (ldap://),
+ * verifying the certificate against c->tls_ca (else the system's store),
+ * then binds: simple with bind_dn and password, SASL EXTERNAL over ldapi://
+ * without bind_dn, else anonymously. password: NUL-terminated, never
+ * copied but into libldap's request (wiped, see above). */
+int mailacct_ldap_open(const struct mailacct_ldap_conf *c, const char *uri, const char *password,
+                       struct mailacct_ldap_session **out, struct mailacct_ldap_error *err);
+void mailacct_ldap_close(struct mailacct_ldap_session *s);
+/* What the TLS and bind came to, for `check --online`: "ldaps", "StartTLS",
+ * "none (ldapi://)", "none"; "simple as DN", "SASL EXTERNAL", "anonymous". */
+const char *mailacct_ldap_session_tls(const struct mailacct_ldap_session *s);
+const char *mailacct_ldap_session_bind(const struct mailacct_ldap_session *s);
+const char *mailacct_ldap_session_uri(const struct mailacct_ldap_session *s);
+
+/* The root DSE: what the server offers for an incremental run (rfc4533,
+ * dirsync, usn, none) and, on AD, where crossRef entries are. */
+struct mailacct_ldap_root {
+        char method[16];
+        char configuration[1024]; /* configurationNamingContext, "" when none */
+        char usn[32];             /* highestCommittedUSN, "" when none */
+};
+int mailacct_ldap_root_dse(struct mailacct_ldap_session *s, struct mailacct_ldap_root *root,
+                           struct mailacct_ldap_error *err);
+
+/* AD's domains: fn(ctx, dns, netbios) for each crossRef with a nETBIOSName
+ * under CN=Partitions of the configuration partition. */
+int mailacct_ldap_netbios_names(struct mailacct_ldap_session *s, const struct mailacct_ldap_root *root,
+                                int (*fn)(void *ctx, const char *dns, const char *netbios), void *ctx,
+                                struct mailacct_ldap_error *err);
+
+/* A paged subtree search of base: fn(ctx, entry) for each entry as it
+ * arrives (kind as given, key from key_attr, which attrs must name); a
+ * non-zero return stops the search (MAILACCT_LDAP_STOPPED). attrs NULL:
+ * none (counting only). Returns 0 or -1 with err. *count: entries seen. */
+int mailacct_ldap_search(struct mailacct_ldap_session *s, const char *base, const char *filter,
+                         enum mailacct_ldap_kind kind, const char *const *attrs, const char *key_attr,
+                         int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx, size_t *count,
+                         struct mailacct_ldap_error *err);
