@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "declare.h"
 #include "index.h"
 #include "lint.h"
 #include "source.h"
@@ -61,19 +63,54 @@ static void index_findings(const char *conf, const char *ipath, bool secrets, st
 
 int cmd_check(const struct cli *c, int argc, char **argv)
 {
+        static const struct option opts[] = {
+                {"online", no_argument, NULL, 'o'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        struct mailacct_file_info info = {0};
         struct mailacct_diags diags;
         struct mailacct_dir *d = NULL;
-        char ipath[4096];
-        int status;
+        char ipath[4096], sync_status[2048] = "";
+        bool online = false;
+        int status, o, online_status = EXIT_OK;
 
-        (void)argv;
-        if (argc > 1) {
-                fprintf(stderr, "Usage: mailacct [-c FILE] check\n");
+        while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+                switch (o) {
+                case 'o':
+                        online = true;
+                        break;
+                case 'h':
+                        printf("Usage: mailacct [-c FILE] check [--online]\n");
+                        return EXIT_OK;
+                default:
+                        fprintf(stderr, "Usage: mailacct [-c FILE] check [--online]\n");
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind != argc) {
+                fprintf(stderr, "Usage: mailacct [-c FILE] check [--online]\n");
                 return EXIT_USAGE;
         }
         mailacct_diags_init(&diags);
-        if (mailacct_file_load(c->config, &d, &diags, NULL) == 0) {
-                const char *secrets = mailacct_dir_settings(d)->secrets;
+        if (mailacct_file_load(c->config, &d, &diags, &info) == 0) {
+                const char *secrets;
+                if (info.ldap) {
+                        /* the directory as the last sync left it: the file's
+                         * findings and the directory's (entries left out) */
+                        struct mailacct_diags full;
+                        struct mailacct_dir *fd = NULL;
+                        mailacct_diags_init(&full);
+                        if (mailacct_source_load(c->config, &fd, &full, NULL) == 0) {
+                                mailacct_dir_free(d);
+                                d = fd;
+                                mailacct_diags_clear(&diags);
+                                diags = full;
+                        } else
+                                mailacct_diags_clear(&full);
+                        cli_check_ldap_offline(c->config, info.ldap, &diags, sync_status, sizeof(sync_status));
+                }
+                secrets = mailacct_dir_settings(d)->secrets;
                 mailacct_lint(d, c->config, &diags);
                 if (mailacct_index_locate(c->config, ipath, sizeof(ipath)) == 0)
                         index_findings(c->config, ipath, false, &diags);
@@ -81,6 +118,8 @@ int cmd_check(const struct cli *c, int argc, char **argv)
                         index_findings(c->config, ipath, true, &diags);
         }
         cli_print_diags(stdout, &diags, c->config);
+        if (sync_status[0])
+                printf("%s: %s\n", c->config, sync_status);
         status = diags.errors ? EXIT_CONFIG : diags.warnings ? EXIT_FAILED : EXIT_OK;
         if (status == EXIT_OK && d)
                 printf("%s: ok: %zu domains, %zu mailboxes, %zu contacts\n", c->config,
@@ -88,7 +127,17 @@ int cmd_check(const struct cli *c, int argc, char **argv)
                        mailacct_dir_settings(d)->n_contacts);
         else
                 printf("%s: %zu errors, %zu warnings\n", c->config, diags.errors, diags.warnings);
+        if (online && info.ldap) {
+                fflush(stdout);
+                online_status = cli_check_ldap_online(c->config, info.ldap);
+        } else if (online && d)
+                printf("online: %s has no ldap group: nothing to test\n", c->config);
         mailacct_diags_clear(&diags);
         mailacct_dir_free(d);
-        return status;
+        mailacct_file_info_free(&info);
+        /* the directory unreachable (3) or refusing (2) says more than the
+         * file's warnings; otherwise the worse of the two */
+        if (online_status == EXIT_CONFIG || online_status == 3)
+                return online_status;
+        return status > online_status ? status : online_status;
 }

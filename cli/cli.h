@@ -27,6 +27,9 @@ struct cli {
  * check does; info (may be NULL) as mailacct_file_load() fills it. Returns
  * NULL (after printing why) when it is unusable. */
 struct mailacct_dir *cli_load(const struct cli *c, bool print_warnings, struct mailacct_file_info *info);
+/* The same as a writer loads it (compile, passwd): with an `ldap` group,
+ * the file and the store of the last sync (source/ldap/declare.h). */
+struct mailacct_dir *cli_load_all(const struct cli *c, bool print_warnings, struct mailacct_file_info *info);
 /* For answering lookups as the modules do (mailacct_source_open(): the
  * index or the file, by the policy); st must be freed. */
 struct mailacct_dir *cli_open(const struct cli *c, struct mailacct_source_status *st);
@@ -50,5 +53,21 @@ void cli_secret_protect(void);
 char *cli_secret_alloc(size_t len);
 void cli_secret_free(char *p, size_t len);
 int cmd_compile(const struct cli *c, int argc, char **argv);
+int cmd_sync(const struct cli *c, int argc, char **argv);
+struct mailacct_ldap_conf;
+/* sync.c: the first line of bind_password_file (trusted as the secrets
+ * file is) in a locked buffer; NULL after printing why. Freed wiped. */
+char *cli_read_bind_password(const struct mailacct_ldap_conf *c);
+void cli_free_bind_password(char *password);
+/* check_ldap.c: the offline findings of a configuration with an ldap group
+ * and a status line (the index's age, the last successful sync); the
+ * --online tests, printed, with an exit status (3: no server reachable). */
+void cli_check_ldap_offline(const char *conf, const struct mailacct_ldap_conf *lc, struct mailacct_diags *diags,
+                            char *status, size_t len);
+int cli_check_ldap_online(const char *conf, const struct mailacct_ldap_conf *lc);
+/* The index's folder made (mkdir -p) and judged as readers judge it: a
+ * writer never writes where readers would refuse the file. 0 or -errno
+ * with err set. */
+int cli_index_folder(const char *index_path, char *err, size_t len);
 /* Writes PATH.idx, the secrets index, with the owner and mode of PATH. */
 int cli_compile_secrets(const char *path, bool quiet);

@@ -59,6 +59,16 @@ static int trusted_folder(const char *path, char *err, size_t len)
         return r;
 }
 
+int cli_index_folder(const char *index_path, char *err, size_t len)
+{
+        int r = make_parent(index_path);
+
+        if (r == 0)
+                return trusted_folder(index_path, err, len);
+        snprintf(err, len, "%s", strerror(-r));
+        return r;
+}
+
 int cli_compile_secrets(const char *path, bool quiet)
 {
         struct mailacct_secrets *s;
@@ -181,11 +191,7 @@ int cmd_compile(const struct cli *c, int argc, char **argv)
                 if (stat(output, &ist) < 0)
                         return EXIT_OK; /* nothing was compiled: nothing to upgrade */
         }
-        r = make_parent(output);
-        if (r == 0)
-                r = trusted_folder(output, err, sizeof(err));
-        else
-                snprintf(err, sizeof(err), "%s", strerror(-r));
+        r = cli_index_folder(output, err, sizeof(err));
         if (r < 0) {
                 /* readers would refuse an index there: never write one */
                 fprintf(stderr, "mailacct: compile: %s: %s\n", output, err);
@@ -197,7 +203,7 @@ int cmd_compile(const struct cli *c, int argc, char **argv)
                 fprintf(stderr, "mailacct: compile: %s\n", err);
                 return EXIT_FAILED;
         }
-        d = cli_load(c, false, &info);
+        d = cli_load_all(c, false, &info);
         if (!d) {
                 mailacct_lock_release(lock);
                 return EXIT_CONFIG;
@@ -217,7 +223,8 @@ int cmd_compile(const struct cli *c, int argc, char **argv)
         t1 = now();
         meta = (struct mailacct_index_meta){
                 .conf_path = c->config,
-                .flags = info.index ? IX_F_INDEX_SETTING : 0,
+                /* with an ldap group the index is the data (source/open.c) */
+                .flags = (info.index ? IX_F_INDEX_SETTING : 0) | (info.ldap ? IX_F_LDAP : 0),
                 .stamps = info.stamps,
                 .n_stamps = info.n_stamps,
         };

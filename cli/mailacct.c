@@ -25,6 +25,7 @@ static void usage(FILE *f)
               "  passwd [--scheme S] ADDRESS   set a mailbox's password in the secrets file\n"
               "  test [--service S] LOGIN      run LOGIN through the PAM stack of S (default dovecot)\n"
               "  compile [--output PATH]       write the compiled index the modules map\n"
+              "  sync [--dry-run] [--force]    pull the mailboxes of the ldap group's directory\n"
               "\n"
               "Options:\n"
               "  -c, --config FILE  configuration (default: $MAILACCT_CONF, else " MAILACCT_CONF_DEFAULT ")\n"
@@ -146,6 +147,8 @@ int main(int argc, char **argv)
                 return cmd_test(&c, argc, argv);
         if (strcmp(cmd, "compile") == 0)
                 return cmd_compile(&c, argc, argv);
+        if (strcmp(cmd, "sync") == 0)
+                return cmd_sync(&c, argc, argv);
         if (strcmp(cmd, "help") == 0) {
                 usage(stdout);
                 return EXIT_OK;

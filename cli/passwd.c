@@ -277,7 +277,7 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
                 passwd_usage(stderr);
                 return EXIT_USAGE;
         }
-        d = cli_load(c, false, NULL);
+        d = cli_load_all(c, false, NULL);
         if (!d)
                 return EXIT_CONFIG;
         secrets = mailacct_dir_settings(d)->secrets;

@@ -25,6 +25,13 @@
  * decision logged must be the answer given. Otherwise they go nowhere.
  *
  * Run from the repository root with BUILD set (tests/run-suites does).
+ *
+ *   agree --synced CONF INDEX LOGINS_CONF
+ *
+ * checks one directory that a sync wrote (tests/ldap/): CONF with an ldap
+ * group, whose INDEX is the data, with the logins generated from
+ * LOGINS_CONF, a file holding the same mailboxes.
+ *
  * Exit 0 pass, 1 fail, 2 setup error. */
 #include <ctype.h>
 #include <dlfcn.h>
@@ -998,7 +1005,25 @@ static int compile(const char *path, char **index)
         return status;
 }
 
-int main(void)
+/* One directory a sync wrote: its index is all the modules have. */
+static void check_synced(const char *conf, const char *index, const char *logins_from)
+{
+        struct strv logins = {0};
+        struct run run = {.conf = conf, .path = conf, .loads = true};
+        char real[PATH_MAX];
+
+        if (!realpath(index, real)) {
+                check(false, "%s: no index %s", conf, index);
+                return;
+        }
+        run.index = real;
+        gen_logins(logins_from, &logins);
+        check(logins.n > 0, "%s: no logins generated", logins_from);
+        check_directory(&run, logins.v, logins.n);
+        strv_free(&logins);
+}
+
+int main(int argc, char **argv)
 {
         static const char *const patterns[] = {
                 "tests/data/*.conf",
@@ -1035,6 +1060,19 @@ int main(void)
         }
         free(nss_path);
         setup_log();
+        if (argc == 5 && strcmp(argv[1], "--synced") == 0) {
+                check_synced(argv[2], argv[3], argv[4]);
+                if (log_fd >= 0)
+                        close(log_fd);
+                dlclose(nss);
+                printf("agree: %u logins, %u checks, %u failed; alike: %u resolved, %u refused, %u unavailable\n",
+                       n_logins, checks, failures, n_agree_ok, n_agree_refused, n_agree_unavail);
+                return failures ? 1 : 0;
+        }
+        if (argc != 1) {
+                fprintf(stderr, "usage: agree [--synced CONF INDEX LOGINS_CONF]\n");
+                return 2;
+        }
         printf("agree: PAM_USER (pam_mailacct.so resolve_only), pw_name (libnss_mailacct.so.2) and `mailacct "
                "resolve`%s\n",
                log_fd >= 0 ? "; the module's log read back" : "; no private /dev/log: the module's log not checked");

@@ -1,0 +1,538 @@
+/* SPDX-License-Identifier: MIT */
+/* mailacct sync: the directory's mailboxes and contacts into the index.
+ * A full pull (RFC 2696 pages) from the first server of `uri` that answers,
+ * through the builder with the file's own entries, under the writer lock;
+ * the pulled entries go to the store beside the index (so that compile
+ * rebuilds without a pull), then the index. Nothing is written when a
+ * server fails midway (the next one is asked, from the start), when none
+ * answers (3), when the configuration is at fault (2), or when the sync
+ * would remove more than max_removal percent of the last sync's mailboxes
+ * (4, unless --force). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "declare.h"
+#include "diff.h"
+#include "index.h"
+#include "ixformat.h"
+#include "lock.h"
+#include "pull.h"
+#include "trust.h"
+
+enum { EXIT_UNREACHABLE = 3, EXIT_REFUSED = 4 };
+
+/* a page, locked: the bind password's first line fits, or is refused */
+#define PASSWORD_BUF 4096
+
+static void sync_usage(FILE *f)
+{
+        fputs("Usage: mailacct [-c FILE] sync [--full] [--dry-run] [--force]\n"
+              "Pulls the mailboxes and contacts of the configuration's `ldap` group from the first server of\n"
+              "`uri` that answers, and writes the index (and the store of synced entries beside it).\n"
+              "  --full     a full pull (every run is one for now)\n"
+              "  --dry-run  print what would be added, changed and removed; write nothing\n"
+              "  --force    write even when more than max_removal percent of the mailboxes would go\n"
+              "Exit status: 0 synced (entries left out are warnings), 2 configuration wrong,\n"
+              "3 no server reachable, 4 refused by the removal limit, 64 usage.\n",
+              f);
+}
+
+/* ---- the bind password ------------------------------------------------------- */
+
+/* The first line of bind_password_file, a file trusted as the secrets are
+ * (root's, not readable by others), read with read(2) into a locked
+ * buffer. NULL after printing why. */
+char *cli_read_bind_password(const struct mailacct_ldap_conf *c)
+{
+        char why[1024], *buf, *nl;
+        struct stat st;
+        size_t n = 0;
+        int fd;
+
+        fd = mailacct_trust_open(c->bind_password_file, MAILACCT_TRUST_SECRET, &st, why, sizeof(why));
+        if (fd < 0) {
+                fprintf(stderr, "%s:%d: bind_password_file %s: %s\n", c->file, c->bind_password_file_line,
+                        c->bind_password_file, why);
+                return NULL;
+        }
+        buf = cli_secret_alloc(PASSWORD_BUF);
+        if (!buf) {
+                close(fd);
+                fprintf(stderr, "mailacct: sync: out of memory\n");
+                return NULL;
+        }
+        while (n < PASSWORD_BUF - 1) {
+                ssize_t k = read(fd, buf + n, PASSWORD_BUF - 1 - n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                n += (size_t)k;
+                if (memchr(buf, '\n', n))
+                        break;
+        }
+        close(fd);
+        nl = memchr(buf, '\n', n);
+        if (!nl && n == PASSWORD_BUF - 1) {
+                fprintf(stderr, "%s: its first line is longer than %d bytes\n", c->bind_password_file,
+                        PASSWORD_BUF - 1);
+                cli_secret_free(buf, PASSWORD_BUF);
+                return NULL;
+        }
+        if (nl)
+                n = (size_t)(nl - buf);
+        /* what follows the first line is no one's business */
+        explicit_bzero(buf + n, PASSWORD_BUF - n);
+        if (n && buf[n - 1] == '\r')
+                buf[--n] = '\0';
+        if (!n || memchr(buf, '\0', n)) {
+                fprintf(stderr, "%s: %s\n", c->bind_password_file,
+                        n ? "the password holds a NUL byte" : "the first line is empty (no password)");
+                cli_secret_free(buf, PASSWORD_BUF);
+                return NULL;
+        }
+        return buf;
+}
+
+void cli_free_bind_password(char *password)
+{
+        if (password)
+                cli_secret_free(password, PASSWORD_BUF);
+}
+
+/* ---- one pull ------------------------------------------------------------------ */
+
+struct pull {
+        const struct mailacct_ldap_conf *c;
+        struct mailacct_ldap_session *session;
+        struct mailacct_ldap_root root;
+        struct mailacct_ldap_store_writer *w;
+        struct mailacct_ldap_diff *diff;
+        struct mailacct_ldap_declarer x;
+        struct mailacct_ldap_error err;
+        char *mailbox_filter, *contact_filter;
+        /* a dry run lists its changes: the DNs of the entries noted */
+        bool dry_run;
+        char **dns;
+        uint32_t n_dns, cap_dns;
+        int status; /* the failure's exit status */
+};
+
+static void on_leave_out(void *ctx, uint32_t tag)
+{
+        struct pull *p = ctx;
+
+        mailacct_ldap_diff_accept(p->diff, tag, false);
+        (void)mailacct_ldap_store_accept(p->w, tag, false);
+}
+
+static int keep_dn(struct pull *p, const char *dn)
+{
+        if (p->n_dns == p->cap_dns) {
+                uint32_t nc = p->cap_dns ? p->cap_dns * 2 : 1024;
+                char **nv = realloc(p->dns, nc * sizeof(*nv));
+                if (!nv)
+                        return -ENOMEM;
+                p->dns = nv;
+                p->cap_dns = nc;
+        }
+        p->dns[p->n_dns] = strdup(dn);
+        return p->dns[p->n_dns++] ? 0 : -ENOMEM;
+}
+
+static int one(void *ctx, const struct mailacct_ldap_entry *e)
+{
+        struct pull *p = ctx;
+        uint32_t ordinal;
+        uint64_t content;
+        bool declared;
+        int r = mailacct_ldap_store_put(p->w, e, &ordinal, &content);
+
+        if (r == -E2BIG) {
+                /* beyond what the store holds: left out here, never stored */
+                mailacct_diag_add(p->x.diags, MAILACCT_WARNING, e->dn, 0,
+                                  "left out: more attributes or values than an entry may hold");
+                return 0;
+        }
+        if (r == 0)
+                r = mailacct_ldap_diff_note(p->diff, ordinal, e, content);
+        if (r == 0 && p->dry_run)
+                r = keep_dn(p, e->dn);
+        /* in, until the mapping or the builder leaves it out: the builder
+         * says so (on_leave_out) while it is declared, or at finish */
+        if (r == 0) {
+                mailacct_ldap_diff_accept(p->diff, ordinal, true);
+                r = mailacct_ldap_store_accept(p->w, ordinal, true);
+        }
+        if (r == 0)
+                r = mailacct_ldap_declare(&p->x, e, ordinal, &declared);
+        if (r == 0 && !declared) {
+                mailacct_ldap_diff_accept(p->diff, ordinal, false);
+                r = mailacct_ldap_store_accept(p->w, ordinal, false);
+        }
+        if (r < 0) {
+                p->status = EXIT_SOFTWARE;
+                return 1;
+        }
+        return 0;
+}
+
+static int add_netbios(void *ctx, const char *dns, const char *netbios)
+{
+        struct pull *p = ctx;
+        int r = mailacct_ldap_declarer_netbios(&p->x, dns, netbios);
+
+        if (r == 0)
+                r = mailacct_ldap_store_put_netbios(p->w, dns, netbios);
+        return r == -E2BIG ? 0 : r;
+}
+
+/* The hook of the file's load: the directory's entries after the file's. */
+static int pull_all(void *ctx, struct mailacct_builder *b, const struct mailacct_file_info *info,
+                    struct mailacct_diags *diags)
+{
+        struct pull *p = ctx;
+        const char *const *attrs;
+        const char *key = mailacct_ldap_key_attr(p->c->schema);
+        size_t count;
+        int r;
+
+        (void)info;
+        r = mailacct_ldap_declarer_init(&p->x, b, p->c, diags);
+        if (r < 0)
+                return r;
+        mailacct_builder_on_leave_out(b, on_leave_out, p);
+        if (mailacct_ldap_netbios_names(p->session, &p->root, add_netbios, p, &p->err) < 0)
+                return -EIO;
+        attrs = mailacct_ldap_mapper_attrs(p->x.m);
+        for (size_t i = 0; i < p->c->n_base; i++) {
+                if (mailacct_ldap_search(p->session, p->c->base[i], p->mailbox_filter, MAILACCT_LDAP_MAILBOX, attrs,
+                                         key, one, p, &count, &p->err) < 0)
+                        return p->err.kind == MAILACCT_LDAP_STOPPED ? -ENOMEM : -EIO;
+                if (p->contact_filter &&
+                    mailacct_ldap_search(p->session, p->c->base[i], p->contact_filter, MAILACCT_LDAP_CONTACT, attrs,
+                                         key, one, p, &count, &p->err) < 0)
+                        return p->err.kind == MAILACCT_LDAP_STOPPED ? -ENOMEM : -EIO;
+        }
+        return 0;
+}
+
+static void pull_reset(struct pull *p)
+{
+        mailacct_ldap_declarer_clear(&p->x);
+        mailacct_ldap_store_abort(p->w);
+        p->w = NULL;
+        mailacct_ldap_diff_free(p->diff);
+        p->diff = NULL;
+        mailacct_ldap_close(p->session);
+        p->session = NULL;
+        for (uint32_t i = 0; i < p->n_dns; i++)
+                free(p->dns[i]);
+        p->n_dns = 0;
+}
+
+static int64_t now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- reporting ---------------------------------------------------------------- */
+
+static void print_changes(struct pull *p, const struct mailacct_ldap_store *old)
+{
+        for (uint32_t i = 0; i < p->n_dns; i++) {
+                enum mailacct_ldap_change k = mailacct_ldap_diff_change(p->diff, i);
+                if (k == MAILACCT_LDAP_ADDED)
+                        printf("add %s\n", p->dns[i]);
+                else if (k == MAILACCT_LDAP_CHANGED)
+                        printf("change %s\n", p->dns[i]);
+        }
+        if (old) {
+                struct mailacct_ldap_store_iter *it = mailacct_ldap_store_iter_new(old);
+                struct mailacct_ldap_entry e;
+                uint32_t ordinal;
+                while (it && mailacct_ldap_store_next(it, &e, &ordinal, NULL, NULL) == 1)
+                        if (mailacct_ldap_diff_removed(p->diff, ordinal))
+                                printf("remove %s\n", e.dn);
+                mailacct_ldap_store_iter_free(it);
+        }
+}
+
+/* The store, then the index that records it: a failure between the two
+ * leaves an index that `check` calls stale and `compile` rebuilds. */
+static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_info *info, const struct mailacct_dir *d,
+                     const char *target, const char *spath, int64_t pulled_ns, uint32_t seen)
+{
+        const struct mailacct_ldap_conf *lc = p->c;
+        struct mailacct_stamp stamps[MAILACCT_CONF_FILES_MAX + 2];
+        struct mailacct_index_meta meta;
+        const char *server = mailacct_ldap_session_uri(p->session);
+        char bases[8192] = "", sync_text[8400], err[1024];
+        struct stat st;
+        size_t n = 0;
+        int r;
+
+        for (size_t i = 0; i < lc->n_base; i++)
+                snprintf(bases + strlen(bases), sizeof(bases) - strlen(bases), "%s%s", i ? "\n" : "", lc->base[i]);
+        if ((r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_SERVER, server, strlen(server))) < 0 ||
+            (r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_METHOD, p->root.method,
+                                               strlen(p->root.method))) < 0 ||
+            (r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_BASES, bases, strlen(bases))) < 0) {
+                fprintf(stderr, "mailacct: sync: %s\n", strerror(-r));
+                return EXIT_SOFTWARE;
+        }
+        r = mailacct_ldap_store_commit(p->w, err, sizeof(err));
+        p->w = NULL;
+        if (r < 0) {
+                fprintf(stderr, "mailacct: sync: %s; nothing changed\n", err);
+                return EXIT_FAILED;
+        }
+        /* what the index is built from: the files, the store, the sync */
+        for (size_t i = 0; i < info->n_stamps && n < MAILACCT_CONF_FILES_MAX; i++)
+                stamps[n++] = info->stamps[i];
+        if (stat(spath, &st) == 0)
+                mailacct_stamp_of(spath, &st, &stamps[n++]);
+        for (char *b = bases; *b; b++)
+                if (*b == '\n')
+                        *b = ' ';
+        snprintf(sync_text, sizeof(sync_text), "%s %s", server, bases);
+        stamps[n] = (struct mailacct_stamp){
+                .kind = MAILACCT_STAMP_LDAP, .path = sync_text, .mtime_ns = pulled_ns, .size = seen};
+        n++;
+        meta = (struct mailacct_index_meta){
+                .conf_path = c->config,
+                .flags = IX_F_LDAP | (info->index ? IX_F_INDEX_SETTING : 0),
+                .stamps = stamps,
+                .n_stamps = n,
+        };
+        r = mailacct_index_write(d, &meta, target, 0644, err, sizeof(err));
+        if (r < 0) {
+                fprintf(stderr,
+                        "mailacct: sync: %s (the store is written: 'mailacct compile' builds the index from "
+                        "it)\n",
+                        err);
+                return r == -ENOMEM ? EXIT_SOFTWARE : EXIT_FAILED;
+        }
+        return EXIT_OK;
+}
+
+/* ---- the command ---------------------------------------------------------------- */
+
+int cmd_sync(const struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"full", no_argument, NULL, 'f'},
+                {"dry-run", no_argument, NULL, 'n'},
+                {"force", no_argument, NULL, 'F'},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        bool dry_run = false, force = false;
+        struct mailacct_file_info info0 = {0}, info = {0};
+        struct mailacct_diags diags;
+        struct mailacct_dir *d = NULL;
+        struct mailacct_ldap_store *old = NULL;
+        struct pull p = {0};
+        struct mailacct_ldap_counts counts;
+        char target[4096], spath[4200], why[1024], err[1024], *password = NULL;
+        const struct mailacct_ldap_conf *lc;
+        int o, r, lock = -1, status = EXIT_CONFIG, reached = 0;
+        int64_t pulled_ns = 0;
+
+        while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+                switch (o) {
+                case 'f':
+                        break; /* every run is a full pull (the incremental one is to come) */
+                case 'n':
+                        dry_run = true;
+                        break;
+                case 'F':
+                        force = true;
+                        break;
+                case 'h':
+                        sync_usage(stdout);
+                        return EXIT_OK;
+                default:
+                        sync_usage(stderr);
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind != argc) {
+                sync_usage(stderr);
+                return EXIT_USAGE;
+        }
+        mailacct_diags_init(&diags);
+        if (mailacct_writer_target(c->config, target, sizeof(target)) < 0 ||
+            mailacct_ldap_store_path(target, spath, sizeof(spath)) < 0) {
+                fprintf(stderr, "mailacct: sync: index path too long\n");
+                return EXIT_CONFIG;
+        }
+        if (!dry_run) {
+                if (cli_index_folder(target, err, sizeof(err)) < 0) {
+                        fprintf(stderr, "mailacct: sync: %s: %s\n", target, err);
+                        return EXIT_CONFIG;
+                }
+                /* one writer at a time, for the whole read-pull-write */
+                lock = mailacct_lock_take(target, 30, err, sizeof(err));
+                if (lock < 0) {
+                        fprintf(stderr, "mailacct: sync: %s\n", err);
+                        return EXIT_FAILED;
+                }
+        }
+        /* the configuration first: its ldap group says where to go */
+        r = mailacct_file_load(c->config, &d, &diags, &info0);
+        mailacct_dir_free(d);
+        d = NULL;
+        if (r < 0) {
+                cli_print_diags(stderr, &diags, c->config);
+                fprintf(stderr, "mailacct: sync: configuration %s is unusable (see the errors above)\n", c->config);
+                goto out;
+        }
+        lc = info0.ldap;
+        if (!lc) {
+                fprintf(stderr, "mailacct: sync: %s has no ldap group: there is no directory to sync from\n",
+                        c->config);
+                goto out;
+        }
+        mailacct_diags_clear(&diags);
+        mailacct_diags_init(&diags);
+        if (lc->tls_ca && access(lc->tls_ca, R_OK) < 0) {
+                fprintf(stderr, "%s:%d: tls_ca %s: %s\n", lc->file, lc->tls_ca_line, lc->tls_ca, strerror(errno));
+                goto out;
+        }
+        if (lc->bind_dn) {
+                cli_secret_protect();
+                password = cli_read_bind_password(lc);
+                if (!password)
+                        goto out;
+        }
+        /* the last sync: what this one adds, changes and removes */
+        r = mailacct_ldap_store_open(spath, &old, why, sizeof(why));
+        if (r < 0 && r != -ENOENT) {
+                /* a store that cannot be read is no baseline: the index
+                 * then holds the last word, and --force must say so */
+                fprintf(stderr, "mailacct: sync: %s\n", why);
+                if (!force) {
+                        fprintf(stderr, "mailacct: sync: without the last sync's entries the removal limit cannot "
+                                        "be judged; run with --force to sync anyway\n");
+                        status = EXIT_REFUSED;
+                        goto out;
+                }
+        }
+        p.c = lc;
+        p.dry_run = dry_run;
+        p.mailbox_filter = mailacct_ldap_mailbox_filter(lc);
+        {
+                bool oom;
+                p.contact_filter = mailacct_ldap_contact_filter(lc, &oom);
+                if (!p.mailbox_filter || oom) {
+                        status = EXIT_SOFTWARE;
+                        goto out;
+                }
+        }
+        /* the servers in order: one that cannot be reached sends the sync
+         * on; one that refuses what the configuration asks ends it */
+        status = EXIT_UNREACHABLE;
+        for (size_t i = 0; i < lc->n_uri; i++) {
+                struct mailacct_file_hook hook = {.add = pull_all, .ctx = &p};
+                pull_reset(&p);
+                p.status = 0;
+                memset(&p.err, 0, sizeof(p.err));
+                pulled_ns = now_ns();
+                if (mailacct_ldap_open(lc, lc->uri[i], password, &p.session, &p.err) < 0 ||
+                    mailacct_ldap_root_dse(p.session, &p.root, &p.err) < 0) {
+                        fprintf(stderr, "mailacct: sync: %s\n", p.err.text);
+                        if (p.err.kind == MAILACCT_LDAP_UNREACHABLE)
+                                continue;
+                        status = p.err.kind == MAILACCT_LDAP_NOMEM ? EXIT_SOFTWARE : EXIT_CONFIG;
+                        goto out;
+                }
+                reached++;
+                p.w = mailacct_ldap_store_begin(spath, lc->schema, mailacct_ldap_conf_fingerprint(lc), pulled_ns, err,
+                                                sizeof(err));
+                p.diff = mailacct_ldap_diff_new(old);
+                if (!p.w || !p.diff) {
+                        fprintf(stderr, "mailacct: sync: %s\n", p.w ? "out of memory" : err);
+                        status = p.w ? EXIT_SOFTWARE : EXIT_FAILED;
+                        goto out;
+                }
+                mailacct_file_info_free(&info);
+                mailacct_diags_clear(&diags);
+                mailacct_diags_init(&diags);
+                r = mailacct_file_load_with(c->config, &d, &diags, &info, &hook);
+                if (r == 0) {
+                        status = EXIT_OK;
+                        break;
+                }
+                if (r == -EIO) {
+                        fprintf(stderr, "mailacct: sync: %s\n", p.err.text);
+                        if (p.err.kind == MAILACCT_LDAP_UNREACHABLE)
+                                continue; /* lost midway: the next server, from the start */
+                        status = p.err.kind == MAILACCT_LDAP_NOMEM ? EXIT_SOFTWARE : EXIT_CONFIG;
+                        goto out;
+                }
+                cli_print_diags(stderr, &diags, c->config);
+                fprintf(stderr, "mailacct: sync: %s\n",
+                        r == -ENOMEM || p.status == EXIT_SOFTWARE ? "out of memory"
+                                                                  : "the configuration is unusable (see above)");
+                status = r == -ENOMEM || p.status == EXIT_SOFTWARE ? EXIT_SOFTWARE : EXIT_CONFIG;
+                goto out;
+        }
+        if (status == EXIT_UNREACHABLE) {
+                fprintf(stderr, "mailacct: sync: %s of %zu servers reachable; nothing changed\n",
+                        reached ? "none" : "no", lc->n_uri);
+                goto out;
+        }
+        /* the file's findings and the entries left out, each naming its DN */
+        cli_print_diags(stderr, &diags, c->config);
+        for (size_t i = 0; i < info0.n_stamps && i < info.n_stamps; i++)
+                if (!mailacct_stamp_same(&info0.stamps[i], &info.stamps[i])) {
+                        fprintf(stderr, "mailacct: sync: %s changed during the sync; nothing changed, run it again\n",
+                                info.paths[i]);
+                        status = EXIT_FAILED;
+                        goto out;
+                }
+        mailacct_ldap_diff_count(p.diff, &counts);
+        if (dry_run)
+                print_changes(&p, old);
+        printf("sync: full (%s), %u seen, %u added, %u changed, %u removed, %u left out\n", p.root.method, counts.seen,
+               counts.added, counts.changed, counts.removed, counts.left_out);
+        if (mailacct_ldap_removal_refused(counts.last_mailboxes, counts.removed_mailboxes, lc->max_removal) && !force) {
+                fprintf(stderr,
+                        "mailacct: sync: refused: %u of the %u mailboxes of the last sync would go (gone from the "
+                        "directory, or left out now), more than max_removal = %u%%; nothing changed. A wrong base, "
+                        "filter or ACL gives an empty result: check them (mailacct check --online), or run "
+                        "'mailacct sync --force' if the directory did shrink\n",
+                        counts.removed_mailboxes, counts.last_mailboxes, lc->max_removal);
+                status = EXIT_REFUSED;
+                goto out;
+        }
+        if (dry_run) {
+                fprintf(stderr, "mailacct: sync: dry run: nothing written\n");
+                goto out;
+        }
+        status = write_all(c, &p, &info, d, target, spath, pulled_ns, counts.seen);
+out:
+        cli_free_bind_password(password);
+        pull_reset(&p);
+        free(p.dns);
+        free(p.mailbox_filter);
+        free(p.contact_filter);
+        mailacct_ldap_store_close(old);
+        mailacct_dir_free(d);
+        mailacct_file_info_free(&info);
+        mailacct_file_info_free(&info0);
+        mailacct_diags_clear(&diags);
+        mailacct_lock_release(lock);
+        return status;
+}
