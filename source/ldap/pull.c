@@ -9,12 +9,14 @@
 #include <malloc.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -147,6 +149,71 @@ static int ldap_fail(struct mailacct_ldap_error *err, LDAP *ld, int code, const 
                     diag_of(ld, diag, sizeof(diag)));
 }
 
+/* ---- a watchdog for what libldap does not time ---------------------------------- */
+
+/* libldap 2.5 (Debian 12) runs the TLS handshake of ldaps:// and StartTLS
+ * on a blocking socket whatever LDAP_OPT_NETWORK_TIMEOUT says: a server
+ * that accepts the connection and then says nothing (hung, stopped) would
+ * hold the sync forever. So each blocking step runs under an interval
+ * timer whose handler shuts the connection's socket down (shutdown(2) is
+ * async-signal-safe): the step fails, and the sync goes on to the next
+ * server. The socket is learnt from libldap's connection callback. */
+static volatile sig_atomic_t watch_fd = -1, watch_fired;
+
+static void on_alarm(int sig)
+{
+        (void)sig;
+        watch_fired = 1;
+        if (watch_fd >= 0)
+                (void)shutdown(watch_fd, SHUT_RDWR);
+}
+
+static int conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *addr, struct ldap_conncb *ctx)
+{
+        ber_socket_t fd = -1;
+
+        (void)ld;
+        (void)srv;
+        (void)addr;
+        (void)ctx;
+        if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1)
+                watch_fd = fd;
+        return LDAP_SUCCESS;
+}
+
+static void conn_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)
+{
+        (void)ld;
+        (void)sb;
+        (void)ctx;
+        watch_fd = -1;
+}
+
+static struct sigaction watch_old;
+
+static void watch_start(unsigned seconds)
+{
+        struct sigaction sa;
+        struct itimerval it = {.it_value = {.tv_sec = seconds}};
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_alarm; /* no SA_RESTART: a blocked read returns */
+        sigemptyset(&sa.sa_mask);
+        watch_fired = 0;
+        sigaction(SIGALRM, &sa, &watch_old);
+        setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* true when the timer fired: the step timed out */
+static bool watch_stop(void)
+{
+        struct itimerval off = {0};
+
+        setitimer(ITIMER_REAL, &off, NULL);
+        sigaction(SIGALRM, &watch_old, NULL);
+        return watch_fired;
+}
+
 /* ---- connecting ------------------------------------------------------------- */
 
 static double now(void)
@@ -207,8 +274,10 @@ static int set_options(struct mailacct_ldap_session *s, struct mailacct_ldap_err
         const struct mailacct_ldap_conf *c = s->c;
         int v3 = LDAP_VERSION3, hard = LDAP_OPT_X_TLS_HARD, zero = 0;
         struct timeval tv = s->tv;
+        static struct ldap_conncb cb = {.lc_add = conn_add, .lc_del = conn_del};
 
-        if (ldap_set_option(s->ld, LDAP_OPT_PROTOCOL_VERSION, &v3) != LDAP_OPT_SUCCESS ||
+        if (ldap_set_option(s->ld, LDAP_OPT_CONNECT_CB, &cb) != LDAP_OPT_SUCCESS ||
+            ldap_set_option(s->ld, LDAP_OPT_PROTOCOL_VERSION, &v3) != LDAP_OPT_SUCCESS ||
             ldap_set_option(s->ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
             ldap_set_option(s->ld, LDAP_OPT_RESTART, LDAP_OPT_ON) != LDAP_OPT_SUCCESS ||
             /* the connect (and TLS handshake), and each synchronous call */
@@ -287,7 +356,14 @@ int mailacct_ldap_open(const struct mailacct_ldap_conf *c, const char *uri, cons
                 return -1;
         }
         t0 = now();
+        watch_start(c->timeout);
         rc = ldap_connect(s->ld);
+        if (watch_stop() && rc != LDAP_SUCCESS) {
+                fail(err, MAILACCT_LDAP_UNREACHABLE, LDAP_TIMEOUT, uri,
+                     "connect: no answer within %u s (the TLS handshake hung)", c->timeout);
+                mailacct_ldap_close(s);
+                return -1;
+        }
         if (rc != LDAP_SUCCESS) {
                 /* ldaps://: a server that is there and a handshake that failed
                  * look alike to libldap; a quick failure with the port open
@@ -307,7 +383,14 @@ int mailacct_ldap_open(const struct mailacct_ldap_conf *c, const char *uri, cons
         s->tls = strcmp(scheme, "ldaps") == 0 ? "ldaps" : strcmp(scheme, "ldapi") == 0 ? "none (ldapi://)" : "none";
         if (strcmp(scheme, "ldap") == 0 && c->starttls) {
                 t0 = now();
+                watch_start(c->timeout);
                 rc = ldap_start_tls_s(s->ld, NULL, NULL);
+                if (watch_stop() && rc != LDAP_SUCCESS) {
+                        fail(err, MAILACCT_LDAP_UNREACHABLE, LDAP_TIMEOUT, uri,
+                             "StartTLS: no answer within %u s (the TLS handshake hung)", c->timeout);
+                        mailacct_ldap_close(s);
+                        return -1;
+                }
                 if (rc != LDAP_SUCCESS) {
                         /* connected already: what fails now is the server's
                          * answer or the handshake, unless it stopped answering */

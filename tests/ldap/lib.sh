@@ -109,6 +109,7 @@ slapd_conf() {
                 echo "modulepath /usr/lib/ldap"
                 echo "moduleload back_mdb"
                 echo "moduleload ppolicy"
+                [ -n "${SLAPD_SYNCPROV:-}" ] && echo "moduleload syncprov"
                 echo "TLSCACertificateFile $T/test-ca.pem"
                 echo "TLSCertificateFile $T/test-server.pem"
                 echo "TLSCertificateKeyFile $T/test-server.key"
@@ -124,6 +125,7 @@ slapd_conf() {
                 echo "access to dn.subtree=\"ou=hidden,dc=example,dc=com\" by * none"
                 echo "access to * by dn.exact=\"$SVC_DN\" read by * read"
                 echo "overlay ppolicy"
+                [ -n "${SLAPD_SYNCPROV:-}" ] && echo "overlay syncprov"
         } >"$d/slapd.conf"
 }
 
@@ -213,4 +215,7 @@ run() {
         ERR=$(cat "$T/err")
 }
 has() { printf '%s\n' "$1" | grep -qF -- "$2"; }
+# seconds between two `date +%s.%N`, and whether a number is below another
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 show() { echo "    rc=$rc"; printf '%s\n' "$OUT" | sed 's/^/    out| /'; printf '%s\n' "$ERR" | sed 's/^/    err| /'; }
