@@ -373,6 +373,7 @@ static int number(struct mailacct_ldap_mapper *m, enum slot s, bool *has, uint32
         int r = one(m, s, &v, why);
 
         *has = false;
+        *out = 0;
         if (r || !v)
                 return r;
         if (!*v || strlen(v) > 10)

@@ -39,6 +39,13 @@ for f in ["tests/hardening/files.sh", "tests/hardening/hashwork.sh", "tests/hard
           "tests/hardening/index-damage.sh", "tests/hardening/security.sh"]:
     pws.update(re.findall(r"\b[a-z]+-Secret[0-9]?\b", open(f).read()))
 pws.update("hz-kill-%d-Secret" % i for i in range(1, 25))
+# the directory suites' bind, admin and user passwords (tests/ldap/)
+import glob
+for f in glob.glob("tests/ldap/*.sh"):
+    text = open(f).read()
+    pws.update(re.findall(r"""\b(?:[A-Z_]*PW|ROOTPW)=['"]([^'"$]+)['"]""", text))
+    pws.update(re.findall(r"""\bupw '([^']+)'""", text))
+    pws.update(re.findall(r"""printf '([^'%\\]+)\\n' >"\$T/[a-z]+\.pw\"""", text))
 with open(sys.argv[1], "w") as out:
     for p in sorted(pws):
         if len(p) >= 6:

@@ -223,7 +223,7 @@ sed -i "s|$E/mailacct.conf|CONF|g" "$T/equiv.err"
 sed -i "s|$C|CONF|g" "$T/synced.err"
 check "the synced directory answers as the equivalent file does (${#logins[@]} logins)" \
         eval 'cmp -s "$T/equiv.out" "$T/synced.out" && cmp -s "$T/equiv.err" "$T/synced.err"' ||
-        diff "$T/equiv.out" "$T/synced.out" "$T/equiv.err" "$T/synced.err"
+        { diff "$T/equiv.out" "$T/synced.out"; diff "$T/equiv.err" "$T/synced.err"; }
 if [ -x "$BUILD/tests/agree" ]; then
         "$BUILD/tests/agree" --synced "$C" "$IDX" "$E/mailacct.conf" >"$T/agree.out" 2>&1
         rc=$?
