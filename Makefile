@@ -11,6 +11,7 @@ SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/mailacct
 EXAMPLEDIR ?= $(DOCDIR)/examples
+SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
 
 BUILD      ?= build
 CC         ?= cc
@@ -115,6 +116,11 @@ install: build-all $(INSTALL_TARGETS)
 	install -D -m 0644 man/mailacct.8 $(DESTDIR)$(MANDIR)/man8/mailacct.8
 	install -D -m 0644 man/mailacct.conf.5 $(DESTDIR)$(MANDIR)/man5/mailacct.conf.5
 	install -D -m 0644 config/mailacct.conf.example $(DESTDIR)$(EXAMPLEDIR)/mailacct.conf.example
+	@# the sync's units, installed but not enabled (systemctl enable --now mailacct-sync.timer)
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' config/systemd/mailacct-sync.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/mailacct-sync.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/mailacct-sync.service
+	install -m 0644 config/systemd/mailacct-sync.timer $(DESTDIR)$(SYSTEMDUNITDIR)/mailacct-sync.timer
 	@# a format upgrade never leaves a site failing closed: an index that
 	@# exists is compiled again by the new build (not into a DESTDIR staging)
 	@if [ -z "$(DESTDIR)" ] && [ -f /etc/mailacct.conf ]; then \
@@ -125,6 +131,7 @@ install: build-all $(INSTALL_TARGETS)
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mailacct $(DESTDIR)$(MANDIR)/man8/mailacct.8 \
 		$(DESTDIR)$(MANDIR)/man5/mailacct.conf.5 $(DESTDIR)$(EXAMPLEDIR)/mailacct.conf.example \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/mailacct-sync.service $(DESTDIR)$(SYSTEMDUNITDIR)/mailacct-sync.timer \
 		$(addprefix $(DESTDIR),$(UNINSTALL_FILES))
 	-rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 

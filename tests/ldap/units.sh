@@ -1,0 +1,35 @@
+#!/bin/bash
+# The sync's systemd units: `make install` puts mailacct-sync.service and
+# .timer into the unit folder (not enabled: no symbolic link under
+# timers.target.wants), the service runs the installed command, and both
+# pass `systemd-analyze verify` (when systemd is there), with the service
+# pointed at the built command.
+SUITE=ldap-units
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d "${TMPDIR:-/tmp}/mailacct-$SUITE.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$top" || exit 1
+UNITDIR=/lib/systemd/system
+if ! nm -D "$MAILACCT" 2>/dev/null | grep -q __asan_init; then
+        make -s install DESTDIR="$T/root" PREFIX=/usr SYSTEMDUNITDIR=$UNITDIR BUILD="$BUILD" >"$T/install.log" 2>&1
+        rc=$?
+        check "make install" test $rc -eq 0 || tail "$T/install.log"
+        check "the units are installed, the timer not enabled" \
+                eval '[ -f "$T/root$UNITDIR/mailacct-sync.service" ] && [ -f "$T/root$UNITDIR/mailacct-sync.timer" ] &&
+                      [ -z "$(find "$T/root" -path "*wants*" -name "mailacct*")" ]'
+        check "the service runs the installed command" \
+                grep -qx 'ExecStart=/usr/sbin/mailacct -c /etc/mailacct.conf sync' "$T/root$UNITDIR/mailacct-sync.service"
+        make -s uninstall DESTDIR="$T/root" PREFIX=/usr SYSTEMDUNITDIR=$UNITDIR BUILD="$BUILD" >/dev/null 2>&1
+        check "make uninstall removes them" test ! -e "$T/root$UNITDIR/mailacct-sync.service" -a \
+                ! -e "$T/root$UNITDIR/mailacct-sync.timer"
+fi
+if command -v systemd-analyze >/dev/null; then
+        sed "s|@SBINDIR@|$BUILD|g" config/systemd/mailacct-sync.service.in >"$T/mailacct-sync.service"
+        cp config/systemd/mailacct-sync.timer "$T/"
+        systemd-analyze verify --man=no "$T/mailacct-sync.service" "$T/mailacct-sync.timer" >"$T/verify.log" 2>&1
+        rc=$?
+        check "systemd-analyze verify: both units" test $rc -eq 0 -a ! -s "$T/verify.log" || cat "$T/verify.log"
+else
+        echo "# systemd-analyze not installed: the units' syntax is not verified"
+fi
+finish
