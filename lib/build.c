@@ -21,42 +21,146 @@
 /* and of its delegates (the reader's bound) */
 #define DELEGATES_MAX (1u << 20)
 
+/* ---- strings: one arena per directory ---------------------------------------- */
+
+/* Every string a built directory holds lives in large chunks of its own,
+ * freed together: a million mailboxes are some fifteen million short
+ * strings, and a malloc'd block each costs its header and rounding (half
+ * the builder's memory, measured), while a chunk of 1 MiB costs nothing
+ * per string and goes back to the system when the directory does. */
+#define ARENA_CHUNK (1u << 20)
+
+struct mailacct_arena {
+        struct mailacct_arena *next;
+        size_t len, cap;
+        char data[];
+};
+
+static char *arena_alloc(struct mailacct_arena **a, size_t n)
+{
+        struct mailacct_arena *k = *a;
+
+        if (!k || k->cap - k->len < n) {
+                size_t cap = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK - sizeof(*k);
+                struct mailacct_arena *nk = malloc(sizeof(*nk) + cap);
+                if (!nk)
+                        return NULL;
+                nk->len = 0;
+                nk->cap = cap;
+                /* a large string gets a chunk of its own, behind the current
+                 * one, whose room stays in use */
+                if (k && cap != ARENA_CHUNK - sizeof(*k)) {
+                        nk->next = k->next;
+                        k->next = nk;
+                } else {
+                        nk->next = k;
+                        *a = nk;
+                }
+                k = nk;
+        }
+        k->len += n;
+        return k->data + k->len - n;
+}
+
+static void arena_free(struct mailacct_arena *a)
+{
+        while (a) {
+                struct mailacct_arena *next = a->next;
+                free(a);
+                a = next;
+        }
+}
+
+/* room for n pointers, aligned for them */
+static char **arena_array(struct mailacct_arena **a, size_t n)
+{
+        struct mailacct_arena *k = *a;
+        size_t pad = k ? (size_t)(-(uintptr_t)(k->data + k->len) & (sizeof(char *) - 1)) : 0;
+        char *p;
+
+        if (k && k->cap - k->len >= pad + n * sizeof(char *))
+                k->len += pad;
+        p = arena_alloc(a, n * sizeof(char *) + sizeof(char *));
+        if (!p)
+                return NULL;
+        /* a fresh chunk's data is aligned; an old one was padded above */
+        p += -(uintptr_t)p & (sizeof(char *) - 1);
+        return (char **)p;
+}
+
+static char *arena_strndup(struct mailacct_arena **a, const char *s, size_t n)
+{
+        char *c = arena_alloc(a, n + 1);
+
+        if (c) {
+                memcpy(c, s, n);
+                c[n] = '\0';
+        }
+        return c;
+}
+
+static char *arena_strdup(struct mailacct_arena **a, const char *s)
+{
+        return arena_strndup(a, s, strlen(s));
+}
+
 /* ---- string lists --------------------------------------------------------- */
 
+/* The arrays only: the strings are the arena's. */
 void mailacct_strv_free(struct mailacct_strv *v)
 {
-        for (size_t i = 0; i < v->n; i++)
-                free(v->v[i]);
-        free(v->v);
+        if (!v->room)
+                free(v->v);
         free(v->line);
         memset(v, 0, sizeof(*v));
 }
 
-int mailacct_strv_add(struct mailacct_strv *v, const char *s, int line)
+/* The line array exists only once a value has a line (a file's entry): a
+ * directory's lists have none. */
+int mailacct_strv_add(struct mailacct_arena **a, struct mailacct_strv *v, const char *s, int line)
 {
-        char **nv = realloc(v->v, (v->n + 1) * sizeof(*nv));
-        int *nl;
-
-        if (!nv)
-                return -ENOMEM;
-        v->v = nv;
-        nl = realloc(v->line, (v->n + 1) * sizeof(*nl));
-        if (!nl)
-                return -ENOMEM;
-        v->line = nl;
-        v->v[v->n] = strdup(s);
+        if (v->room && v->n == v->room) {
+                /* the arena's array is full: from here on, malloc's */
+                char **nv = malloc((v->n + 1) * sizeof(*nv));
+                if (!nv)
+                        return -ENOMEM;
+                memcpy(nv, v->v, v->n * sizeof(*nv));
+                v->v = nv;
+                v->room = 0;
+        } else if (!v->room) {
+                char **nv = realloc(v->v, (v->n + 1) * sizeof(*nv));
+                if (!nv)
+                        return -ENOMEM;
+                v->v = nv;
+        }
+        if (line || v->line) {
+                int *nl = realloc(v->line, (v->n + 1) * sizeof(*nl));
+                if (!nl)
+                        return -ENOMEM;
+                if (!v->line)
+                        memset(nl, 0, v->n * sizeof(*nl));
+                v->line = nl;
+                nl[v->n] = line;
+        }
+        v->v[v->n] = arena_strdup(a, s);
         if (!v->v[v->n])
                 return -ENOMEM;
-        v->line[v->n++] = line;
+        v->n++;
         return 0;
+}
+
+const struct mailacct_strv mailacct_no_values;
+
+static int strv_line(const struct mailacct_strv *v, size_t k)
+{
+        return v->line ? v->line[k] : 0;
 }
 
 /* ---- the memory backing --------------------------------------------------- */
 
 static void defaults_free(struct mailacct_defaults *df)
 {
-        free(df->home);
-        free(df->shell);
+        df->home = df->shell = NULL; /* the arena's */
 }
 
 static void tables_free(struct mem_dir *m)
@@ -74,32 +178,24 @@ static void tables_free(struct mem_dir *m)
         m->contact_alias = m->contact_address = m->mail_domains = NULL;
 }
 
+/* What is the mailbox's own (its strings are the arena's). */
 static void mailbox_free(struct mailacct_mailbox *mb)
 {
-        free(mb->address);
-        free(mb->local);
         mailacct_strv_free(&mb->aliases);
         mailacct_strv_free(&mb->addresses);
-        free(mb->nt_domain);
-        free(mb->nt_account);
-        free(mb->name);
-        free(mb->home);
-        free(mb->shell);
-        free(mb->dn);
-        free(mb->upn);
-        mailacct_strv_free(&mb->services);
-        mailacct_strv_free(&mb->delegates);
-        mailacct_strv_free(&mb->delegate_dns);
-        free(mb->delegate_ids);
+        if (mb->more) {
+                mailacct_strv_free(&mb->more->services);
+                mailacct_strv_free(&mb->more->delegates);
+                mailacct_strv_free(&mb->more->delegate_dns);
+                free(mb->more->delegate_ids);
+                free(mb->more);
+        }
         memset(mb, 0, sizeof(*mb));
 }
 
 static void contact_free(struct mailacct_contact *c)
 {
-        free(c->alias);
-        free(c->address);
-        free(c->dn);
-        memset(c, 0, sizeof(*c));
+        memset(c, 0, sizeof(*c)); /* its strings are the arena's */
 }
 
 static void mem_free(struct mem_dir *m)
@@ -107,8 +203,6 @@ static void mem_free(struct mem_dir *m)
         if (!m)
                 return;
         for (size_t i = 0; i < m->n_domains; i++) {
-                free(m->domains[i].name);
-                free(m->domains[i].netbios);
                 mailacct_strv_free(&m->domains[i].aliases);
                 defaults_free(&m->domains[i].defaults);
         }
@@ -120,10 +214,9 @@ static void mem_free(struct mem_dir *m)
         free(m->mailboxes);
         free(m->contacts);
         defaults_free(&m->defaults);
-        free(m->secrets);
-        free(m->default_domain);
         mailacct_strv_free(&m->files);
         tables_free(m);
+        arena_free(m->arena);
         free(m);
 }
 
@@ -188,8 +281,8 @@ static int mem_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacc
                 .has_services = m->has_services,
                 .n_aliases = (uint32_t)m->aliases.n,
                 .n_addresses = (uint32_t)m->addresses.n,
-                .n_services = (uint32_t)m->services.n,
-                .n_delegates = (uint32_t)m->delegates.n,
+                .n_services = (uint32_t)MAILACCT_MB_SERVICES(m)->n,
+                .n_delegates = (uint32_t)MAILACCT_MB_DELEGATES(m)->n,
         };
         return 0;
 }
@@ -245,7 +338,7 @@ static int mem_list(const struct mailacct_dir *d, uint32_t id, enum mailacct_lis
         const struct mailacct_mailbox *m = &mem(d)->mailboxes[id];
         const struct mailacct_strv *v = k == MAILACCT_LIST_ALIASES     ? &m->aliases
                                         : k == MAILACCT_LIST_ADDRESSES ? &m->addresses
-                                                                       : &m->services;
+                                                                       : MAILACCT_MB_SERVICES(m);
 
         if (i >= v->n)
                 return -ENOENT;
@@ -258,9 +351,9 @@ static int mem_delegate(const struct mailacct_dir *d, uint32_t id, uint32_t i, u
 {
         const struct mailacct_mailbox *m = &mem(d)->mailboxes[id];
 
-        if (i >= m->delegates.n)
+        if (i >= MAILACCT_MB_DELEGATES(m)->n)
                 return -ENOENT;
-        *principal = m->delegate_ids ? m->delegate_ids[i] : MAILACCT_NONE;
+        *principal = MAILACCT_MB_DELEGATE_IDS(m) ? MAILACCT_MB_DELEGATE_IDS(m)[i] : MAILACCT_NONE;
         return 0;
 }
 
@@ -332,7 +425,7 @@ static const char *intern(struct mailacct_builder *b, const char *file)
         for (size_t i = f->n; i-- > 0;)
                 if (strcmp(f->v[i], file) == 0)
                         return f->v[i];
-        return mailacct_strv_add(f, file, 0) < 0 ? NULL : f->v[f->n - 1];
+        return mailacct_strv_add(&b->m->arena, f, file, 0) < 0 ? NULL : f->v[f->n - 1];
 }
 
 /* A finding about an entry: an error for the file, a warning that the
@@ -421,12 +514,12 @@ const char *mailacct_builder_netbios(const struct mailacct_builder *b, const cha
         return id == MAILACCT_NONE ? NULL : b->m->domains[id].netbios;
 }
 
-static int dup_opt(const char *s, char **out)
+static int dup_opt(struct mem_dir *m, const char *s, char **out)
 {
         *out = NULL;
         if (!s)
                 return 0;
-        *out = strdup(s);
+        *out = arena_strdup(&m->arena, s);
         return *out ? 0 : -ENOMEM;
 }
 
@@ -456,7 +549,7 @@ static int set_defaults(struct mailacct_builder *b, struct mailacct_defaults *df
                 else
                         finding(b, MAILACCT_CLASH_ERROR, o, s->home_line, "home \"%s\": %s", s->home, why);
         }
-        if (dup_opt(s->home, &df->home) < 0 || dup_opt(s->shell, &df->shell) < 0)
+        if (dup_opt(b->m, s->home, &df->home) < 0 || dup_opt(b->m, s->shell, &df->shell) < 0)
                 return -ENOMEM;
         return 0;
 }
@@ -469,11 +562,9 @@ int mailacct_builder_settings(struct mailacct_builder *b, const struct mailacct_
         st->bare_alias = s->bare_alias;
         st->case_sensitive = s->case_sensitive;
         st->canonical = s->canonical;
-        free(m->default_domain);
-        free(m->secrets);
         defaults_free(&m->defaults);
         memset(&m->defaults, 0, sizeof(m->defaults));
-        if (dup_opt(s->default_domain, &m->default_domain) < 0 || dup_opt(s->secrets, &m->secrets) < 0)
+        if (dup_opt(m, s->default_domain, &m->default_domain) < 0 || dup_opt(m, s->secrets, &m->secrets) < 0)
                 return -ENOMEM;
         st->secrets = m->secrets;
         m->default_domain_file = intern(b, s->default_domain_origin.file);
@@ -531,6 +622,13 @@ static int take_values(struct mailacct_builder *b, enum mailacct_clash policy, c
                         max);
                 return 1;
         }
+        /* one array for the list, in the arena, when it starts empty */
+        if (!v->v && in->n) {
+                v->v = arena_array(&b->m->arena, in->n);
+                if (!v->v)
+                        return -ENOMEM;
+                v->room = (uint32_t)in->n;
+        }
         for (size_t i = 0; i < in->n; i++) {
                 int line = in->lines ? in->lines[i] : o->line;
                 const char *why = check ? check(in->v[i]) : strlen(in->v[i]) > VALUE_MAX ? "too long" : NULL;
@@ -539,7 +637,7 @@ static int take_values(struct mailacct_builder *b, enum mailacct_clash policy, c
                         bad++;
                         continue;
                 }
-                if (mailacct_strv_add(v, in->v[i], line) < 0)
+                if (mailacct_strv_add(&b->m->arena, v, in->v[i], in->lines ? line : 0) < 0)
                         return -ENOMEM;
         }
         return bad;
@@ -586,7 +684,7 @@ int mailacct_builder_domain(struct mailacct_builder *b, const struct mailacct_do
         dom = &m->domains[id];
         dom->file = intern(b, o->file);
         dom->line = o->line;
-        if (dup_opt(s->name, &dom->name) < 0 || dup_opt(s->netbios, &dom->netbios) < 0)
+        if (dup_opt(m, s->name, &dom->name) < 0 || dup_opt(m, s->netbios, &dom->netbios) < 0)
                 return -ENOMEM;
         m->n_domains++;
         b->d->s.n_domains = m->n_domains;
@@ -651,9 +749,9 @@ static int set_nt_account(struct mailacct_builder *b, enum mailacct_clash policy
                         s->nt_account, why ? why : "must be \"account\" or \"DOMAIN\\\\account\"");
                 return 1;
         }
-        if (l.form == MAILACCT_FORM_NTACCOUNT && !(mb->nt_domain = strdup(l.domain)))
+        if (l.form == MAILACCT_FORM_NTACCOUNT && !(mb->nt_domain = arena_strdup(&b->m->arena, l.domain)))
                 return -ENOMEM;
-        mb->nt_account = strdup(l.account);
+        mb->nt_account = arena_strdup(&b->m->arena, l.account);
         return mb->nt_account ? 0 : -ENOMEM;
 }
 
@@ -697,9 +795,10 @@ int mailacct_builder_mailbox(struct mailacct_builder *b, const struct mailacct_m
         mb->gid = s->gid;
         mb->leave_out = policy == MAILACCT_CLASH_LEAVE_OUT;
         mb->tag = o->tag;
-        if (dup_opt(s->address, &mb->address) < 0 || !(mb->local = strndup(s->address, (size_t)(at - s->address))) ||
-            dup_opt(s->name, &mb->name) < 0 || dup_opt(s->home, &mb->home) < 0 || dup_opt(s->shell, &mb->shell) < 0 ||
-            dup_opt(s->dn, &mb->dn) < 0 || dup_opt(s->upn, &mb->upn) < 0)
+        if (dup_opt(m, s->address, &mb->address) < 0 ||
+            !(mb->local = arena_strndup(&m->arena, s->address, (size_t)(at - s->address))) ||
+            dup_opt(m, s->name, &mb->name) < 0 || dup_opt(m, s->home, &mb->home) < 0 ||
+            dup_opt(m, s->shell, &mb->shell) < 0 || dup_opt(m, s->dn, &mb->dn) < 0 || dup_opt(m, s->upn, &mb->upn) < 0)
                 goto nomem;
         /* a directory entry with a value the rules refuse is left out whole:
          * half a mailbox would answer some logins and not others */
@@ -709,17 +808,24 @@ int mailacct_builder_mailbox(struct mailacct_builder *b, const struct mailacct_m
         if ((r = take_values(b, policy, o, "addresses", &s->addresses, &mb->addresses, valid_address, LIST_MAX)) < 0)
                 goto nomem;
         bad += r;
-        if ((r = take_values(b, policy, o, "delegates", &s->delegates, &mb->delegates, valid_any_login,
-                             DELEGATES_MAX)) < 0)
-                goto nomem;
-        bad += r;
-        if ((r = take_values(b, policy, o, "services", &s->services, &mb->services, valid_alias, LIST_MAX)) < 0)
-                goto nomem;
-        bad += r;
-        if ((r = take_values(b, policy, o, "delegate DNs", &s->delegate_dns, &mb->delegate_dns, NULL, DELEGATES_MAX)) <
-            0)
-                goto nomem;
-        bad += r;
+        /* the rarer lists, apart (dir_priv.h) */
+        if (s->delegates.n || s->services.n || s->delegate_dns.n) {
+                mb->more = calloc(1, sizeof(*mb->more));
+                if (!mb->more)
+                        goto nomem;
+                if ((r = take_values(b, policy, o, "delegates", &s->delegates, &mb->more->delegates, valid_any_login,
+                                     DELEGATES_MAX)) < 0)
+                        goto nomem;
+                bad += r;
+                if ((r = take_values(b, policy, o, "services", &s->services, &mb->more->services, valid_alias,
+                                     LIST_MAX)) < 0)
+                        goto nomem;
+                bad += r;
+                if ((r = take_values(b, policy, o, "delegate DNs", &s->delegate_dns, &mb->more->delegate_dns, NULL,
+                                     DELEGATES_MAX)) < 0)
+                        goto nomem;
+                bad += r;
+        }
         if ((r = set_nt_account(b, policy, s, mb)) < 0)
                 goto nomem;
         bad += r;
@@ -728,7 +834,7 @@ int mailacct_builder_mailbox(struct mailacct_builder *b, const struct mailacct_m
                 if (mailacct_dir_find_mail_domain(b->d, dom) != MAILACCT_NONE)
                         continue;
                 if (mailacct_dir_find_domain(b->d, dom) != MAILACCT_NONE) {
-                        finding(b, policy, o, mb->addresses.line[k],
+                        finding(b, policy, o, strv_line(&mb->addresses, k),
                                 "addresses \"%s\": \"%s\" is a NetBIOS name, not a mail domain", mb->addresses.v[k],
                                 dom);
                         bad++;
@@ -759,7 +865,7 @@ int mailacct_builder_mailbox(struct mailacct_builder *b, const struct mailacct_m
         if (bad && policy == MAILACCT_CLASH_LEAVE_OUT)
                 return refuse_mailbox(b, policy, mb, o);
         b->any_leave_out |= mb->leave_out;
-        b->any_delegate_dns |= mb->delegate_dns.n > 0;
+        b->any_delegate_dns |= mb->more && mb->more->delegate_dns.n > 0;
         m->n_mailboxes++;
         b->d->s.n_mailboxes = m->n_mailboxes;
         return 0;
@@ -795,7 +901,8 @@ int mailacct_builder_contact(struct mailacct_builder *b, const struct mailacct_c
         c->line = o->line;
         c->leave_out = policy == MAILACCT_CLASH_LEAVE_OUT;
         c->tag = o->tag;
-        if (dup_opt(s->alias, &c->alias) < 0 || dup_opt(s->address, &c->address) < 0 || dup_opt(o->dn, &c->dn) < 0) {
+        if (dup_opt(m, s->alias, &c->alias) < 0 || dup_opt(m, s->address, &c->address) < 0 ||
+            dup_opt(m, o->dn, &c->dn) < 0) {
                 contact_free(c);
                 return -ENOMEM;
         }
@@ -894,7 +1001,7 @@ static int unique_keys(struct mailacct_builder *b, uint32_t i,
                 const char *dom = split_at(mb->addresses.v[k], local, sizeof(local));
                 if (!dom || key_address(b->d, local, dom, key + 1, KEY_MAX) < 0)
                         continue;
-                if ((r = fn(b, i, key, mb->addresses.v[k], mb->addresses.line[k], ctx)) != 0)
+                if ((r = fn(b, i, key, mb->addresses.v[k], strv_line(&mb->addresses, k), ctx)) != 0)
                         return r;
         }
         key[0] = 'N';
@@ -1033,7 +1140,7 @@ static int index_mailbox(struct mailacct_builder *b, uint32_t i)
                 const char *dom = split_at(mb->addresses.v[k], local, sizeof(local));
                 if (!dom || key_address(b->d, local, dom, key, sizeof(key)) < 0)
                         continue;
-                r = add_unique(b, m->by_address, key, i, "address", mb->addresses.v[k], mb->addresses.line[k]);
+                r = add_unique(b, m->by_address, key, i, "address", mb->addresses.v[k], strv_line(&mb->addresses, k));
         }
         /* the bare-alias set: every alias plus the primary local part */
         for (size_t k = 0; r == 0 && k <= mb->aliases.n; k++) {
@@ -1098,15 +1205,15 @@ static int resolve_delegate_dns(struct mailacct_builder *b)
         if (!b->any_delegate_dns)
                 return 0;
         for (size_t i = 0; i < m->n_mailboxes; i++)
-                n += m->mailboxes[i].delegate_dns.n;
+                n += m->mailboxes[i].more ? m->mailboxes[i].more->delegate_dns.n : 0;
         wanted = mailacct_hashmap_new(n);
         target = malloc((n + 1) * sizeof(*target));
         if (!wanted || !target)
                 goto out;
         for (size_t i = 0; i < m->n_mailboxes; i++)
-                for (size_t k = 0; k < m->mailboxes[i].delegate_dns.n; k++) {
+                for (size_t k = 0; m->mailboxes[i].more && k < m->mailboxes[i].more->delegate_dns.n; k++) {
                         uint32_t id;
-                        if (!dn_key(m->mailboxes[i].delegate_dns.v[k], key, sizeof(key)) ||
+                        if (!dn_key(m->mailboxes[i].more->delegate_dns.v[k], key, sizeof(key)) ||
                             mailacct_hashmap_get(wanted, key, &id, 1))
                                 continue;
                         target[n_wanted] = MAILACCT_NONE;
@@ -1121,19 +1228,22 @@ static int resolve_delegate_dns(struct mailacct_builder *b)
         }
         for (size_t i = 0; i < m->n_mailboxes; i++) {
                 struct mailacct_mailbox *mb = &m->mailboxes[i];
-                for (size_t k = 0; k < mb->delegate_dns.n; k++) {
+                struct mailacct_mailbox_more *more = mb->more;
+                for (size_t k = 0; more && k < more->delegate_dns.n; k++) {
                         uint32_t w;
-                        if (dn_key(mb->delegate_dns.v[k], key, sizeof(key)) &&
+                        if (dn_key(more->delegate_dns.v[k], key, sizeof(key)) &&
                             mailacct_hashmap_get(wanted, key, &w, 1) && target[w] != MAILACCT_NONE) {
-                                if (mailacct_strv_add(&mb->delegates, m->mailboxes[target[w]].address, 0) < 0)
+                                if (mailacct_strv_add(&m->arena, &more->delegates, m->mailboxes[target[w]].address, 0) <
+                                    0)
                                         goto out;
                                 continue;
                         }
                         mailacct_diag_add(b->diags, MAILACCT_WARNING, mb->dn ? mb->dn : mb->file, mb->dn ? 0 : mb->line,
                                           "delegate %s of %s is no mailbox of the directory; ignored",
-                                          mb->delegate_dns.v[k], mb->address);
+                                          more->delegate_dns.v[k], mb->address);
                 }
-                mailacct_strv_free(&mb->delegate_dns);
+                if (more)
+                        mailacct_strv_free(&more->delegate_dns);
         }
         r = 0;
 out:
@@ -1151,19 +1261,20 @@ static int resolve_delegates(struct mailacct_builder *b)
                 return -ENOMEM;
         for (size_t i = 0; i < m->n_mailboxes; i++) {
                 struct mailacct_mailbox *mb = &m->mailboxes[i];
+                struct mailacct_mailbox_more *more = mb->more;
                 struct mailacct_origin o = {mb->file, mb->line, mb->dn};
-                if (mb->delegates.n == 0)
+                if (!more || more->delegates.n == 0)
                         continue;
-                mb->delegate_ids = calloc(mb->delegates.n, sizeof(*mb->delegate_ids));
-                if (!mb->delegate_ids) {
+                more->delegate_ids = calloc(more->delegates.n, sizeof(*more->delegate_ids));
+                if (!more->delegate_ids) {
                         free(res);
                         return -ENOMEM;
                 }
-                for (size_t k = 0; k < mb->delegates.n; k++) {
-                        mb->delegate_ids[k] = MAILACCT_NONE;
-                        if (mailacct_resolve(b->d, mb->delegates.v[k], res) == 0 &&
+                for (size_t k = 0; k < more->delegates.n; k++) {
+                        more->delegate_ids[k] = MAILACCT_NONE;
+                        if (mailacct_resolve(b->d, more->delegates.v[k], res) == 0 &&
                             res->form != MAILACCT_FORM_DELEGATE) {
-                                mb->delegate_ids[k] = res->mailbox;
+                                more->delegate_ids[k] = res->mailbox;
                                 continue;
                         }
                         /* a directory entry keeps its mailbox, not the delegate */
@@ -1171,11 +1282,11 @@ static int resolve_delegates(struct mailacct_builder *b)
                                 mailacct_diag_add(b->diags, MAILACCT_WARNING, mb->dn ? mb->dn : mb->file,
                                                   mb->dn ? 0 : mb->line,
                                                   "delegate \"%s\" of %s resolves to no mailbox (%s: %s); ignored",
-                                                  mb->delegates.v[k], mb->address, mailacct_reason_name(res->reason),
+                                                  more->delegates.v[k], mb->address, mailacct_reason_name(res->reason),
                                                   res->message);
                         else
-                                finding(b, MAILACCT_CLASH_ERROR, &o, mb->delegates.line[k],
-                                        "delegate \"%s\" of %s resolves to no mailbox: %s: %s", mb->delegates.v[k],
+                                finding(b, MAILACCT_CLASH_ERROR, &o, strv_line(&more->delegates, k),
+                                        "delegate \"%s\" of %s resolves to no mailbox: %s: %s", more->delegates.v[k],
                                         mb->address, mailacct_reason_name(res->reason), res->message);
                 }
         }

@@ -36,8 +36,9 @@ struct mailacct_dir {
 
 struct mailacct_strv {
         char **v;
-        int *line;
-        size_t n;
+        int *line; /* NULL: no value has a line */
+        uint32_t n;
+        uint32_t room; /* v is the arena's, with room for this many; 0: malloc's */
 };
 
 /* Account defaults; a domain's own values win over the global ones. */
@@ -58,6 +59,15 @@ struct mailacct_domain {
         int line;
 };
 
+/* What few mailboxes have, kept apart: a million mailboxes without it save
+ * 80 bytes each. */
+struct mailacct_mailbox_more {
+        struct mailacct_strv services;
+        struct mailacct_strv delegates;    /* as written */
+        struct mailacct_strv delegate_dns; /* a directory's, as DNs: become delegates at finish */
+        uint32_t *delegate_ids;            /* resolved principals, n = delegates.n */
+};
+
 struct mailacct_mailbox {
         char *address; /* primary address: the canonical identity */
         char *local;   /* local part of address (copy) */
@@ -73,13 +83,10 @@ struct mailacct_mailbox {
         gid_t gid;
         bool has_uid, has_gid;
         bool enabled;
-        bool has_services; /* false: every service is allowed */
-        uint8_t leave_out; /* 1: a directory entry (lost on a clash); 2: being left out (build.c) */
-        struct mailacct_strv services;
-        struct mailacct_strv delegates;    /* as written */
-        struct mailacct_strv delegate_dns; /* a directory's, as DNs: become delegates at finish */
-        uint32_t *delegate_ids;            /* resolved principals, n = delegates.n */
-        const char *file;                  /* interned */
+        bool has_services;                  /* false: every service is allowed */
+        uint8_t leave_out;                  /* 1: a directory entry (lost on a clash); 2: being left out (build.c) */
+        struct mailacct_mailbox_more *more; /* NULL: no services list, no delegates */
+        const char *file;                   /* interned */
         int line;
         uint32_t tag; /* the source's number of a directory entry */
 };
@@ -95,6 +102,7 @@ struct mailacct_contact {
 };
 
 struct mem_dir {
+        struct mailacct_arena *arena; /* every string below */
         struct mailacct_domain *domains;
         struct mailacct_mailbox *mailboxes;
         struct mailacct_contact *contacts;
@@ -117,10 +125,18 @@ struct mem_dir {
         struct mailacct_hashmap *mail_domains; /* name, alias -> domain (no NetBIOS) */
 };
 
+/* A mailbox's rarer lists, empty when it has none. */
+extern const struct mailacct_strv mailacct_no_values;
+#define MAILACCT_MB_SERVICES(mb)     ((mb)->more ? &(mb)->more->services : &mailacct_no_values)
+#define MAILACCT_MB_DELEGATES(mb)    ((mb)->more ? &(mb)->more->delegates : &mailacct_no_values)
+#define MAILACCT_MB_DELEGATE_IDS(mb) ((mb)->more ? (mb)->more->delegate_ids : NULL)
+
 /* The memory backing of d, or NULL when d is mapped from an index: for the
  * index writer and the lint of `mailacct check`, which read what only a
  * built directory holds (the delegates as written, the hash tables). */
 const struct mem_dir *mailacct_dir_mem(const struct mailacct_dir *d);
 
+/* The strings of a built directory, freed with it (lib/build.c). */
+struct mailacct_arena;
 void mailacct_strv_free(struct mailacct_strv *v);
-int mailacct_strv_add(struct mailacct_strv *v, const char *s, int line);
+int mailacct_strv_add(struct mailacct_arena **a, struct mailacct_strv *v, const char *s, int line);
