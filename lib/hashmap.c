@@ -6,15 +6,18 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* 12 bytes: 32 bits of the key's hash place the slot (scaled to the table,
+ * which needs no power of two) and spare most string compares; a table of a
+ * million mailboxes' addresses is a third of the builder's memory. */
 struct slot {
-        uint64_t hash; /* 0 marks an empty slot */
+        uint32_t h32; /* 0 marks an empty slot */
         uint32_t key_off;
         uint32_t value;
 };
 
 struct mailacct_hashmap {
         struct slot *slots;
-        size_t cap, used; /* cap is a power of two */
+        size_t cap, used; /* at most half full */
         char *arena;
         size_t arena_len, arena_cap;
         uint8_t sipkey[16];
@@ -132,24 +135,31 @@ uint64_t mailacct_siphash13_final(struct mailacct_siphash *s)
         return v0 ^ v1 ^ v2 ^ v3;
 }
 
-static uint64_t hash_of(const struct mailacct_hashmap *m, const char *key)
+static uint32_t hash_of(const struct mailacct_hashmap *m, const char *key)
 {
-        uint64_t h = mailacct_siphash13(m->sipkey, key, strlen(key));
+        uint32_t h = (uint32_t)(mailacct_siphash13(m->sipkey, key, strlen(key)) >> 32);
         return h ? h : 1;
+}
+
+/* the first slot of h: the hash scaled to the table */
+static size_t home(uint32_t h, size_t cap)
+{
+        return (size_t)(((uint64_t)h * cap) >> 32);
+}
+
+static size_t next(size_t j, size_t cap)
+{
+        return j + 1 == cap ? 0 : j + 1;
 }
 
 struct mailacct_hashmap *mailacct_hashmap_new(size_t expect)
 {
         struct mailacct_hashmap *m = calloc(1, sizeof(*m));
-        size_t cap = 16;
+        /* half full with what is expected: the first growth would come then */
+        size_t cap = expect * 2 + 2 > 16 ? expect * 2 + 2 : 16;
 
         if (!m)
                 return NULL;
-        while (cap < expect * 2)
-                cap <<= 1;
-        /* the first growth would come at half full: size for that */
-        if (cap < expect * 2 + 2)
-                cap <<= 1;
         m->slots = calloc(cap, sizeof(*m->slots));
         m->cap = cap;
         /* GRND_NONBLOCK: an NSS module must never stall a process at boot;
@@ -161,6 +171,13 @@ struct mailacct_hashmap *mailacct_hashmap_new(size_t expect)
                 return NULL;
         }
         return m;
+}
+
+void mailacct_hashmap_drop_slots(struct mailacct_hashmap *m)
+{
+        free(m->slots);
+        m->slots = NULL;
+        m->cap = m->used = 0;
 }
 
 void mailacct_hashmap_free(struct mailacct_hashmap *m)
@@ -181,9 +198,9 @@ static int grow(struct mailacct_hashmap *m)
                 return -ENOMEM;
         for (size_t i = 0; i < m->cap; i++) {
                 size_t j;
-                if (!m->slots[i].hash)
+                if (!m->slots[i].h32)
                         continue;
-                for (j = m->slots[i].hash & (ncap - 1); ns[j].hash; j = (j + 1) & (ncap - 1))
+                for (j = home(m->slots[i].h32, ncap); ns[j].h32; j = next(j, ncap))
                         ;
                 ns[j] = m->slots[i];
         }
@@ -196,7 +213,7 @@ static int grow(struct mailacct_hashmap *m)
 int mailacct_hashmap_add(struct mailacct_hashmap *m, const char *key, uint32_t value)
 {
         size_t klen = strlen(key) + 1, j;
-        uint64_t h = hash_of(m, key);
+        uint32_t h = hash_of(m, key);
         uint32_t off = UINT32_MAX;
 
         /* at most half full: an add walks the whole run of its key to
@@ -204,8 +221,8 @@ int mailacct_hashmap_add(struct mailacct_hashmap *m, const char *key, uint32_t v
         if ((m->used + 1) * 2 > m->cap && grow(m) < 0)
                 return -ENOMEM;
         /* share the key bytes with an equal key already present */
-        for (j = h & (m->cap - 1); m->slots[j].hash; j = (j + 1) & (m->cap - 1))
-                if (m->slots[j].hash == h && strcmp(m->arena + m->slots[j].key_off, key) == 0) {
+        for (j = home(h, m->cap); m->slots[j].h32; j = next(j, m->cap))
+                if (m->slots[j].h32 == h && strcmp(m->arena + m->slots[j].key_off, key) == 0) {
                         /* a mailbox listing one alias twice counts once */
                         if (m->slots[j].value == value)
                                 return 0;
@@ -229,18 +246,18 @@ int mailacct_hashmap_add(struct mailacct_hashmap *m, const char *key, uint32_t v
                 off = (uint32_t)m->arena_len;
                 m->arena_len += klen;
         }
-        m->slots[j] = (struct slot){.hash = h, .key_off = off, .value = value};
+        m->slots[j] = (struct slot){.h32 = h, .key_off = off, .value = value};
         m->used++;
         return 0;
 }
 
 size_t mailacct_hashmap_get(const struct mailacct_hashmap *m, const char *key, uint32_t *out, size_t max)
 {
-        uint64_t h = hash_of(m, key);
+        uint32_t h = hash_of(m, key);
         size_t n = 0;
 
-        for (size_t j = h & (m->cap - 1); m->slots[j].hash; j = (j + 1) & (m->cap - 1)) {
-                if (m->slots[j].hash != h || strcmp(m->arena + m->slots[j].key_off, key) != 0)
+        for (size_t j = home(h, m->cap); m->slots[j].h32; j = next(j, m->cap)) {
+                if (m->slots[j].h32 != h || strcmp(m->arena + m->slots[j].key_off, key) != 0)
                         continue;
                 if (n < max)
                         out[n] = m->slots[j].value;
@@ -252,7 +269,7 @@ size_t mailacct_hashmap_get(const struct mailacct_hashmap *m, const char *key, u
 bool mailacct_hashmap_next(const struct mailacct_hashmap *m, size_t *pos, const char **key, uint32_t *value)
 {
         for (; *pos < m->cap; (*pos)++) {
-                if (!m->slots[*pos].hash)
+                if (!m->slots[*pos].h32)
                         continue;
                 *key = m->arena + m->slots[*pos].key_off;
                 *value = m->slots[*pos].value;

@@ -22,6 +22,10 @@ size_t mailacct_hashmap_get(const struct mailacct_hashmap *m, const char *key, u
  * A key held by several values comes once per value. */
 bool mailacct_hashmap_next(const struct mailacct_hashmap *m, size_t *pos, const char **key, uint32_t *value);
 size_t mailacct_hashmap_size(const struct mailacct_hashmap *m);
+/* Frees the slots and keeps the keys: the map answers nothing any more,
+ * but the keys _next() gave stay readable until _free(). For a writer that
+ * consumes the map. */
+void mailacct_hashmap_drop_slots(struct mailacct_hashmap *m);
 
 uint64_t mailacct_siphash13(const uint8_t key[16], const void *data, size_t len);
 
