@@ -228,7 +228,8 @@ int cmd_compile(const struct cli *c, int argc, char **argv)
                 .stamps = info.stamps,
                 .n_stamps = info.n_stamps,
         };
-        r = mailacct_index_write(d, &meta, output, 0644, err, sizeof(err));
+        /* d is freed once written: its tables go as the index's are written */
+        r = mailacct_index_write_consume(d, &meta, output, 0644, err, sizeof(err));
         if (r < 0) {
                 fprintf(stderr, "mailacct: compile: %s\n", err);
                 status = r == -ENOMEM ? EXIT_SOFTWARE : EXIT_FAILED;

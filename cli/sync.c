@@ -270,7 +270,7 @@ static void print_changes(struct pull *p, const struct mailacct_ldap_store *old)
 
 /* The store, then the index that records it: a failure between the two
  * leaves an index that `check` calls stale and `compile` rebuilds. */
-static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_info *info, const struct mailacct_dir *d,
+static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_info *info, struct mailacct_dir *d,
                      const char *target, const char *spath, int64_t pulled_ns, uint32_t seen)
 {
         const struct mailacct_ldap_conf *lc = p->c;
@@ -315,7 +315,8 @@ static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_i
                 .stamps = stamps,
                 .n_stamps = n,
         };
-        r = mailacct_index_write(d, &meta, target, 0644, err, sizeof(err));
+        /* the directory is freed next: its tables go as they are written */
+        r = mailacct_index_write_consume(d, &meta, target, 0644, err, sizeof(err));
         if (r < 0) {
                 fprintf(stderr,
                         "mailacct: sync: %s (the store is written: 'mailacct compile' builds the index from "

@@ -50,9 +50,17 @@ int mailacct_dir_open_index(const char *path, struct mailacct_dir **out, char *w
 /* The index a directory was mapped from (NULL for a built one). */
 const struct mailacct_index *mailacct_dir_index(const struct mailacct_dir *d);
 
-/* Writes a built directory to path atomically (lib/atomic.c) with mode. */
+/* Writes a built directory to path atomically (lib/atomic.c) with mode. A
+ * large one is laid out in unlinked files in path's folder, not in memory
+ * (the same bytes). */
 int mailacct_index_write(const struct mailacct_dir *d, const struct mailacct_index_meta *meta, const char *path,
                          mode_t mode, char *err, size_t errlen);
+/* The same for a writer that frees d right after (compile, sync): d's
+ * lookup tables are freed as they are written, so the index's tables and
+ * the directory's are never in memory at once. Afterwards d is only fit
+ * for mailacct_dir_free(). */
+int mailacct_index_write_consume(struct mailacct_dir *d, const struct mailacct_index_meta *meta, const char *path,
+                                 mode_t mode, char *err, size_t errlen);
 
 /* ---- the secrets index (lib/ixsecrets.c) ------------------------------------- */
 

@@ -3,6 +3,7 @@
  * records, and the index backing of a directory (dir_priv.h) that reads
  * them back, every record checked before a byte of it is believed. */
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,9 +45,11 @@ static size_t block_need(const struct mailacct_mailbox *m)
         size_t n = sizeof(struct ix_mailbox) + str_size(m->address) + str_size(m->local) + str_size(m->nt_domain) +
                    str_size(m->nt_account) + str_size(m->name) + str_size(m->home) + str_size(m->shell);
 
-        for (size_t k = 0; k < m->services.n; k++)
-                n += str_size(m->services.v[k]);
-        return n + m->delegates.n * sizeof(uint32_t);
+        const struct mailacct_strv *services = MAILACCT_MB_SERVICES(m);
+
+        for (size_t k = 0; k < services->n; k++)
+                n += str_size(services->v[k]);
+        return n + MAILACCT_MB_DELEGATES(m)->n * sizeof(uint32_t);
 }
 
 /* The block size that holds 99 in 100 mailboxes whole, in cache lines: a
@@ -95,12 +98,15 @@ static void put_mailbox_strings(struct ix_writer *w, const struct mailacct_mailb
                 *field[k] = str[k] ? PUT(str[k], strlen(str[k]) + 1) : 0;
         }
         r->lists = block ? at : (uint32_t)w->pool.len;
-        for (size_t k = 0; k < m->services.n; k++) {
-                too_long(w, m->services.v[k]);
-                (void)PUT(m->services.v[k], strlen(m->services.v[k]) + 1);
+        const struct mailacct_strv *services = MAILACCT_MB_SERVICES(m);
+        const uint32_t *ids = MAILACCT_MB_DELEGATE_IDS(m);
+
+        for (size_t k = 0; k < services->n; k++) {
+                too_long(w, services->v[k]);
+                (void)PUT(services->v[k], strlen(services->v[k]) + 1);
         }
-        for (size_t k = 0; k < m->delegates.n; k++) {
-                uint32_t id = m->delegate_ids ? m->delegate_ids[k] : MAILACCT_NONE;
+        for (size_t k = 0; k < MAILACCT_MB_DELEGATES(m)->n; k++) {
+                uint32_t id = ids ? ids[k] : MAILACCT_NONE;
                 (void)PUT(&id, sizeof(id));
         }
 #undef PUT
@@ -163,8 +169,8 @@ static void write_records(struct dir_writer *dw)
                 r.gid = mb->gid;
                 r.flags = (mb->has_uid ? F_HAS_UID : 0) | (mb->has_gid ? F_HAS_GID : 0) |
                           (mb->enabled ? F_ENABLED : 0) | (mb->has_services ? F_HAS_SERVICES : 0);
-                r.n_services = (uint32_t)mb->services.n;
-                r.n_delegates = (uint32_t)mb->delegates.n;
+                r.n_services = (uint32_t)MAILACCT_MB_SERVICES(mb)->n;
+                r.n_delegates = (uint32_t)MAILACCT_MB_DELEGATES(mb)->n;
                 r.file = file_ref(dw->meta, mb->file);
                 r.line = (uint32_t)mb->line;
                 put_extras(w, mb, &r);
@@ -230,6 +236,9 @@ static void seal_records(struct dir_writer *dw)
         for (size_t i = 0; i < m->n_mailboxes; i++) {
                 struct ix_mailbox *r = (struct ix_mailbox *)w->mailboxes.p + i;
                 uint32_t block = (uint32_t)(w->h.mailboxes_off + i * w->h.mailbox_stride);
+                /* a spilled writer gives back what it has written and read */
+                if (i % 65536 == 65535)
+                        ix_writer_trim(w);
                 if (dw->inline_strings[i])
                         put_mailbox_strings(w, &m->mailboxes[i], r, &block);
                 uint32_t s[] = {r->address, r->local, r->nt_domain, r->nt_account, r->name, r->home, r->shell};
@@ -248,8 +257,28 @@ static void seal_records(struct dir_writer *dw)
         }
 }
 
+/* From this many mailboxes on, the writer's large sections go to unlinked
+ * files beside the index (ixfile.h): the same bytes, page cache instead of
+ * the writer's heap. */
+#define SPILL_MAILBOXES 50000
+
+static int write_index(const struct mailacct_dir *d, const struct mailacct_index_meta *meta, const char *path,
+                       mode_t mode, bool consume, char *err, size_t errlen);
+
 int mailacct_index_write(const struct mailacct_dir *d, const struct mailacct_index_meta *meta, const char *path,
                          mode_t mode, char *err, size_t errlen)
+{
+        return write_index(d, meta, path, mode, false, err, errlen);
+}
+
+int mailacct_index_write_consume(struct mailacct_dir *d, const struct mailacct_index_meta *meta, const char *path,
+                                 mode_t mode, char *err, size_t errlen)
+{
+        return write_index(d, meta, path, mode, true, err, errlen);
+}
+
+static int write_index(const struct mailacct_dir *d, const struct mailacct_index_meta *meta, const char *path,
+                       mode_t mode, bool consume, char *err, size_t errlen)
 {
         const struct mem_dir *m = mailacct_dir_mem(d);
         struct dir_writer dw = {.d = d, .m = m, .meta = meta};
@@ -275,14 +304,42 @@ int mailacct_index_write(const struct mailacct_dir *d, const struct mailacct_ind
         if (!w)
                 return -ENOMEM;
         dw.w = w;
+        if (m->n_mailboxes >= SPILL_MAILBOXES) {
+                char *copy = strdup(path);
+                r = copy ? ix_writer_spill(w, dirname(copy), err, errlen) : -ENOMEM;
+                free(copy);
+                if (r < 0)
+                        goto out;
+        }
         ix_writer_meta(w, meta);
         write_records(&dw);
+        ix_writer_trim(w);
         for (int t = 0; t < _MAILACCT_T_MAX; t++) {
-                r = ix_write_table(w, (enum mailacct_table)t, tables[t]);
+                /* the caller frees the directory next: each of its lookup
+                 * tables goes as the index's is written (the domain tables
+                 * stay: they are small, and the header's checks read them) */
+                struct mem_dir *mm = (struct mem_dir *)m;
+                struct mailacct_hashmap **own[_MAILACCT_T_MAX] = {
+                        [MAILACCT_T_NTDOMAIN] = &mm->nt_domains,
+                        [MAILACCT_T_ADDRESS] = &mm->by_address,
+                        [MAILACCT_T_BARE] = &mm->by_bare,
+                        [MAILACCT_T_NT] = &mm->by_nt,
+                        [MAILACCT_T_UID] = &mm->by_uid,
+                        [MAILACCT_T_CONTACT_ALIAS] = &mm->contact_alias,
+                        [MAILACCT_T_CONTACT_ADDRESS] = &mm->contact_address,
+                };
+                struct mailacct_hashmap **mine = consume ? own[t] : NULL;
+
+                r = ix_write_table(w, (enum mailacct_table)t, tables[t], mine ? *mine : NULL);
+                if (mine) {
+                        mailacct_hashmap_free(*mine);
+                        *mine = NULL;
+                }
                 if (r < 0) {
                         snprintf(err, errlen, "out of memory");
                         goto out;
                 }
+                ix_writer_trim(w);
         }
         w->h.kind = IX_KIND_DIRECTORY;
         w->h.bare_alias = d->s.bare_alias;

@@ -161,10 +161,59 @@ static uint32_t home_slot(uint64_t h, uint32_t cap)
 
 /* ---- writer ---------------------------------------------------------------- */
 
+static bool spilled(const struct ix_buf *b)
+{
+        return b->fd > 0;
+}
+
+/* Every 16 MiB added, the pages written so far leave the process. */
+#define IX_TRIM_STEP ((size_t)16 << 20)
+
+void ix_buf_trim(struct ix_buf *b)
+{
+        if (spilled(b) && b->p)
+                (void)madvise(b->p, b->cap, MADV_DONTNEED);
+        b->since_trim = 0;
+}
+
+/* Grows a file-backed section: the file first (its new room reads as
+ * zeros), then the mapping. */
+static int spill_grow(struct ix_buf *b, size_t need)
+{
+        size_t nc = b->cap ? b->cap : (size_t)16 << 20;
+        void *np;
+
+        while (nc < need)
+                nc *= 2;
+        if (ftruncate(b->fd, (off_t)nc) < 0)
+                return -errno;
+        np = b->p ? mremap(b->p, b->cap, nc, MREMAP_MAYMOVE)
+                  : mmap(NULL, nc, PROT_READ | PROT_WRITE, MAP_SHARED, b->fd, 0);
+        if (np == MAP_FAILED)
+                return -errno;
+        b->p = np;
+        b->cap = nc;
+        return 0;
+}
+
 size_t ix_buf_add(struct ix_buf *b, const void *data, size_t n)
 {
         size_t at = b->len;
 
+        if (spilled(b)) {
+                if (b->len + n > b->cap && spill_grow(b, b->len + n) < 0) {
+                        b->oom = 1;
+                        return at;
+                }
+                /* room past len was never written: the file's zeros */
+                if (data)
+                        memcpy(b->p + b->len, data, n);
+                b->len += n;
+                b->since_trim += n;
+                if (b->since_trim >= IX_TRIM_STEP)
+                        ix_buf_trim(b);
+                return at;
+        }
         if (b->len + n > b->cap) {
                 size_t nc = b->cap ? b->cap : 1 << 16;
                 uint8_t *np;
@@ -222,17 +271,95 @@ struct ix_writer *ix_writer_new(char *err, size_t errlen)
         return w;
 }
 
+static void buf_free(struct ix_buf *b)
+{
+        if (spilled(b)) {
+                if (b->p)
+                        munmap(b->p, b->cap);
+                close(b->fd);
+        } else
+                free(b->p);
+        memset(b, 0, sizeof(*b));
+}
+
 void ix_writer_free(struct ix_writer *w)
 {
         if (!w)
                 return;
-        free(w->pool.p);
-        free(w->domains.p);
-        free(w->mailboxes.p);
-        free(w->contacts.p);
-        free(w->entries.p);
-        free(w->slots.p);
+        buf_free(&w->pool);
+        buf_free(&w->domains);
+        buf_free(&w->mailboxes);
+        buf_free(&w->contacts);
+        buf_free(&w->entries);
+        buf_free(&w->slots);
         free(w);
+}
+
+/* An unlinked file in dir: O_TMPFILE, else a named one removed at once. */
+static int spill_file(const char *dir)
+{
+        char path[4096];
+        int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600), high;
+
+        if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+                return -errno;
+        if (fd < 0) {
+                if (snprintf(path, sizeof(path), "%s/.mailacct-spill.XXXXXX", dir) >= (int)sizeof(path))
+                        return -ENAMETOOLONG;
+                fd = mkostemp(path, O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+                unlink(path);
+        }
+        if (fd > 2)
+                return fd;
+        /* a process started with 0, 1 or 2 closed: never one of those */
+        high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        close(fd);
+        return high < 0 ? -errno : high;
+}
+
+int ix_writer_spill(struct ix_writer *w, const char *dir, char *err, size_t errlen)
+{
+        struct ix_buf *const bufs[] = {&w->mailboxes, &w->entries, &w->slots};
+        int fd;
+
+        /* the pool holds what the writer wrote first (the header's strings):
+         * it moves to its file with them */
+        for (size_t i = 0; i < 3; i++) {
+                if (bufs[i]->len || bufs[i]->p)
+                        return -EINVAL;
+                fd = spill_file(dir);
+                if (fd <= 0) {
+                        snprintf(err, errlen, "%s: a temporary file: %s", dir, strerror(fd < 0 ? -fd : EBADF));
+                        return fd < 0 ? fd : -EBADF;
+                }
+                bufs[i]->fd = fd;
+        }
+        fd = spill_file(dir);
+        if (fd <= 0) {
+                snprintf(err, errlen, "%s: a temporary file: %s", dir, strerror(fd < 0 ? -fd : EBADF));
+                return fd < 0 ? fd : -EBADF;
+        }
+        {
+                struct ix_buf heap = w->pool;
+                w->pool = (struct ix_buf){.fd = fd};
+                ix_buf_add(&w->pool, heap.p, heap.len);
+                free(heap.p);
+                if (w->pool.oom) {
+                        snprintf(err, errlen, "%s: a temporary file: %s", dir, strerror(ENOSPC));
+                        return -ENOSPC;
+                }
+        }
+        return 0;
+}
+
+void ix_writer_trim(struct ix_writer *w)
+{
+        ix_buf_trim(&w->pool);
+        ix_buf_trim(&w->mailboxes);
+        ix_buf_trim(&w->entries);
+        ix_buf_trim(&w->slots);
 }
 
 void ix_writer_meta(struct ix_writer *w, const struct mailacct_index_meta *meta)
@@ -285,25 +412,38 @@ static bool mailbox_table(enum mailacct_table t)
         return t == MAILACCT_T_ADDRESS || t == MAILACCT_T_BARE || t == MAILACCT_T_NT || t == MAILACCT_T_UID;
 }
 
-int ix_write_table(struct ix_writer *w, enum mailacct_table t, const struct mailacct_hashmap *m)
+int ix_write_table(struct ix_writer *w, enum mailacct_table t, const struct mailacct_hashmap *m,
+                   struct mailacct_hashmap *consume)
 {
-        size_t n = m ? mailacct_hashmap_size(m) : 0, np = 0, nkeys = 0, pos = 0, cap;
+        size_t n = m ? mailacct_hashmap_size(m) : 0, np = 0, nkeys = 0, pos = 0, cap, base;
         struct pair *pairs = malloc((n + 1) * sizeof(*pairs));
-        struct {
-                uint64_t h;
-                uint32_t entry, hint;
-        } *keys = malloc((n + 1) * sizeof(*keys));
+        struct ix_slot *slots;
         int r = -ENOMEM;
 
-        if (!pairs || !keys)
+        if (!pairs)
                 goto out;
         while (m && mailacct_hashmap_next(m, &pos, &pairs[np].key, &pairs[np].value))
                 np++;
+        /* the pairs point into the map's keys: its slots can go now */
+        if (consume)
+                mailacct_hashmap_drop_slots(consume);
         /* grouped by key, ids ascending: the same list whatever order the map holds */
         qsort(pairs, np, sizeof(*pairs), cmp_pair);
+        for (size_t i = 0; i < np; i++)
+                nkeys += i == 0 || pairs[i].key != pairs[i - 1].key;
+        /* half full: a miss walks about two slots, not a dozen */
+        cap = 2 * nkeys + 8;
+        w->h.tables[t].cap = (uint32_t)cap;
+        w->h.tables[t].nkeys = (uint32_t)nkeys;
+        w->h.tables[t].slots_off = w->slots.len; /* relative until laid out */
+        base = ix_buf_add(&w->slots, NULL, cap * sizeof(struct ix_slot));
+        if (w->slots.oom)
+                goto out;
+        /* each key's entry, then its slot, in the keys' order */
         for (size_t i = 0; i < np;) {
                 size_t j = i, klen = strlen(pairs[i].key), at, count;
-                uint32_t hdr[3];
+                uint32_t hdr[3], h32, k, hint = mailbox_table(t) ? pairs[i].value : MAILACCT_NONE;
+                uint64_t h;
 
                 while (j < np && pairs[j].key == pairs[i].key)
                         j++;
@@ -317,44 +457,28 @@ int ix_write_table(struct ix_writer *w, enum mailacct_table t, const struct mail
                 ix_buf_add(&w->entries, hdr, sizeof(hdr));
                 ix_buf_add(&w->entries, pairs[i].key, klen + 1);
                 buf_align(&w->entries, 4);
-                for (size_t k = 0; k < count; k++)
-                        ix_buf_add(&w->entries, &pairs[i + k].value, sizeof(uint32_t));
+                for (size_t v = 0; v < count; v++)
+                        ix_buf_add(&w->entries, &pairs[i + v].value, sizeof(uint32_t));
                 if (w->entries.oom)
                         goto out;
                 hdr[0] = check32(w->key, w->entries.p + at + 4, w->entries.len - at - 4);
                 memcpy(w->entries.p + at, hdr, 4);
-                keys[nkeys].h = mailacct_siphash13(w->key, pairs[i].key, klen);
-                keys[nkeys].entry = (uint32_t)at;
-                keys[nkeys].hint = mailbox_table(t) ? pairs[i].value : MAILACCT_NONE;
-                nkeys++;
-                i = j;
-        }
-        /* half full: a miss walks about two slots, not a dozen */
-        cap = 2 * nkeys + 8;
-        w->h.tables[t].cap = (uint32_t)cap;
-        w->h.tables[t].nkeys = (uint32_t)nkeys;
-        w->h.tables[t].slots_off = w->slots.len; /* relative until laid out */
-        {
-                size_t base = ix_buf_add(&w->slots, NULL, cap * sizeof(struct ix_slot));
-                struct ix_slot *slots;
-                if (w->slots.oom)
-                        goto out;
+                h = mailacct_siphash13(w->key, pairs[i].key, klen);
+                h32 = (uint32_t)(h >> 32) | 1;
+                /* the slots' mapping may have moved with the entries' growth: not
+                 * theirs, which is another buffer; read it here all the same */
                 slots = (struct ix_slot *)(w->slots.p + base);
-                for (size_t i = 0; i < nkeys; i++) {
-                        uint32_t j = home_slot(keys[i].h, (uint32_t)cap);
-                        uint32_t h32 = (uint32_t)(keys[i].h >> 32) | 1;
-                        while (slots[j].h32)
-                                j = j + 1 == cap ? 0 : j + 1;
-                        slots[j].h32 = h32;
-                        slots[j].entry = keys[i].entry;
-                        slots[j].check = slot_check(w->key, h32, keys[i].entry, j);
-                        slots[j].hint = keys[i].hint;
-                }
+                for (k = home_slot(h, (uint32_t)cap); slots[k].h32; k = k + 1 == cap ? 0 : k + 1)
+                        ;
+                slots[k].h32 = h32;
+                slots[k].entry = (uint32_t)at;
+                slots[k].check = slot_check(w->key, h32, (uint32_t)at, k);
+                slots[k].hint = hint;
+                i = j;
         }
         r = 0;
 out:
         free(pairs);
-        free(keys);
         return r;
 }
 
@@ -423,21 +547,40 @@ int ix_emit(struct ix_writer *w, const char *path, mode_t mode, uid_t uid, gid_t
                         const void *p;
                         size_t n;
                         uint64_t at;
+                        int fd;
                 } parts[] = {
-                        {&w->h, sizeof(w->h), 0},
-                        {w->pool.p, w->pool.len, w->h.pool_off},
-                        {w->domains.p, w->domains.len, w->h.domains_off},
-                        {w->contacts.p, w->contacts.len, w->h.contacts_off},
-                        {w->entries.p, w->entries.len, w->h.entries_off},
-                        {w->slots.p, w->slots.len, w->h.tables[0].slots_off},
+                        {&w->h, sizeof(w->h), 0, -1},
+                        {w->pool.p, w->pool.len, w->h.pool_off, spilled(&w->pool) ? w->pool.fd : -1},
+                        {w->domains.p, w->domains.len, w->h.domains_off, -1},
+                        {w->contacts.p, w->contacts.len, w->h.contacts_off, -1},
+                        {w->entries.p, w->entries.len, w->h.entries_off, spilled(&w->entries) ? w->entries.fd : -1},
+                        {w->slots.p, w->slots.len, w->h.tables[0].slots_off, spilled(&w->slots) ? w->slots.fd : -1},
                 };
+                ix_writer_trim(w);
                 for (size_t i = 0; r >= 0 && i < sizeof(parts) / sizeof(parts[0]); i++) {
                         while (r >= 0 && pos < parts[i].at) {
                                 size_t pad = parts[i].at - pos > 8 ? 8 : (size_t)(parts[i].at - pos);
                                 r = mailacct_atomic_write(a, zero, pad, 0);
                                 pos += pad;
                         }
-                        if (r >= 0 && parts[i].n)
+                        if (r >= 0 && parts[i].n && parts[i].fd >= 0) {
+                                /* a spilled section: read from its file, never
+                                 * mapped in whole */
+                                static uint8_t chunk[IX_WRITE_CHUNK];
+                                for (size_t done = 0; r >= 0 && done < parts[i].n;) {
+                                        size_t want =
+                                                parts[i].n - done < sizeof(chunk) ? parts[i].n - done : sizeof(chunk);
+                                        ssize_t k = pread(parts[i].fd, chunk, want, (off_t)done);
+                                        if (k < 0 && errno == EINTR)
+                                                continue;
+                                        if (k <= 0) {
+                                                r = k < 0 ? -errno : -EIO;
+                                                break;
+                                        }
+                                        r = mailacct_atomic_write(a, chunk, (size_t)k, 0);
+                                        done += (size_t)k;
+                                }
+                        } else if (r >= 0 && parts[i].n)
                                 r = mailacct_atomic_write(a, parts[i].p, parts[i].n, IX_WRITE_CHUNK);
                         pos += parts[i].n;
                 }

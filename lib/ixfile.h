@@ -44,13 +44,23 @@ void ix_prefetch(const struct mailacct_index *ix, enum mailacct_table t, const c
 
 /* ---- writer ---------------------------------------------------------------- */
 
+/* A section being built: on the heap, or (a large index) in an unlinked
+ * file beside the index mapped MAP_SHARED, whose pages go back to the page
+ * cache as the writer moves on (ix_buf_trim()): the same bytes either way,
+ * but a million mailboxes no longer need their whole index in the
+ * writer's memory on top of the directory it is built from. */
 struct ix_buf {
         uint8_t *p;
         size_t len, cap;
         int oom;
+        int fd;            /* -1 (or 0 in a zeroed writer): the heap */
+        size_t since_trim; /* bytes added since the pages were given back */
 };
 
 size_t ix_buf_add(struct ix_buf *b, const void *data, size_t n);
+/* File-backed sections: drop the pages from this process (their bytes stay
+ * in the file). No-op on the heap. */
+void ix_buf_trim(struct ix_buf *b);
 
 struct ix_writer {
         uint8_t key[16];
@@ -60,6 +70,10 @@ struct ix_writer {
 };
 
 struct ix_writer *ix_writer_new(char *err, size_t errlen);
+/* The large sections (pool, mailbox records, entries, slots) in unlinked
+ * files in dir, from now on (the writer must be fresh). 0 or -errno. */
+int ix_writer_spill(struct ix_writer *w, const char *dir, char *err, size_t errlen);
+void ix_writer_trim(struct ix_writer *w);
 /* For the format test alone (tests/unit/test_format.c): a fixed key and
  * time instead of getrandom() and the clock, so that the same directory
  * gives the same bytes. NULL / 0: the real ones. */
@@ -68,8 +82,10 @@ extern int64_t mailacct_ix_fixed_time;
 void ix_writer_free(struct ix_writer *w);
 uint32_t ix_pool_str(struct ix_writer *w, const char *s);
 /* Values of a table, from a multimap (NULL: empty); tables of mailboxes get
- * a prefetch hint. */
-int ix_write_table(struct ix_writer *w, enum mailacct_table t, const struct mailacct_hashmap *m);
+ * a prefetch hint. consume (m itself, or NULL): a map the caller frees
+ * next, whose slots go as soon as its pairs are read. */
+int ix_write_table(struct ix_writer *w, enum mailacct_table t, const struct mailacct_hashmap *m,
+                   struct mailacct_hashmap *consume);
 uint32_t ix_record_check(const uint8_t key[16], const char *pool, const void *rec, size_t len, const uint32_t *strs,
                          size_t nstrs, const void *extra, size_t extra_len);
 /* The stamps and the configuration's path go into the header's care. */

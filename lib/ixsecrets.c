@@ -44,7 +44,7 @@ int mailacct_index_write_secret_entries(size_t n, mailacct_secret_entry_fn entry
                         goto out;
         }
         for (int t = 0; t < _MAILACCT_T_MAX; t++) {
-                r = ix_write_table(w, (enum mailacct_table)t, t == MAILACCT_T_ADDRESS ? map : empty);
+                r = ix_write_table(w, (enum mailacct_table)t, t == MAILACCT_T_ADDRESS ? map : empty, NULL);
                 if (r < 0)
                         goto out;
         }
