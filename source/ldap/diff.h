@@ -3,7 +3,7 @@
  * lets it: the summary's counts and the fail-safe. The last sync is its
  * store (store.h): every entry's identity (entryUUID or objectGUID, else
  * the DN: a rename is a change, not a removal and an addition), a hash of
- * what it held, and whether it made it into the directory. Memory: 24
+ * what it held, and whether it made it into the directory. Memory: 16 to 32
  * bytes an old entry, 9 a new one. No libldap type, no I/O but the old
  * store's pages. */
 #pragma once

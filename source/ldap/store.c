@@ -42,7 +42,7 @@
 /* the writer's buffer; the reader gives back the pages it has read past in
  * steps of this much, so that a store larger than memory is read whole */
 #define CHUNK     (1u << 20)
-#define DROP_STEP ((size_t)64 << 20)
+#define DROP_STEP ((size_t)16 << 20)
 
 struct header {
         char magic[8];
@@ -591,6 +591,9 @@ void mailacct_ldap_store_iter_free(struct mailacct_ldap_store_iter *it)
 {
         if (!it)
                 return;
+        /* what the walk read goes back too: the store stays mapped, not held */
+        (void)madvise((void *)it->s->base, it->s->size, MADV_DONTNEED);
+        it->s->dropped = 0;
         free(it->attrs);
         free(it->vals);
         free(it);
