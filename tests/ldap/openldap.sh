@@ -347,7 +347,7 @@ run -c "$C" sync --force
 check "back to the whole directory" eval '[ $rc -eq 0 ] && has "$OUT" "5 added"' || show
 
 # ---- the server's failures are the configuration's: exit 2 ------------------------------
-printf 'wrong-password\n' >"$T/bad.pw"
+printf 'Not-the-Svc-Pw-4x\n' >"$T/bad.pw"
 chmod 0600 "$T/bad.pw"
 conf "$D/badpw.conf" "\"ldap://127.0.0.1:$s1_PORT\"" "$BASE" "bind_dn = \"$SVC_DN\";" \
         "bind_password_file = \"$T/bad.pw\";" "starttls = true;"
