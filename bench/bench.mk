@@ -23,3 +23,12 @@ bench: build-all $(BENCH_BIN) $(PAM_BENCH_BIN)
 		python3 bench/run-bench.py
 
 .PHONY: bench
+
+# `make bench-sync`: a full `mailacct sync` from slapd on loopback at 100,000
+# and 1,000,000 entries (bench/ldap-sync.py; root; data cached in BENCH_DATA).
+BENCH_SYNC_N ?= 100000 1000000
+bench-sync: build-all
+	BUILD=$(abspath $(BUILD)) BENCH_SYNC_N="$(BENCH_SYNC_N)" BENCH_DATA=$(abspath $(BENCH_DATA)) \
+		python3 bench/ldap-sync.py
+
+.PHONY: bench-sync
