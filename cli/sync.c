@@ -122,7 +122,8 @@ struct pull {
         bool dry_run;
         char **dns;
         uint32_t n_dns, cap_dns;
-        int status; /* the failure's exit status */
+        int status;        /* the failure's exit status */
+        uint32_t unstored; /* entries seen and left out before the store */
 };
 
 static void on_leave_out(void *ctx, uint32_t tag)
@@ -159,6 +160,7 @@ static int one(void *ctx, const struct mailacct_ldap_entry *e)
                 /* beyond what the store holds: left out here, never stored */
                 mailacct_diag_add(p->x.diags, MAILACCT_WARNING, e->dn, 0,
                                   "left out: more attributes or values than an entry may hold");
+                p->unstored++;
                 return 0;
         }
         if (r == 0)
@@ -448,6 +450,7 @@ int cmd_sync(const struct cli *c, int argc, char **argv)
                 struct mailacct_file_hook hook = {.add = pull_all, .ctx = &p};
                 pull_reset(&p);
                 p.status = 0;
+                p.unstored = 0;
                 memset(&p.err, 0, sizeof(p.err));
                 pulled_ns = now_ns();
                 if (mailacct_ldap_open(lc, lc->uri[i], password, &p.session, &p.err) < 0 ||
@@ -459,8 +462,9 @@ int cmd_sync(const struct cli *c, int argc, char **argv)
                         goto out;
                 }
                 reached++;
-                p.w = mailacct_ldap_store_begin(spath, lc->schema, mailacct_ldap_conf_fingerprint(lc), pulled_ns, err,
-                                                sizeof(err));
+                /* a dry run creates no file at all, not even a temporary one */
+                p.w = mailacct_ldap_store_begin(dry_run ? NULL : spath, lc->schema, mailacct_ldap_conf_fingerprint(lc),
+                                                pulled_ns, err, sizeof(err));
                 p.diff = mailacct_ldap_diff_new(old);
                 if (!p.w || !p.diff) {
                         fprintf(stderr, "mailacct: sync: %s\n", p.w ? "out of memory" : err);
@@ -504,6 +508,8 @@ int cmd_sync(const struct cli *c, int argc, char **argv)
                         goto out;
                 }
         mailacct_ldap_diff_count(p.diff, &counts);
+        counts.seen += p.unstored;
+        counts.left_out += p.unstored;
         if (dry_run)
                 print_changes(&p, old);
         printf("sync: full (%s), %u seen, %u added, %u changed, %u removed, %u left out\n", p.root.method, counts.seen,

@@ -83,7 +83,7 @@ struct mailacct_ldap_store_writer {
 
 static void flush(struct mailacct_ldap_store_writer *w)
 {
-        if (w->len && !w->error)
+        if (w->len && !w->error && w->a)
                 w->error = -mailacct_atomic_write(w->a, w->buf, w->len, 0);
         w->len = 0;
 }
@@ -127,9 +127,9 @@ struct mailacct_ldap_store_writer *mailacct_ldap_store_begin(const char *path, e
                 return NULL;
         }
         /* root's alone: it holds what the directory gave, not only what the
-         * index shows */
-        w->a = mailacct_atomic_begin(path, 0600, (uid_t)-1, (gid_t)-1, err, errlen);
-        if (!w->a) {
+         * index shows. No path: a dry run, which only counts and hashes. */
+        w->a = path ? mailacct_atomic_begin(path, 0600, (uid_t)-1, (gid_t)-1, err, errlen) : NULL;
+        if (path && !w->a) {
                 free(w->buf);
                 free(w);
                 return NULL;
@@ -142,7 +142,8 @@ struct mailacct_ldap_store_writer *mailacct_ldap_store_begin(const char *path, e
         w->h.pulled_ns = pulled_ns;
         mailacct_siphash13_init(&w->sum, w->h.key);
         /* the header's room, written last */
-        w->error = -mailacct_atomic_write(w->a, &zero, sizeof(zero), 0);
+        if (w->a)
+                w->error = -mailacct_atomic_write(w->a, &zero, sizeof(zero), 0);
         return w;
 }
 
@@ -308,6 +309,11 @@ int mailacct_ldap_store_commit(struct mailacct_ldap_store_writer *w, char *err, 
         size_t nbytes = (w->h.n_entries + 7u) / 8;
         int r;
 
+        if (!w->a) {
+                snprintf(err, errlen, "a dry run's store is not written");
+                mailacct_ldap_store_abort(w);
+                return -EINVAL;
+        }
         for (uint32_t i = 0; i < w->h.n_entries; i++)
                 if (w->accepted[i / 8] & (1u << (i % 8))) {
                         w->h.n_accepted++;

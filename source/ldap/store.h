@@ -38,7 +38,8 @@
 struct mailacct_ldap_store_writer;
 
 /* Starts a store replacing path (a temporary file until commit). pulled_ns:
- * when the pull began. NULL with err set. */
+ * when the pull began. NULL with err set. path NULL: a dry run's, which
+ * writes nothing and only counts and hashes (never committed). */
 struct mailacct_ldap_store_writer *mailacct_ldap_store_begin(const char *path, enum mailacct_ldap_schema schema,
                                                              uint64_t fingerprint, int64_t pulled_ns, char *err,
                                                              size_t errlen);

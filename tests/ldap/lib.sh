@@ -130,7 +130,7 @@ slapd_conf() {
 }
 
 slapd_start() {
-        local name=$1 schema=$2 d=$T/$1 port sport i
+        local name=$1 schema=$2 d=$T/$1 port sport i try pid fixed
         mkdir -p "$d/db"
         case " $SERVERS " in *" $name "*) ;; *) SERVERS="$SERVERS $name" ;; esac
         [ -f "$d/slapd.conf" ] || slapd_conf "$name" "$schema"
@@ -138,17 +138,30 @@ slapd_start() {
                 base_ldif "$schema" | "${SLAPADD:-/usr/sbin/slapadd}" -q -f "$d/slapd.conf" >"$d/slapadd.log" 2>&1 ||
                         { cat "$d/slapadd.log"; return 1; }
         fi
-        port=$(eval echo "\${${name}_PORT:-}")
-        [ -n "$port" ] || port=$(free_port)
-        sport=$(eval echo "\${${name}_SPORT:-}")
-        [ -n "$sport" ] || sport=$(free_port)
-        eval "${name}_PORT=$port ${name}_SPORT=$sport ${name}_SOCK=$d/ldapi"
-        "$SLAPD" -f "$d/slapd.conf" \
-                -h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$sport/ ldapi://$(printf %s "$d/ldapi" | sed 's|/|%2F|g')" \
-                -d 0 >"$d/slapd.log" 2>&1 &
-        for i in $(seq 100); do
-                ldapsearch -x -H "ldap://127.0.0.1:$port" -s base -b "" >/dev/null 2>&1 && return 0
-                sleep 0.05
+        # a restart keeps the ports the suite's configurations name; a first
+        # start takes free ones, and others if someone took them meanwhile
+        fixed=$(eval echo "\${${name}_PORT:-}")
+        for try in 1 2 3; do
+                port=$(eval echo "\${${name}_PORT:-}")
+                [ -n "$port" ] || port=$(free_port)
+                sport=$(eval echo "\${${name}_SPORT:-}")
+                [ -n "$sport" ] || sport=$(free_port)
+                eval "${name}_PORT=$port ${name}_SPORT=$sport ${name}_SOCK=$d/ldapi"
+                # -d none: in the foreground, errors only (a port in use, say)
+                "$SLAPD" -f "$d/slapd.conf" \
+                        -h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$sport/ ldapi://$(printf %s "$d/ldapi" | sed 's|/|%2F|g')" \
+                        -d none >"$d/slapd.log" 2>&1 &
+                pid=$!
+                for i in $(seq 200); do
+                        ldapsearch -x -H "ldap://127.0.0.1:$port" -s base -b "" >/dev/null 2>&1 && return 0
+                        kill -0 "$pid" 2>/dev/null || break
+                        sleep 0.05
+                done
+                kill "$pid" 2>/dev/null
+                wait "$pid" 2>/dev/null
+                [ -n "$fixed" ] && break
+                grep -q "Address already in use" "$d/slapd.log" || break
+                unset "${name}_PORT" "${name}_SPORT"
         done
         echo "slapd $name did not start:"
         cat "$d/slapd.log"

@@ -135,6 +135,13 @@ chmod 0600 "$T/bind.pw"
 check "nothing was written" test ! -e "$IDX" -a ! -e "$IDX.ldap"
 
 # ---- the first sync -----------------------------------------------------------
+rm -rf "$D.empty" && mkdir "$D.empty"
+sed 's|^index = .*|index = "'"$D.empty"'/new/mailacct.idx";|' "$C" >"$D/dry.conf"
+chmod 0644 "$D/dry.conf"
+run -c "$D/dry.conf" sync --dry-run
+check "a dry run before any sync: the entries it would add, and not a file made (not even the index's folder)" \
+        eval '[ $rc -eq 0 ] && has "$OUT" "add uid=jdoe,ou=people,dc=example,dc=com" &&
+              has "$OUT" "6 seen, 6 added" && [ -z "$(ls -A "$D.empty")" ]' || show
 run -c "$C" sync
 check "first sync: exit 0" test "$rc" -eq 0 || show
 check "first sync: the summary line" \

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The sync's systemd units: `make install` puts mailacct-sync.service and
+# The modules link no LDAP library (the command alone does), and the sync's
+# systemd units: `make install` puts mailacct-sync.service and
 # .timer into the unit folder (not enabled: no symbolic link under
 # timers.target.wants), the service runs the installed command, and both
 # pass `systemd-analyze verify` (when systemd is there), with the service
@@ -23,6 +24,11 @@ if ! nm -D "$MAILACCT" 2>/dev/null | grep -q __asan_init; then
         check "make uninstall removes them" test ! -e "$T/root$UNITDIR/mailacct-sync.service" -a \
                 ! -e "$T/root$UNITDIR/mailacct-sync.timer"
 fi
+# the modules never talk LDAP: only the command links libldap
+for so in pam_mailacct.so libnss_mailacct.so.2; do
+        check "$so does not link libldap or liblber" eval '! objdump -p "$BUILD/$so" | grep -q "NEEDED.*\(libldap\|liblber\)"'
+done
+check "the command links libldap" eval 'objdump -p "$MAILACCT" | grep -q "NEEDED.*libldap"'
 if command -v systemd-analyze >/dev/null; then
         sed "s|@SBINDIR@|$BUILD|g" config/systemd/mailacct-sync.service.in >"$T/mailacct-sync.service"
         cp config/systemd/mailacct-sync.timer "$T/"
