@@ -11,6 +11,7 @@ SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/mailacct
 EXAMPLEDIR ?= $(DOCDIR)/examples
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 BUILD      ?= build
 CC         ?= cc
@@ -49,7 +50,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # Module fragments add to these.
 ALL_TARGETS := $(BUILD)/mailacct
 # Each entry is a command run by tests/run-suites; it exits 0 pass, 77 skip.
-SUITES      = $(UNIT_BIN) tests/cli/run.sh
+SUITES      = $(UNIT_BIN) tests/cli/run.sh tests/cli/caches.sh tests/cli/completion.sh tests/cli/install.sh tests/cli/progress.sh
 INSTALL_TARGETS :=
 UNINSTALL_FILES :=
 
@@ -107,6 +108,7 @@ install: build-all $(INSTALL_TARGETS)
 	install -D -m 0644 man/mailacct.8 $(DESTDIR)$(MANDIR)/man8/mailacct.8
 	install -D -m 0644 man/mailacct.conf.5 $(DESTDIR)$(MANDIR)/man5/mailacct.conf.5
 	install -D -m 0644 config/mailacct.conf.example $(DESTDIR)$(EXAMPLEDIR)/mailacct.conf.example
+	install -D -m 0644 completion/mailacct.bash $(DESTDIR)$(BASHCOMPDIR)/mailacct
 	@# a format upgrade never leaves a site failing closed: an index that
 	@# exists is compiled again by the new build (not into a DESTDIR staging)
 	@if [ -z "$(DESTDIR)" ] && [ -f /etc/mailacct.conf ]; then \
@@ -117,6 +119,7 @@ install: build-all $(INSTALL_TARGETS)
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mailacct $(DESTDIR)$(MANDIR)/man8/mailacct.8 \
 		$(DESTDIR)$(MANDIR)/man5/mailacct.conf.5 $(DESTDIR)$(EXAMPLEDIR)/mailacct.conf.example \
+		$(DESTDIR)$(BASHCOMPDIR)/mailacct \
 		$(addprefix $(DESTDIR),$(UNINSTALL_FILES))
 	-rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,35 +60,86 @@ static void index_findings(const char *conf, const char *ipath, bool secrets, st
         mailacct_index_close(ix);
 }
 
-int cmd_check(const struct cli *c, int argc, char **argv)
+static void json_report(const struct cli *c, const struct mailacct_diags *diags, const struct mailacct_dir *d,
+                        unsigned caches)
 {
+        struct cli_json j;
+
+        cli_json_start(&j, stdout);
+        cli_json_object(&j, NULL);
+        cli_json_str(&j, "config", c->config);
+        cli_json_int(&j, "errors", (long long)diags->errors);
+        cli_json_int(&j, "warnings", (long long)diags->warnings);
+        cli_json_array(&j, "findings");
+        for (size_t i = 0; i < diags->n; i++) {
+                const struct mailacct_diag *e = &diags->v[i];
+                cli_json_object(&j, NULL);
+                cli_json_str(&j, "severity", e->severity == MAILACCT_ERROR ? "error" : "warning");
+                cli_json_str(&j, "file", e->file ? e->file : c->config);
+                if (e->line > 0)
+                        cli_json_int(&j, "line", e->line);
+                else
+                        cli_json_str(&j, "line", NULL);
+                cli_json_str(&j, "message", e->text);
+                cli_json_end(&j);
+        }
+        cli_json_end(&j);
+        if (d) {
+                const struct mailacct_settings *s = mailacct_dir_settings(d);
+                cli_json_int(&j, "domains", (long long)s->n_domains);
+                cli_json_int(&j, "mailboxes", (long long)s->n_mailboxes);
+                cli_json_int(&j, "contacts", (long long)s->n_contacts);
+        }
+        cli_cache_json(&j, caches);
+        cli_json_end(&j);
+}
+
+int cmd_check(struct cli *c, int argc, char **argv)
+{
+        static const struct option opts[] = {
+                CLI_LONG_COMMON,
+                CLI_LONG_JSON,
+                {},
+        };
         struct mailacct_diags diags;
         struct mailacct_dir *d = NULL;
         char ipath[4096];
-        int status;
+        unsigned caches;
+        int o, status;
 
-        (void)argv;
-        if (argc > 1) {
-                fprintf(stderr, "Usage: mailacct [-c FILE] check\n");
-                return EXIT_USAGE;
-        }
+        while ((o = getopt_long(argc, argv, CLI_SHORT(""), opts, NULL)) != -1)
+                if ((status = cli_option(c, o)) != CLI_GO_ON)
+                        return status;
+        if (optind != argc)
+                return cli_usage_error(c, "unexpected argument \"%s\"", argv[optind]);
         mailacct_diags_init(&diags);
+        cli_progress_start(c, "mailacct: check: reading %s", c->config);
         if (mailacct_file_load(c->config, &d, &diags, NULL) == 0) {
                 const char *secrets = mailacct_dir_settings(d)->secrets;
+                cli_progress_start(c, "mailacct: check: checking %zu mailboxes", mailacct_dir_settings(d)->n_mailboxes);
                 mailacct_lint(d, c->config, &diags);
+                cli_progress_start(c, "mailacct: check: checking the index");
                 if (mailacct_index_locate(c->config, ipath, sizeof(ipath)) == 0)
                         index_findings(c->config, ipath, false, &diags);
                 if (secrets && snprintf(ipath, sizeof(ipath), "%s.idx", secrets) < (int)sizeof(ipath))
                         index_findings(c->config, ipath, true, &diags);
         }
-        cli_print_diags(stdout, &diags, c->config);
+        cli_progress_stop();
+        caches = cli_running_caches();
         status = diags.errors ? EXIT_CONFIG : diags.warnings ? EXIT_FAILED : EXIT_OK;
-        if (status == EXIT_OK && d)
-                printf("%s: ok: %zu domains, %zu mailboxes, %zu contacts\n", c->config,
-                       mailacct_dir_settings(d)->n_domains, mailacct_dir_settings(d)->n_mailboxes,
-                       mailacct_dir_settings(d)->n_contacts);
-        else
-                printf("%s: %zu errors, %zu warnings\n", c->config, diags.errors, diags.warnings);
+        if (c->json)
+                json_report(c, &diags, d, caches);
+        else {
+                cli_print_diags(stdout, &diags, c->config);
+                if (status == EXIT_OK && d)
+                        printf("%s: ok: %zu domains, %zu mailboxes, %zu contacts\n", c->config,
+                               mailacct_dir_settings(d)->n_domains, mailacct_dir_settings(d)->n_mailboxes,
+                               mailacct_dir_settings(d)->n_contacts);
+                else
+                        printf("%s: %zu errors, %zu warnings\n", c->config, diags.errors, diags.warnings);
+                fflush(stdout);
+                cli_cache_hints(stderr, caches);
+        }
         mailacct_diags_clear(&diags);
         mailacct_dir_free(d);
         return status;

@@ -35,14 +35,6 @@ static const struct {
         {"bcrypt", "$2b$"},
 };
 
-static void passwd_usage(FILE *f)
-{
-        fputs("Usage: mailacct [-c FILE] passwd [--scheme yescrypt|sha512|bcrypt] ADDRESS\n"
-              "Reads the new password from the terminal (twice, echo off), or one line from\n"
-              "standard input when it is not a terminal, and writes its hash to the secrets file.\n",
-              f);
-}
-
 /* Reads the new password: twice from a terminal, once from a pipe. */
 static int new_password(const char *address, char *pw, size_t len)
 {
@@ -231,11 +223,11 @@ static int replace_secrets(const char *path, const struct stat *st, const char *
         return mailacct_atomic_commit(a, err, errlen);
 }
 
-int cmd_passwd(const struct cli *c, int argc, char **argv)
+int cmd_passwd(struct cli *c, int argc, char **argv)
 {
         static const struct option opts[] = {
                 {"scheme", required_argument, NULL, 's'},
-                {"help", no_argument, NULL, 'h'},
+                CLI_LONG_COMMON,
                 {},
         };
         const char *prefix = "$y$", *scheme = "yescrypt", *address, *secrets;
@@ -249,7 +241,7 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
         bool created = false, found;
         int o, fd = -1, r, bad = 0, status = EXIT_FAILED;
 
-        while ((o = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
+        while ((o = getopt_long(argc, argv, CLI_SHORT("s:"), opts, NULL)) != -1) {
                 switch (o) {
                 case 's':
                         found = false;
@@ -259,24 +251,16 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
                                         scheme = schemes[i].name;
                                         found = true;
                                 }
-                        if (!found) {
-                                fprintf(stderr, "mailacct: passwd: unknown scheme \"%s\"\n", optarg);
-                                passwd_usage(stderr);
-                                return EXIT_USAGE;
-                        }
+                        if (!found)
+                                return cli_usage_error(c, "unknown scheme \"%s\"", optarg);
                         break;
-                case 'h':
-                        passwd_usage(stdout);
-                        return EXIT_OK;
                 default:
-                        passwd_usage(stderr);
-                        return EXIT_USAGE;
+                        if ((r = cli_option(c, o)) != CLI_GO_ON)
+                                return r;
                 }
         }
-        if (argc - optind != 1) {
-                passwd_usage(stderr);
-                return EXIT_USAGE;
-        }
+        if (argc - optind != 1)
+                return cli_usage_error(c, argc == optind ? "no address given" : "one address at a time");
         d = cli_load(c, false, NULL);
         if (!d)
                 return EXIT_CONFIG;

@@ -364,6 +364,7 @@ struct mailacct_builder *mailacct_builder_new(struct mailacct_diags *diags, cons
         b->d->ops = &mem_ops;
         b->d->impl = b->m;
         b->d->s.default_domain = MAILACCT_NONE;
+        b->d->s.enumerate = true;
         b->m->domain_names = mailacct_hashmap_new(16);
         b->m->mail_domains = mailacct_hashmap_new(16);
         if (!b->m->domain_names || !b->m->mail_domains)
@@ -441,6 +442,7 @@ int mailacct_builder_settings(struct mailacct_builder *b, const struct mailacct_
         st->bare_alias = s->bare_alias;
         st->case_sensitive = s->case_sensitive;
         st->canonical = s->canonical;
+        st->enumerate = !s->no_enumerate;
         free(m->default_domain);
         free(m->secrets);
         defaults_free(&m->defaults);

@@ -485,9 +485,9 @@ static char *anchor_path(const char *conf, const char *path)
 
 static int load_root(struct loader *L, const config_setting_t *root, struct mailacct_file_info *info)
 {
-        static const char *const keys[] = {
-                "default_domain", "bare_alias", "case_sensitive", "canonical", "secrets", "index",
-                "defaults",       "domains",    "mailboxes",      "contacts",  NULL};
+        static const char *const keys[] = {"default_domain", "bare_alias", "case_sensitive", "canonical",
+                                           "secrets",        "index",      "enumerate",      "defaults",
+                                           "domains",        "mailboxes",  "contacts",       NULL};
         static const char *const policies[] = {"prefer-default-domain", "default-domain", "unique", NULL};
         static const char *const canon[] = {"address", "local", "netbios", NULL};
         struct mailacct_settings_spec st = {0};
@@ -499,6 +499,7 @@ static int load_root(struct loader *L, const config_setting_t *root, struct mail
         st.bare_alias = (enum mailacct_bare_policy)enum_value(L, root, "bare_alias", policies, 0);
         st.canonical = (enum mailacct_canonical)enum_value(L, root, "canonical", canon, 0);
         st.case_sensitive = get_bool(L, root, "case_sensitive", false);
+        st.no_enumerate = !get_bool(L, root, "enumerate", true);
         st.default_domain = get_string(L, root, "default_domain");
         st.default_domain_origin = (struct mailacct_origin){.file = L->file, .line = dd ? LINE(dd) : 0};
         secrets = anchor_path(L->file, get_string(L, root, "secrets"));
