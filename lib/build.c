@@ -962,14 +962,13 @@ static int add_unique(struct mailacct_builder *b, struct mailacct_hashmap *h, co
 {
         const struct mem_dir *m = b->m;
         uint32_t other;
+        int r = mailacct_hashmap_add_unique(h, key, i, &other);
 
-        if (mailacct_hashmap_get(h, key, &other, 1) && other != i) {
+        if (r == 0)
                 mailacct_diag_add(b->diags, MAILACCT_ERROR, m->mailboxes[i].file, line,
                                   "duplicate %s \"%s\": also mailbox %s (line %d)", what, shown,
                                   m->mailboxes[other].address, m->mailboxes[other].line);
-                return 0;
-        }
-        return mailacct_hashmap_add(h, key, i);
+        return r < 0 ? r : 0;
 }
 
 static int index_mailbox(struct mailacct_builder *b, uint32_t i)
