@@ -50,7 +50,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # Module fragments add to these.
 ALL_TARGETS := $(BUILD)/mailacct
 # Each entry is a command run by tests/run-suites; it exits 0 pass, 77 skip.
-SUITES      = $(UNIT_BIN) tests/cli/run.sh tests/cli/caches.sh tests/cli/completion.sh tests/cli/install.sh tests/cli/progress.sh
+SUITES      = $(UNIT_BIN) tests/man/lint.sh tests/cli/run.sh tests/cli/caches.sh tests/cli/completion.sh tests/cli/install.sh tests/cli/progress.sh
 INSTALL_TARGETS :=
 UNINSTALL_FILES :=
 
