@@ -15,10 +15,13 @@
 static const struct {
         const char *comm; /* /proc/PID/comm */
         const char *name, *flush;
+        const char *when; /* the condition under which it matters, or "" */
 } caches[] = {
-        {"nscd", "nscd", "nscd -i passwd"},
-        {"unscd", "unscd", "nscd -i passwd"},
-        {"sssd_nss", "sssd", "sss_cache -E"},
+        {"nscd", "nscd", "nscd -i passwd", ""},
+        {"unscd", "unscd", "nscd -i passwd", ""},
+        /* SSSD keeps its own domains' answers only: it matters when a
+         * proxy domain of its serves this module's names */
+        {"sssd_nss", "sssd", "sss_cache -E", " (if a proxy domain of it serves these names)"},
 };
 
 #define N_CACHES (sizeof(caches) / sizeof(caches[0]))
@@ -68,9 +71,9 @@ void cli_cache_hints(FILE *f, unsigned running)
         for (size_t i = 0; i < N_CACHES; i++)
                 if (running & (1u << i))
                         fprintf(f,
-                                "mailacct: note: %s is running and may answer getpwnam() from its cache: run '%s' "
+                                "mailacct: note: %s is running and may answer getpwnam() from its cache%s: run '%s' "
                                 "after a change\n",
-                                caches[i].name, caches[i].flush);
+                                caches[i].name, caches[i].when, caches[i].flush);
 }
 
 void cli_cache_json(struct cli_json *j, unsigned running)

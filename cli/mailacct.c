@@ -37,7 +37,7 @@ static const struct cli_command commands[] = {
          "Reads the configuration, its secrets file and its index as the modules\n"
          "would and reports every finding. Exit 0: clean; 1: warnings; 2: errors.\n"
          "  --json  one JSON document (schema in mailacct(8))\n"},
-        {"compile", cmd_compile, "[--output PATH]", "write the compiled index the modules map",
+        {"compile", cmd_compile, "[--output PATH] [--if-exists]", "write the compiled index the modules map",
          "Writes the compiled index (and the secrets file's index) where the\n"
          "modules look for it: the configuration's `index` setting, else\n"
          "" MAILACCT_STATE_DIR "/NAME.idx.\n"
@@ -53,7 +53,8 @@ static const struct cli_command commands[] = {
          "code. The password is asked on the terminal, or read as one line from\n"
          "standard input.\n"
          "  -s, --service SERVICE  the PAM service (the file in /etc/pam.d)\n"
-         "  -d, --pam-dir DIR      read the service file from DIR instead of /etc/pam.d\n"},
+         "  -d, --pam-dir DIR      read the service file from DIR instead of /etc/pam.d\n"
+         "The stack names its own configuration (pam_mailacct config=): -c is not used.\n"},
 };
 
 static const struct cli_command *find_command(const char *name)
@@ -79,6 +80,7 @@ static void usage(FILE *f)
               "Options (before or after the command):\n"
               "  -c, --config FILE  configuration (default: $MAILACCT_CONF, else " MAILACCT_CONF_DEFAULT ")\n"
               "  -h, --help         show this help, or a command's (mailacct COMMAND --help)\n"
+              "Before a command only:\n"
               "  -V, --version      show the version\n"
               "\n"
               "Exit status: 0 success; 1 a login failed or check found warnings;\n"
@@ -236,8 +238,13 @@ int main(int argc, char **argv)
                 /* mailacct help [COMMAND] */
                 if (argc > 1 && (c.cmd = find_command(argv[1])) != NULL)
                         return cli_option(&c, 'h');
+                if (argc > 1 && strcmp(argv[1], "--help") != 0 && strcmp(argv[1], "-h") != 0) {
+                        fprintf(stderr, "mailacct: help: unknown command \"%s\"\n", argv[1]);
+                        usage(stderr);
+                        return EXIT_USAGE;
+                }
                 usage(stdout);
-                return argc > 1 ? EXIT_USAGE : EXIT_OK;
+                return EXIT_OK;
         }
         c.cmd = find_command(cmd);
         if (!c.cmd) {

@@ -28,9 +28,16 @@ static void explain(const struct mailacct_dir *d, const char *login, const struc
 
         printf("login:      %s\n", login);
         printf("source:     %s\n", st->from_index ? "compiled index" : "configuration");
-        if (st->index == MAILACCT_IX_CURRENT || st->index == MAILACCT_IX_STALE)
-                printf("index:      %s (%s%s%s)\n", st->index_path, mailacct_index_state_name(st->index),
-                       st->index == MAILACCT_IX_STALE ? ": " : "", st->index == MAILACCT_IX_STALE ? st->note : "");
+        if (st->index == MAILACCT_IX_STALE) {
+                /* the note names the index first: said once here */
+                size_t n = strlen(st->index_path);
+                const char *why =
+                        strncmp(st->note, st->index_path, n) == 0 && strncmp(st->note + n, " is stale: ", 11) == 0
+                                ? st->note + n + 11
+                                : st->note;
+                printf("index:      %s (stale: %s)\n", st->index_path, why);
+        } else if (st->index == MAILACCT_IX_CURRENT)
+                printf("index:      %s (%s)\n", st->index_path, mailacct_index_state_name(st->index));
         else
                 printf("index:      %s (%s)\n", st->index_path, mailacct_index_state_name(st->index));
         printf("form:       %s (rule %s)\n", mailacct_form_name(r->form), r->rule);

@@ -168,6 +168,8 @@ static int unresolved(pam_handle_t *pamh, const struct mailacct_pam_opts *o, con
                       const struct mailacct_result *r, const char *login)
 {
         const char *code = mailacct_reason_name(r->reason);
+        /* a damaged index is the administrator's emergency, not a user's typo */
+        int prio = r->reason == MAILACCT_UNAVAILABLE ? LOG_ERR : LOG_NOTICE;
         char cand[1024] = "";
         size_t n = 0;
 
@@ -175,9 +177,9 @@ static int unresolved(pam_handle_t *pamh, const struct mailacct_pam_opts *o, con
                 for (size_t i = 0; i < r->n_candidates && n < sizeof(cand); i++)
                         n += (size_t)snprintf(cand + n, sizeof(cand) - n, "%s%s", i ? ", " : "",
                                               address_of(d, r->candidates[i]));
-                mailacct_pam_log(pamh, o, LOG_NOTICE, code, NULL, "%s", n ? cand : "no mailbox");
+                mailacct_pam_log(pamh, o, prio, code, NULL, "%s", n ? cand : "no mailbox");
         } else
-                mailacct_pam_log(pamh, o, LOG_NOTICE, code, login, "%s", r->message);
+                mailacct_pam_log(pamh, o, prio, code, login, "%s", r->message);
         note_reason(pamh, code);
         return mailacct_pam_reason_code(r->reason);
 }

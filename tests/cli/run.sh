@@ -366,6 +366,12 @@ for cmd in resolve explain show list check compile passwd test; do
         begin "$cmd with an unknown option"; m "$cmd" --bogus
         rc_is 64; out_empty; err_has "Usage: mailacct [-c FILE] $cmd "; err_has "mailacct $cmd --help"; end
 done
+begin "help --help"; m help --help
+rc_is 0; out_has "Usage: mailacct"; end
+begin "help of an unknown command"; m help frobnicate
+rc_is 64; out_empty; err_has "frobnicate"; end
+begin "compile's usage names --if-exists"; m compile --help
+out_has "Usage: mailacct [-c FILE] compile [--output PATH] [--if-exists]"; end
 begin "explain --help is explain's own"; m explain --help
 rc_is 0; out_lacks "[--explain]"; end
 begin "the top help lists every command"; m --help
@@ -440,6 +446,18 @@ begin "show: a login that resolves to nothing"; m -c "$D/seeds.conf" show partne
 rc_is 1; out_empty; err_has "mailacct: partner: contact: "; end
 begin "show: a mailbox without a password"; m -c "$D/warnings.conf" show sales@site1.org.com
 rc_is 0; out_has "password:   no"; end
+
+begin "explain names a stale index once, with why"
+st=$T/stale
+mkdir -m 0755 "$st"
+cp "$D/clean.conf" "$D/clean.secrets" "$st"/
+chmod 0644 "$st/clean.conf"; chmod 0600 "$st/clean.secrets"
+printf 'index = "%s/clean.idx";\n' "$st" >>"$st/clean.conf"
+m -c "$st/clean.conf" compile
+sleep 1.1; printf '# edited\n' >>"$st/clean.conf"
+m -c "$st/clean.conf" explain ann
+rc_is 0; out_has "index:      $st/clean.idx (stale: compiled "; out_has "$st/clean.conf changed since)"
+[ "$(grep -c "$st/clean.idx" "$OUT")" -eq 1 ] || no "the index path is named more than once"; end
 
 # ---------------------------------------------------------------- enumerate
 sed 's/^case_sensitive = false;/case_sensitive = false;\nenumerate = false;/' "$D/seeds.conf" >"$D/noenum.conf"
