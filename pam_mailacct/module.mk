@@ -24,7 +24,7 @@ tests: $(PAM_TEST_BIN) $(PAM_MODULE)
 
 ALL_TARGETS += $(PAM_MODULE)
 CLI_LIBS    += -lpam
-SUITES      += tests/pam/symbols.sh $(PAM_TEST_BIN) tests/pam/cli.sh tests/integration/dovecot.sh
+SUITES      += tests/pam/symbols.sh $(PAM_TEST_BIN) tests/pam/cli.sh tests/integration/dovecot.sh tests/integration/stacking.sh
 
 install-pam: $(PAM_MODULE)
 	install -D -m 0644 $(PAM_MODULE) $(DESTDIR)$(PAMDIR)/pam_mailacct.so

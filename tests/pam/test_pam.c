@@ -147,6 +147,18 @@ static void reset_log(void)
         case_log[0] = '\0';
 }
 
+/* pam_matrix (from pam_wrapper) stands for the directory module that checks
+ * passwords after resolve_only (pam_unix, pam_sss, pam_krb5): users,
+ * passwords and services from a file of its own, @D/matrix.db */
+#define MATRIX "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so passdb=@D/matrix.db"
+#define MATRIX_DB                                    \
+        "assistant:assistant-unix:stack_local\n"     \
+        "jdoe:jdoe-unix:stack_local\n"               \
+        "sales:sales-unix:stack_local\n"             \
+        "former:former-unix:stack_local\n"           \
+        "EXAMPLE\\jdoe:jdoe-nt:stack_netbios\n"      \
+        "jdoe@example.com:jdoe-address:stack_address\n"
+
 /* ---- the directory and its secrets -------------------------------------- */
 
 static const struct {
@@ -229,6 +241,7 @@ static void make_directory(void)
         /* "$" + an unknown prefix: crypt(3) refuses it (a bare word would read as DES) */
         SECRETS("badhash.secrets", "jdoe@example.com:$unknown$not-a-crypt-hash\n", 0600);
         SECRETS("empty.secrets", "", 0600);
+        SECRETS("matrix.db", MATRIX_DB, 0600);
         make_config(base, "mailacct.conf", "secrets = \"good.secrets\";", 0644);
         make_config(base, "readable.conf", "secrets = \"readable.secrets\";", 0644);
         make_config(base, "groupwrite.conf", "secrets = \"groupwrite.secrets\";", 0644);
@@ -271,6 +284,7 @@ static void service(const char *name, const char *text_fmt)
 
 #define SET_ITEMS "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so"
 
+
 static void make_services(void)
 {
 #define STACK(opts)                                  \
@@ -285,6 +299,19 @@ static void make_services(void)
         service("quiet", STACK("mailacct.conf quiet"));
         service("nocanon", STACK("mailacct.conf nocanon"));
         service("resolve_only", STACK("mailacct.conf resolve_only"));
+        /* the stacks of README "Stacking": our auth (resolve_only) first,
+         * the password module's auth; its account, then ours, which hands
+         * the server the mailbox */
+#define STACKED(form)                                                                          \
+        "auth     requisite @M config=@D/mailacct.conf resolve_only principal=" form "\n"        \
+        "auth     required  " MATRIX "\n"                                                       \
+        "account  required  " MATRIX "\n"                                                       \
+        "account  required  @M config=@D/mailacct.conf resolve_only protocol=imap\n"
+        service("stack_local", STACKED("local"));
+        service("stack_netbios", STACKED("netbios"));
+        service("stack_address", STACKED("address"));
+        service("stack_upn", STACKED("upn"));
+        service("stack_badform", STACKED("kerberos"));
         service("badopts", STACK("mailacct.conf frobnicate debug=1 nocanon=yes"));
         service("emptyconfig", STACK("mailacct.conf config="));
         service("missing", STACK("does-not-exist.conf"));
@@ -321,6 +348,7 @@ struct pam_case {
         const char *authtok; /* PAM_AUTHTOK from an earlier module */
         bool acct_only;      /* pam_acct_mgmt without pam_authenticate */
         const char *set_user; /* the application sets PAM_USER to this between the phases */
+        const char *auth_user; /* expected PAM_USER after pam_authenticate, NULL: not checked */
         int auth;            /* expected pam_authenticate */
         int acct;            /* expected pam_acct_mgmt, NOT_RUN */
         const char *user;    /* expected PAM_USER at the end, NULL: as typed */
@@ -488,8 +516,42 @@ static const struct pam_case cases[] = {
           .logs = { "service-denied login \"EXAMPLE\\jdoe\": jdoe@example.com may not use service \"nocanon\"" } },
         { .service = "resolve_only", .login = "SITE2\\user", .auth = PAM_SUCCESS, .acct = PAM_SUCCESS,
           .user = "user@site2.org.com", .prompts = 0, .logs = { "ok login \"SITE2\\user\": user@site2.org.com", "account user@site2.org.com may use resolve_only" } },
+        /* resolve_only hands the next module the principal; refused in the
+         * account phase (the service), the mailbox is never handed over */
         { .service = "resolve_only", .login = "EXAMPLE\\assistant\\jdoe", .auth = PAM_SUCCESS, .acct = PAM_PERM_DENIED,
-          .user = "jdoe@example.com", .prompts = 0, .logs = { "ok login \"EXAMPLE\\assistant\\jdoe\": jdoe@example.com", "resolve_only" } },
+          .auth_user = "assistant@example.com", .user = "assistant@example.com", .prompts = 0,
+          .logs = { "ok login \"EXAMPLE\\assistant\\jdoe\": jdoe@example.com", "resolve_only: PAM_USER is the principal \"assistant@example.com\"" } },
+        /* stacked: the delegate form works, the principal's password in the
+         * principal's module, the mailbox for the server at the end */
+        { .service = "stack_local", .login = "EXAMPLE\\assistant\\jdoe", .answers = { "assistant-unix" },
+          .auth = PAM_SUCCESS, .acct = PAM_SUCCESS, .auth_user = "assistant", .user = "jdoe@example.com", .prompts = 1,
+          .logs = { "principal \"assistant\"", "account jdoe@example.com may use imap" } },
+        { .service = "stack_local", .login = "EXAMPLE\\assistant\\jdoe", .answers = { "jdoe-unix" },
+          .auth = PAM_AUTH_ERR, .acct = NOT_RUN, .auth_user = "assistant", .user = "assistant", .prompts = 1 },
+        { .service = "stack_local", .login = "jdoe@example.org", .answers = { "jdoe-unix" }, .auth = PAM_SUCCESS,
+          .acct = PAM_SUCCESS, .auth_user = "jdoe", .user = "jdoe@example.com", .prompts = 1 },
+        { .service = "stack_local", .login = "EXAMPLE\\sales\\jdoe", .answers = { "sales-unix" },
+          .auth = PAM_USER_UNKNOWN, .acct = NOT_RUN, .user = "EXAMPLE\\sales\\jdoe", .prompts = 0,
+          .logs = { "not-delegated" } },
+        /* the directory module takes a disabled principal's password (a
+         * bind without ppolicy does): our account phase refuses it */
+        { .service = "stack_local", .login = "EXAMPLE\\former\\boss", .answers = { "former-unix" },
+          .auth = PAM_SUCCESS, .acct = PAM_ACCT_EXPIRED, .auth_user = "former", .user = "former", .prompts = 1,
+          .logs = { "principal-disabled" } },
+        /* a name of another mailbox set between the phases is refused */
+        { .service = "stack_local", .login = "EXAMPLE\\assistant\\jdoe", .answers = { "assistant-unix" },
+          .auth = PAM_SUCCESS, .set_user = "user@site1.org.com", .acct = PAM_PERM_DENIED, .user = "user@site1.org.com",
+          .prompts = 1, .logs = { "user-changed" } },
+        { .service = "stack_netbios", .login = "jdoe", .answers = { "jdoe-nt" }, .auth = PAM_SUCCESS,
+          .acct = PAM_SUCCESS, .auth_user = "EXAMPLE\\jdoe", .user = "jdoe@example.com", .prompts = 1 },
+        { .service = "stack_address", .login = "EXAMPLE/jdoe", .answers = { "jdoe-address" }, .auth = PAM_SUCCESS,
+          .acct = PAM_SUCCESS, .auth_user = "jdoe@example.com", .user = "jdoe@example.com", .prompts = 1 },
+        /* a mailbox of the file has no userPrincipalName: its address */
+        { .service = "stack_upn", .login = "jdoe", .answers = { "x" }, .auth = PAM_AUTH_ERR, .acct = NOT_RUN,
+          .auth_user = "jdoe@example.com", .user = "jdoe@example.com", .prompts = 1 },
+        { .service = "stack_badform", .login = "jdoe", .answers = { "x" }, .auth = PAM_AUTH_ERR, .acct = NOT_RUN,
+          .auth_user = "jdoe@example.com", .user = "jdoe@example.com", .prompts = 1,
+          .logs = { "bad-option", "principal= takes address, local, netbios or upn" } },
         { .service = "resolve_only", .login = "user", .auth = PAM_USER_UNKNOWN, .acct = NOT_RUN, .prompts = 0,
           .logs = { "ambiguous login \"user\"" } },
         { .service = "quiet", .login = "user", .answers = { "x" }, .auth = PAM_USER_UNKNOWN, .acct = NOT_RUN,
@@ -614,6 +676,13 @@ static void run_case(size_t idx, const struct pam_case *c)
         }
         if (!c->acct_only)
                 auth = pam_authenticate(pamh, 0);
+        if (c->auth_user) {
+                const void *u = NULL;
+                pam_get_item(pamh, PAM_USER, &u);
+                check(u && strcmp(u, c->auth_user) == 0,
+                      "case %zu [%s] %s: PAM_USER after authentication = \"%s\", expected \"%s\"", idx, c->service,
+                      what, u ? (const char *)u : "(null)", c->auth_user);
+        }
         if (c->set_user && auth == PAM_SUCCESS)
                 pam_set_item(pamh, PAM_USER, c->set_user);
         if (c->acct_only || auth == PAM_SUCCESS)
