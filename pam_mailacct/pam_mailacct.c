@@ -77,14 +77,15 @@ static void set_conf_opt(pam_handle_t *pamh, struct mailacct_pam_opts *o, const 
         };
 
         if (strcmp(name, "principal") == 0) {
-                static const char *const forms[] = {"address", "local", "netbios", "upn"};
+                static const char *const forms[] = {"address", "local", "netbios", "upn", "mailbox"};
                 for (size_t i = 0; value && i < sizeof(forms) / sizeof(forms[0]); i++)
                         if (strcmp(value, forms[i]) == 0) {
                                 o->principal = (enum mailacct_principal_form)i;
                                 return;
                         }
                 mailacct_pam_log(pamh, o, LOG_ERR, "bad-option", NULL,
-                                 "\"%s\": principal= takes address, local, netbios or upn; address is used", arg);
+                                 "\"%s\": principal= takes address, local, netbios, upn or mailbox; address is used",
+                                 arg);
                 return;
         }
         if (strcmp(name, "config") == 0 || strcmp(name, "protocol") == 0) {
@@ -407,6 +408,7 @@ static int principal_name(const struct mailacct_dir *d, uint32_t p, enum mailacc
                         n = snprintf(buf, len, "%s", upn);
                 break;
         case MAILACCT_PRINCIPAL_ADDRESS:
+        case MAILACCT_PRINCIPAL_MAILBOX:
                 break;
         }
         if (n < 0)
@@ -425,7 +427,10 @@ static int accept_login(pam_handle_t *pamh, const struct mailacct_pam_opts *o, s
         struct state *s;
         int ret;
 
-        if (o->resolve_only) {
+        /* principal=mailbox: the canonical mailbox at once, as ever */
+        bool hand_over = o->resolve_only && o->principal != MAILACCT_PRINCIPAL_MAILBOX;
+
+        if (hand_over) {
                 if (principal_name((*snap)->dir, r->principal, o->principal, pname, sizeof(pname)) < 0)
                         return decide(pamh, o, MAILACCT_PAM_CONFIG_UNAVAILABLE, login,
                                       "the principal's entry cannot be read (a damaged index?)");
@@ -438,16 +443,17 @@ static int accept_login(pam_handle_t *pamh, const struct mailacct_pam_opts *o, s
                         return decide(pamh, o, MAILACCT_PAM_NO_MEMORY, login, "cannot set PAM_USER to %s: %s", user,
                                       pam_strerror(pamh, ret));
         }
-        if (o->resolve_only)
+        if (hand_over)
                 decide(pamh, o, MAILACCT_PAM_OK, login,
                        "%s (%s, rule %s) resolve_only: PAM_USER is the principal \"%s\" until the account phase",
                        r->canonical, mailacct_form_name(r->form), r->rule, o->nocanon ? login : user);
         else if (r->principal != r->mailbox)
-                decide(pamh, o, MAILACCT_PAM_OK, login, "%s (%s, rule %s; password of %s)", r->canonical,
-                       mailacct_form_name(r->form), r->rule, address_of((*snap)->dir, r->principal));
+                decide(pamh, o, MAILACCT_PAM_OK, login, "%s (%s, rule %s; password of %s)%s", r->canonical,
+                       mailacct_form_name(r->form), r->rule, address_of((*snap)->dir, r->principal),
+                       o->resolve_only ? " resolve_only" : "");
         else
-                decide(pamh, o, MAILACCT_PAM_OK, login, "%s (%s, rule %s)", r->canonical, mailacct_form_name(r->form),
-                       r->rule);
+                decide(pamh, o, MAILACCT_PAM_OK, login, "%s (%s, rule %s)%s", r->canonical, mailacct_form_name(r->form),
+                       r->rule, o->resolve_only ? " resolve_only" : "");
         mailacct_pam_log(pamh, o, LOG_DEBUG, "why", login, "%s", r->why);
 
         s = calloc(1, sizeof(*s));
@@ -456,13 +462,13 @@ static int accept_login(pam_handle_t *pamh, const struct mailacct_pam_opts *o, s
                 s->canonical = strdup(r->canonical);
                 s->mailbox = r->mailbox;
                 s->principal = r->principal;
-                if (o->resolve_only)
+                if (hand_over)
                         s->principal_name = strdup(o->nocanon ? login : user);
         }
-        if (!s || !s->login || !s->canonical || (o->resolve_only && !s->principal_name)) {
+        if (!s || !s->login || !s->canonical || (hand_over && !s->principal_name)) {
                 /* resolve_only cannot hand over without its state: refuse
                  * rather than leave the principal's name as the session's */
-                if (o->resolve_only) {
+                if (hand_over) {
                         state_free(s);
                         return decide(pamh, o, MAILACCT_PAM_NO_MEMORY, login, "out of memory");
                 }
@@ -473,7 +479,7 @@ static int accept_login(pam_handle_t *pamh, const struct mailacct_pam_opts *o, s
         *snap = NULL;
         if (pam_set_data(pamh, STATE_KEY, s, state_cleanup) != PAM_SUCCESS) {
                 state_free(s);
-                if (o->resolve_only)
+                if (hand_over)
                         return decide(pamh, o, MAILACCT_PAM_NO_MEMORY, login, "cannot keep the login for acct_mgmt");
         }
         return PAM_SUCCESS;

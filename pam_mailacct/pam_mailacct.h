@@ -12,6 +12,8 @@ enum mailacct_principal_form {
         MAILACCT_PRINCIPAL_LOCAL,       /* the address's local part (pam_unix's user) */
         MAILACCT_PRINCIPAL_NETBIOS,     /* DOMAIN\account (pam_winbind's) */
         MAILACCT_PRINCIPAL_UPN,         /* the entry's userPrincipalName (pam_krb5's, pam_sss's) */
+        MAILACCT_PRINCIPAL_MAILBOX,     /* the mailbox's canonical name, as before principal= existed:
+                                           for a module that knows mailboxes, not people (no delegate form) */
 };
 
 /* The module's options, as parsed from the PAM service file. */

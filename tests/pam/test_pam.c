@@ -312,6 +312,7 @@ static void make_services(void)
         service("stack_address", STACKED("address"));
         service("stack_upn", STACKED("upn"));
         service("stack_badform", STACKED("kerberos"));
+        service("stack_mailbox", STACKED("mailbox"));
         service("badopts", STACK("mailacct.conf frobnicate debug=1 nocanon=yes"));
         service("emptyconfig", STACK("mailacct.conf config="));
         service("missing", STACK("does-not-exist.conf"));
@@ -551,7 +552,12 @@ static const struct pam_case cases[] = {
           .auth_user = "jdoe@example.com", .user = "jdoe@example.com", .prompts = 1 },
         { .service = "stack_badform", .login = "jdoe", .answers = { "x" }, .auth = PAM_AUTH_ERR, .acct = NOT_RUN,
           .auth_user = "jdoe@example.com", .user = "jdoe@example.com", .prompts = 1,
-          .logs = { "bad-option", "principal= takes address, local, netbios or upn" } },
+          .logs = { "bad-option", "principal= takes address, local, netbios, upn or mailbox" } },
+        /* principal=mailbox: the mailbox at once (the next module would
+         * check jdoe's password for the delegate form: refused here) */
+        { .service = "stack_mailbox", .login = "EXAMPLE\\assistant\\jdoe", .answers = { "assistant-unix" },
+          .auth = PAM_AUTH_ERR, .acct = NOT_RUN, .auth_user = "jdoe@example.com", .user = "jdoe@example.com",
+          .prompts = 1, .logs = { "resolve_only" } },
         { .service = "resolve_only", .login = "user", .auth = PAM_USER_UNKNOWN, .acct = NOT_RUN, .prompts = 0,
           .logs = { "ambiguous login \"user\"" } },
         { .service = "quiet", .login = "user", .answers = { "x" }, .auth = PAM_USER_UNKNOWN, .acct = NOT_RUN,
