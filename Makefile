@@ -24,7 +24,7 @@ CFLAGS     ?=
 CFLAGS     += -std=gnu11 $(OPT) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DMAILACCT_VERSION='"$(VERSION)"' \
               $(WARN) $(WERROR) $(SAN) -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS    += -Wl,-z,relro -Wl,-z,now $(SAN)
-CPPFLAGS   += -Ilib -Isource -Isource/file
+CPPFLAGS   += -Ilib -Isource -Isource/file -Isource/import
 LIBCONFIG_CFLAGS := $(shell pkg-config --cflags libconfig)
 LIBCONFIG_LIBS   := $(shell pkg-config --libs libconfig)
 CMOCKA_LIBS      := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -32,7 +32,7 @@ CMOCKA_LIBS      := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmock
 LIB_SRC    := $(wildcard lib/*.c)
 # the sources of a directory (the libconfig file; later LDAP) and the
 # readers' choice between an index and a source (source/open.c, cache.c)
-CONFIG_SRC := $(filter-out source/file/libconfig-lazy.c,$(wildcard source/*.c source/file/*.c))
+CONFIG_SRC := $(filter-out source/file/libconfig-lazy.c,$(wildcard source/*.c source/file/*.c source/import/*.c))
 CLI_SRC    := $(wildcard cli/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CONFIG_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
@@ -50,7 +50,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # Module fragments add to these.
 ALL_TARGETS := $(BUILD)/mailacct
 # Each entry is a command run by tests/run-suites; it exits 0 pass, 77 skip.
-SUITES      = $(UNIT_BIN) tests/man/lint.sh tests/cli/run.sh tests/cli/caches.sh tests/cli/completion.sh tests/cli/install.sh tests/cli/progress.sh
+SUITES      = $(UNIT_BIN) tests/man/lint.sh tests/cli/run.sh tests/cli/caches.sh tests/cli/completion.sh tests/cli/install.sh tests/cli/progress.sh tests/cli/import.sh
 INSTALL_TARGETS :=
 UNINSTALL_FILES :=
 
@@ -94,7 +94,7 @@ asan:
 demo: build-all
 	BUILD=$(abspath $(BUILD)) tests/demo.sh
 
-FORMAT_SRC := lib/*.[ch] source/*.[ch] source/file/*.[ch] cli/*.[ch] \
+FORMAT_SRC := lib/*.[ch] source/*.[ch] source/file/*.[ch] source/import/*.[ch] cli/*.[ch] \
 	      $(wildcard pam_mailacct/*.[ch] nss_mailacct/*.[ch] sasl/*.[ch] source/ldap/*.[ch])
 
 format:

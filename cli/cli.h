@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "diag.h"
 #include "directory.h"
@@ -84,6 +85,7 @@ char *cli_secret_alloc(size_t len);
 void cli_secret_free(char *p, size_t len);
 int cmd_compile(struct cli *c, int argc, char **argv);
 int cmd_list(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);
 /* Writes PATH.idx, the secrets index, with the owner and mode of PATH. */
 int cli_compile_secrets(const char *path, bool quiet);
@@ -118,3 +120,38 @@ void cli_progress_stop(void);
 unsigned cli_running_caches(void);
 void cli_cache_hints(FILE *f, unsigned running);
 void cli_cache_json(struct cli_json *j, unsigned running);
+
+/* secretsfile.c: the secrets file for its writers. _lock opens and locks it
+ * (creating it 0600 when missing: *created); _read_all reads a descriptor
+ * whole; _write replaces it (atomically, owner and mode kept) with each
+ * line's address set to its hash, at the old line's place or appended. */
+struct cli_secret_line {
+        const char *address, *hash;
+};
+int cli_secrets_lock(const char *path, int *fd, struct stat *st, bool *created);
+int cli_read_all(int fd, char **out, size_t *len);
+int cli_secrets_write(const char *path, const struct stat *st, const char *old, size_t oldlen,
+                      const struct cli_secret_line *lines, size_t n, char *err, size_t errlen);
+
+/* confedit.c: text positions in a configuration (offsets into buf), for
+ * writers that keep everything else byte for byte. find_setting: the value
+ * of the setting `name` at the top level of [from, to) (from its first byte
+ * to just past its last); list_shape: of a list or array value [open, close
+ * + 1): empty, ending in a comma; find_group: in such a list, the group
+ * whose `key` string equals value (case folded): its "{" and "}". Each 0,
+ * -ENOENT or -EINVAL. */
+int cli_conf_find_setting(const char *buf, size_t len, size_t from, size_t to, const char *name, size_t *vstart,
+                          size_t *vend);
+int cli_conf_list_shape(const char *buf, size_t open, size_t close, bool *empty, bool *trailing_comma);
+int cli_conf_find_group(const char *buf, size_t open, size_t close, const char *key, const char *value, size_t *gopen,
+                        size_t *gclose);
+/* A growing text; oom stays set once an addition failed. */
+struct cli_text {
+        char *p;
+        size_t len, cap;
+        bool oom;
+};
+int cli_text_add(struct cli_text *t, const char *s, size_t n);
+int cli_text_str(struct cli_text *t, const char *s);
+/* s as a libconfig string, quotes and escapes. */
+void cli_conf_quote(struct cli_text *t, const char *s);

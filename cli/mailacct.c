@@ -43,6 +43,21 @@ static const struct cli_command commands[] = {
          "" MAILACCT_STATE_DIR "/NAME.idx.\n"
          "  -o, --output PATH  write there instead (the modules do not look there)\n"
          "  --if-exists        only when an index exists already (make install's upgrade)\n"},
+        {"import", cmd_import, "[--dry-run] [--update] [--domain D] [--shadow FILE] [--min-uid N] FORMAT FILE",
+         "bring accounts in from what a site has",
+         "Adds the mailboxes of FILE to the configuration (creating it when it does not\n"
+         "exist) and their password hashes to its secrets file. FORMAT: dovecot-passwd\n"
+         "(a passwd-file, {SCHEME} prefixes), passwd (with --shadow and --domain), csv\n"
+         "(a header row naming the fields: address, aliases, addresses, nt_account,\n"
+         "name, uid, gid, home, shell, password_hash, services, enabled), ldif.\n"
+         "An account already there with the same data is skipped; one that differs is\n"
+         "reported and left as it is. Crypt hashes are carried over, clear text is\n"
+         "hashed (yescrypt), other schemes are listed, never guessed.\n"
+         "  -n, --dry-run        say what would change; write nothing\n"
+         "  -u, --update         change the mailboxes that differ\n"
+         "  -d, --domain DOMAIN  the domain of names without one\n"
+         "  -s, --shadow FILE    passwd: the hashes (/etc/shadow)\n"
+         "  -m, --min-uid N      passwd: the first user uid (default 1000)\n"},
         {"passwd", cmd_passwd, "[--scheme yescrypt|sha512|bcrypt] ADDRESS", "set a mailbox's password",
          "Sets ADDRESS's password in the secrets file, asked twice on the terminal\n"
          "or read as one line from standard input.\n"

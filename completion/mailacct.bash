@@ -7,7 +7,7 @@ _mailacct()
         local cur prev words cword cmd i
         cur=${COMP_WORDS[COMP_CWORD]}
         prev=${COMP_WORDS[COMP_CWORD - 1]}
-        local commands="resolve explain show list check compile passwd test help"
+        local commands="resolve explain show list check compile import passwd test help"
 
         # the command: the first word after the options (and -c FILE)
         cmd=
@@ -27,8 +27,10 @@ _mailacct()
                 COMPREPLY=($(compgen -f -- "$cur"))
                 return
                 ;;
-        -s | --service)
-                if [ "$cmd" = test ]; then
+        -s | --service | --shadow)
+                if [ "$cmd" = import ]; then
+                        COMPREPLY=($(compgen -f -- "$cur"))
+                elif [ "$cmd" = test ]; then
                         COMPREPLY=($(compgen -W "$(ls /etc/pam.d 2>/dev/null)" -- "$cur"))
                 else
                         COMPREPLY=($(compgen -W "yescrypt sha512 bcrypt" -- "$cur"))
@@ -64,6 +66,29 @@ _mailacct()
         list) opts="$opts -d --domain --contacts --json" ;;
         compile) opts="$opts -o --output --if-exists" ;;
         passwd) opts="$opts -s --scheme" ;;
+        import)
+                opts="$opts -n --dry-run -u --update -d --domain -s --shadow -m --min-uid"
+                if [[ $cur != -* ]]; then
+                        case $prev in
+                        -d | --domain | -m | --min-uid) return ;;
+                        esac
+                        # the first operand is the format, the second the file
+                        local j operands=0
+                        for ((j = i + 1; j < COMP_CWORD; j++)); do
+                                case ${COMP_WORDS[j]} in
+                                -d | --domain | -s | --shadow | -m | --min-uid | -c | --config) ((j++)) ;;
+                                -*) ;;
+                                *) ((operands++)) ;;
+                                esac
+                        done
+                        if [ $operands -eq 0 ]; then
+                                COMPREPLY=($(compgen -W "dovecot-passwd passwd csv ldif" -- "$cur"))
+                        else
+                                COMPREPLY=($(compgen -f -- "$cur"))
+                        fi
+                        return
+                fi
+                ;;
         test) opts="$opts -s --service -d --pam-dir" ;;
         help)
                 COMPREPLY=($(compgen -W "$commands" -- "$cur"))

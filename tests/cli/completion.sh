@@ -24,7 +24,7 @@ expect() {
         fi
 }
 
-expect "mailacct " "check compile explain help list passwd resolve show test"
+expect "mailacct " "check compile explain help import list passwd resolve show test"
 expect "mailacct re" "resolve"
 expect "mailacct -c /etc/mailacct.conf ch" "check"
 expect "mailacct --" "--config --help --version"
@@ -34,6 +34,8 @@ expect "mailacct -c x.conf check --j" "--json"
 expect "mailacct passwd --scheme y" "yescrypt"
 expect "mailacct compile --if" "--if-exists"
 expect "mailacct help sh" "show"
+expect "mailacct import " "csv dovecot-passwd ldif passwd"
+expect "mailacct import --dry-run d" "dovecot-passwd"
 expect "mailacct resolve jdoe" ""
 mkdir -p /tmp/mailacct-compl.$$ && touch /tmp/mailacct-compl.$$/a.conf
 expect "mailacct check -c /tmp/mailacct-compl.$$/a" "/tmp/mailacct-compl.$$/a.conf"
