@@ -64,6 +64,7 @@ all: build-all
 -include bench/bench.mk
 -include tests/index/index.mk
 -include tests/integration/agree.mk
+-include tests/packages/packages.mk
 # last: its final suite reads the logs of all the others
 -include tests/fuzz/fuzz.mk
 
