@@ -14,6 +14,6 @@ deb: $(BUILD)/deb/stamp
 # its own log folder: make check's logs stay as they were
 check-packages: deb
 	BUILD=$(abspath $(BUILD)) MAILACCT_TEST_LOGS=$(abspath $(BUILD))/test-logs-packages \
-		tests/run-suites tests/packages/lintian.sh
+		tests/run-suites tests/packages/lintian.sh tests/packages/chroot.sh
 
 .PHONY: deb check-packages
