@@ -25,6 +25,9 @@ mkdir -p "$SRC" || exit 1
 # the working tree as it is, uncommitted edits included
 tar -C "$TOP" --exclude=./build --exclude=./.git -cf - . | tar -C "$SRC" -xf - ||
         { echo "FAIL: make deb: could not copy the tree to $SRC"; exit 1; }
+# a package build takes none of the calling make's variables (BUILD, SAN,
+# OPT of `make asan` ...) through MAKEFLAGS
+unset MAKEFLAGS MFLAGS MAKELEVEL
 echo "make deb: dpkg-buildpackage -us -uc -b in $SRC (log: $OUT/build.log)"
 if ! (cd "$SRC" && dpkg-buildpackage -us -uc -b -j2) >"$OUT/build.log" 2>&1; then
         tail -n 30 "$OUT/build.log"
