@@ -86,6 +86,19 @@ listed mailacct /usr/sbin/mailacct /usr/share/man/man8/mailacct.8.gz /usr/share/
 st=$(stat -c '%a %U:%G' "$CH/var/lib/mailacct")
 [ "$st" = "755 root:root" ]
 ok $? "/var/lib/mailacct is 0755 root:root" "$st"
+# the installed units as systemd reads them (no systemd in a minbase chroot:
+# the host's systemd-analyze, with ExecStart= pointed into the chroot)
+if command -v systemd-analyze >/dev/null; then
+        mkdir -p "$RUN/units" || exit 1
+        for u in "$CH"/lib/systemd/system/mailacct-*; do
+                sed "s|/usr/sbin/mailacct|$CH/usr/sbin/mailacct|" "$u" >"$RUN/units/${u##*/}" || exit 1
+        done
+        out=$(systemd-analyze verify --man=no "$RUN"/units/* 2>&1)
+        [ $? -eq 0 ] && [ -z "$out" ]
+        ok $? "systemd-analyze verify of the installed units: no complaint" "$out"
+else
+        echo "note: systemd-analyze missing here: the units' syntax is not verified"
+fi
 enabled=$(find "$CH/etc/systemd" -name 'mailacct-*' 2>/dev/null)
 [ -z "$enabled" ]
 ok $? "mailacct-compile.path is installed, not enabled" "$enabled"

@@ -9,7 +9,8 @@
 #
 # The pristine chroot is made once and kept in $BUILD/packages/$SUITE (the
 # downloaded dependencies in $BUILD/packages/apt-archives); each run works on
-# an overlay of it that is thrown away. Every mount (the overlay, /proc, the
+# an overlay of it that is thrown away. rm -rf build/packages makes a fresh one
+# (its package lists age with the mirror). Every mount (the overlay, /proc, the
 # archive cache) is made inside a private mount and PID namespace: it vanishes
 # with the namespace even if this script is killed, so no `rm -rf build` can
 # ever walk into the host's /proc or /dev, and no process outlives the test.
