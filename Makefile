@@ -12,6 +12,9 @@ MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/mailacct
 EXAMPLEDIR ?= $(DOCDIR)/examples
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# every unit in systemd/ (mailacct-compile.path/.service, ...) is installed
+SYSTEMD_UNITS := $(wildcard systemd/*.path systemd/*.service systemd/*.timer)
 
 BUILD      ?= build
 CC         ?= cc
@@ -61,6 +64,7 @@ all: build-all
 -include bench/bench.mk
 -include tests/index/index.mk
 -include tests/integration/agree.mk
+-include tests/packages/packages.mk
 # last: its final suite reads the logs of all the others
 -include tests/fuzz/fuzz.mk
 
@@ -109,6 +113,12 @@ install: build-all $(INSTALL_TARGETS)
 	install -D -m 0644 man/mailacct.conf.5 $(DESTDIR)$(MANDIR)/man5/mailacct.conf.5
 	install -D -m 0644 config/mailacct.conf.example $(DESTDIR)$(EXAMPLEDIR)/mailacct.conf.example
 	install -D -m 0644 completion/mailacct.bash $(DESTDIR)$(BASHCOMPDIR)/mailacct
+	@# the units name /usr/sbin/mailacct: point them at this SBINDIR
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in $(SYSTEMD_UNITS); do \
+		sed 's|/usr/sbin/mailacct|$(SBINDIR)/mailacct|g' $$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} || exit 1; \
+	done
 	@# a format upgrade never leaves a site failing closed: an index that
 	@# exists is compiled again by the new build (not into a DESTDIR staging)
 	@if [ -z "$(DESTDIR)" ] && [ -f /etc/mailacct.conf ]; then \
@@ -120,6 +130,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mailacct $(DESTDIR)$(MANDIR)/man8/mailacct.8 \
 		$(DESTDIR)$(MANDIR)/man5/mailacct.conf.5 $(DESTDIR)$(EXAMPLEDIR)/mailacct.conf.example \
 		$(DESTDIR)$(BASHCOMPDIR)/mailacct \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(SYSTEMD_UNITS))) \
 		$(addprefix $(DESTDIR),$(UNINSTALL_FILES))
 	-rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 

@@ -14,7 +14,8 @@ make -s -C "$TOP" BUILD="$BUILD" DESTDIR="$T/root" install >"$T/log" 2>&1 ||
 for f in usr/sbin/mailacct "lib/$MA/security/pam_mailacct.so" "lib/$MA/libnss_mailacct.so.2" \
         usr/share/man/man8/mailacct.8 usr/share/man/man8/pam_mailacct.8 usr/share/man/man8/libnss_mailacct.8 \
         usr/share/man/man5/mailacct.conf.5 usr/share/bash-completion/completions/mailacct \
-        usr/share/doc/mailacct/examples/mailacct.conf.example; do
+        usr/share/doc/mailacct/examples/mailacct.conf.example \
+        usr/lib/systemd/system/mailacct-compile.path usr/lib/systemd/system/mailacct-compile.service; do
         checks=$((checks + 1))
         [ -f "$T/root/$f" ] || { fails=$((fails + 1)); echo "FAIL: make install did not install /$f"; }
 done
