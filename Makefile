@@ -61,6 +61,7 @@ all: build-all
 
 -include pam_mailacct/module.mk
 -include nss_mailacct/module.mk
+-include sasl/module.mk
 -include bench/bench.mk
 -include tests/index/index.mk
 -include tests/integration/agree.mk
