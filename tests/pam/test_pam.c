@@ -37,7 +37,7 @@
 #define NOT_RUN (-1)
 #define ANY (-2)
 
-static const char *build_dir, *tmp_dir, *pam_dir;
+static const char *build_dir, *tmp_dir, *pam_dir, *override_dir;
 static int log_fd = -1, failures, checks;
 static char case_log[1 << 16];
 static char *all_log;
@@ -223,6 +223,30 @@ static void make_config(const char *base, const char *name, const char *secrets_
         free(text);
 }
 
+/* The directory plus a mailbox whose `services` are written with other
+ * names of the protocols (and one name no table knows), for the protocol
+ * cases. */
+static void make_services_config(void)
+{
+        static const char list[] = "mailboxes = (\n";
+        char *base = read_file("tests/integration/data/mailacct.conf");
+        const char *at = strstr(base, list);
+        size_t head;
+        char *text;
+
+        if (!at) {
+                fprintf(stderr, "the test directory lost its mailboxes list\n");
+                exit(2);
+        }
+        head = (size_t)(at - base) + strlen(list);
+        text = xasprintf("%.*s  { address = \"mapped@example.com\"; uid = 5020;\n"
+                         "    services = [ \"IMAP4\", \"pop\", \"submission\", \"managesieve\", \"x-Custom\" ]; },\n%s",
+                         (int)head, base, base + head);
+        make_config(text, "services.conf", "secrets = \"good.secrets\";", 0644);
+        free(text);
+        free(base);
+}
+
 static void make_directory(void)
 {
         char *base = read_file("tests/integration/data/mailacct.conf"), *p;
@@ -252,6 +276,7 @@ static void make_directory(void)
         make_config(base, "no-secrets.conf", "", 0644);
         make_config(base, "writable.conf", "secrets = \"good.secrets\";", 0666);
         make_config(base, "unknown-key.conf", "secrets = \"good.secrets\"; passwords = \"here\";", 0644);
+        make_services_config();
         SECRETS("corrupt.conf", "default_domain = \"example.com\";\ndomains = ( { name = \"example.com\" } \n", 0644);
         free(base);
 }
@@ -284,6 +309,11 @@ static void service(const char *name, const char *text_fmt)
 
 #define SET_ITEMS "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so"
 
+/* (libpam lowercases a service's name before it opens the file) */
+static const char *const protocol_services[] = {
+        "imaps", "imap4", "pop", "pop3s", "popa3d", "solid-pop3d", "smtp", "submission",
+        "smtps", "sieve", "managesieve", "x-custom", "x-other", "dovecot",
+};
 
 static void make_services(void)
 {
@@ -333,6 +363,18 @@ static void make_services(void)
                                   "auth required @M config=@D/mailacct.conf use_first_pass\n"
                                   "account required @M config=@D/mailacct.conf\n");
         service("use_first_pass_alone", "auth required @M config=@D/mailacct.conf use_first_pass\n");
+        /* every name of the protocol table (lib/protocol.c) as a PAM
+         * service, names no table knows, and protocol= overriding both */
+        for (size_t i = 0; i < sizeof(protocol_services) / sizeof(protocol_services[0]); i++)
+                service(protocol_services[i], STACK("services.conf"));
+        service("mailx", STACK("services.conf protocol=imap4"));
+        /* a name of the table overridden: "pop" in a folder of its own */
+        {
+                const char *saved = pam_dir;
+                pam_dir = override_dir;
+                service("pop", STACK("services.conf protocol=smtp"));
+                pam_dir = saved;
+        }
         service("try_first_pass", "auth required " SET_ITEMS "\n"
                                   "auth required @M config=@D/mailacct.conf try_first_pass\n"
                                   "account required @M config=@D/mailacct.conf\n");
@@ -718,6 +760,89 @@ static void run_case(size_t idx, const struct pam_case *c)
         check(strstr(case_log, "pam_mailacct(") != NULL, "case %zu [%s] %s: nothing logged", idx, c->service, what);
 }
 
+/* The services check compares protocols: a mailbox's `services` and the PAM
+ * service a login comes through are both mapped by one table (imap, imaps,
+ * imap4 -> imap; pop, pop3, pop3s, popa3d, solid-pop3d -> pop3; smtp,
+ * submission, smtps -> smtp; sieve, managesieve -> sieve); a name the table
+ * does not know is compared as written, without case; protocol=NAME stands
+ * for the service. The account phase alone: no password is involved. */
+static void test_protocols(void)
+{
+        static const struct {
+                const char *service, *login;
+                bool allowed;
+                bool override; /* the "pop" of the folder where it says protocol=smtp */
+        } t[] = {
+                /* jdoe: services = [ "imap", "pop3" ] */
+                { "imap", "jdoe", true },
+                { "imaps", "jdoe", true },
+                { "imap4", "jdoe", true },
+                { "pop", "jdoe", true }, /* Cyrus pop3d */
+                { "pop3", "jdoe", true },
+                { "pop3s", "jdoe", true },
+                { "popa3d", "jdoe", true },
+                { "solid-pop3d", "jdoe", true },
+                { "smtp", "jdoe", false },
+                { "submission", "jdoe", false },
+                { "smtps", "jdoe", false },
+                { "sieve", "jdoe", false },
+                { "managesieve", "jdoe", false },
+                { "x-custom", "jdoe", false },
+                { "dovecot", "jdoe", false },
+                /* imaponly: [ "imap" ] */
+                { "imaps", "imaponly@example.com", true },
+                { "imap4", "imaponly@example.com", true },
+                { "pop", "imaponly@example.com", false },
+                { "popa3d", "imaponly@example.com", false },
+                { "solid-pop3d", "imaponly@example.com", false },
+                /* mapped: [ "IMAP4", "pop", "submission", "managesieve", "x-Custom" ] */
+                { "imaps", "mapped@example.com", true },
+                { "imap4", "mapped@example.com", true },
+                { "pop", "mapped@example.com", true },
+                { "pop3s", "mapped@example.com", true },
+                { "popa3d", "mapped@example.com", true },
+                { "solid-pop3d", "mapped@example.com", true },
+                { "smtp", "mapped@example.com", true },
+                { "smtps", "mapped@example.com", true },
+                { "submission", "mapped@example.com", true },
+                { "sieve", "mapped@example.com", true },
+                { "managesieve", "mapped@example.com", true },
+                { "x-custom", "mapped@example.com", true }, /* "x-Custom": literal, without case */
+                { "x-other", "mapped@example.com", false },
+                { "dovecot", "mapped@example.com", false },
+                /* protocol= wins over the service's name */
+                { "mailx", "jdoe", true },                   /* protocol=imap4 */
+                { "mailx", "sales@example.com", true },      /* no services list: all */
+                { "pop", "jdoe", false, true },              /* protocol=smtp */
+                { "pop", "mapped@example.com", true, true }, /* protocol=smtp: submission */
+                { "pop", "imaponly@example.com", false, true },
+        };
+
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+                struct tl_answers a = { .v = { NULL } };
+                struct pam_conv conv = { tl_converse, &a };
+                pam_handle_t *pamh = NULL;
+                int r;
+
+                reset_log();
+                r = pam_start_confdir(t[i].service, t[i].login, &conv, t[i].override ? override_dir : pam_dir,
+                                      &pamh);
+                if (r != PAM_SUCCESS) {
+                        check(false, "protocols: pam_start(%s): %d", t[i].service, r);
+                        continue;
+                }
+                r = pam_acct_mgmt(pamh, 0);
+                pam_end(pamh, r);
+                drain_log();
+                check(r == (t[i].allowed ? PAM_SUCCESS : PAM_PERM_DENIED),
+                      "protocols [%s%s] %s: pam_acct_mgmt = %s, expected %s; log:\n%s", t[i].service,
+                      t[i].override ? " protocol=smtp" : "", t[i].login, code_name(r),
+                      t[i].allowed ? "PAM_SUCCESS" : "PAM_PERM_DENIED", case_log);
+                check(strstr(case_log, t[i].allowed ? "ok login" : "service-denied login") != NULL,
+                      "protocols [%s] %s: log lacks the decision:\n%s", t[i].service, t[i].login, case_log);
+        }
+}
+
 /* setcred succeeds; chauthtok refuses with a log line pointing to the command. */
 static void test_setcred_chauthtok(void)
 {
@@ -839,12 +964,15 @@ int main(void)
         }
         pam_dir = xasprintf("%s/pam.d", tmp_dir);
         mkdir(pam_dir, 0755);
+        override_dir = xasprintf("%s/pam.d-override", tmp_dir);
+        mkdir(override_dir, 0755);
         make_directory();
         make_services();
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
                 run_case(i, &cases[i]);
         test_setcred_chauthtok();
+        test_protocols();
         test_dlopen();
         test_reload();
 
@@ -868,7 +996,8 @@ int main(void)
         free(all_log);
         free(good_secrets);
         free((char *)pam_dir);
+        free((char *)override_dir);
         printf("%s: %d checks, %d failed (%zu cases)\n", failures ? "FAIL" : "PASS", checks, failures,
-               sizeof(cases) / sizeof(cases[0]) + 3);
+               sizeof(cases) / sizeof(cases[0]) + 4);
         return failures ? 1 : 0;
 }
