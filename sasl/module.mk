@@ -38,7 +38,7 @@ UNINSTALL_FILES += $(SASLDIR)/libmailacct.so $(MANDIR)/man8/sasl_mailacct.8
 # The real servers that use the modules and the plugin (tests/servers/;
 # fetch.sh unpacks those that conflict with Dovecot). Not rerun by the ASan
 # build: the servers are not instrumented.
-SERVER_SUITES := tests/servers/cyrus.sh tests/servers/postfix.sh tests/servers/courier.sh
+SERVER_SUITES := tests/servers/cyrus.sh tests/servers/postfix.sh tests/servers/courier.sh tests/servers/mailutils.sh
 ifeq ($(SAN),)
 SUITES += $(SERVER_SUITES)
 endif
