@@ -66,6 +66,12 @@ for client in [imaplib_login, raw_quoted, poplib_user]:
 for client in [imaplib_plain, curl_imap, curl_pop3]:
     refused(client, "EXAMPLE/jdoe", PW[JDOE], "bad userid authenticated")
 
+case("KB932605 in Cyrus: '*' is not allowed in a Cyrus user name; '%' stands for '@' under virtdomains")
+for client in [raw_quoted, raw_literal]:
+    refused(client, "we*ird", PW["we*ird@example.com"], "badlogin: localhost [127.0.0.1] plaintext (we*ird) invalid user")
+    refused(client, "100%", PW["we*ird@example.com"], 'mailacct: invalid-login login "100@"')
+refused(imaplib_plain, "we*ird", PW["we*ird@example.com"], "bad userid authenticated")
+
 case("the three-part form is refused with its reason: SASL checks one name")
 for client in [curl_imap, imaplib_login, raw_literal, poplib_user, poplib_plain]:
     refused(client, "EXAMPLE\\assistant\\jdoe", PW["assistant@example.com"],
