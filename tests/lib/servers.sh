@@ -26,6 +26,7 @@
 . tests/lib/public.sh
 
 SV_PIDS=
+SV_LOGS=
 SV_MULTIARCH=$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
 
 sv_outside() {
@@ -107,6 +108,7 @@ sv_bg() {
         shift
         setsid "$@" >>"$_log" 2>&1 &
         SV_PIDS="$! $SV_PIDS"
+        case " $SV_LOGS " in *" $_log "*) ;; *) SV_LOGS="$SV_LOGS $_log" ;; esac
 }
 
 sv_wait_port() {
@@ -151,4 +153,9 @@ sv_stop() {
                 wait "$_p" 2>/dev/null
         done
         SV_PIDS=
+        # kept for tests/hardening/no-secrets.sh, as ma_stop keeps the syslog
+        for _l in $SV_LOGS; do
+                ma_keep_log "$_l" "${_l##*/}"
+        done
+        SV_LOGS=
 }
