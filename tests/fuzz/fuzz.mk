@@ -11,7 +11,7 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 2
 FUZZ_OUT     := $(BUILD)/fuzzer
-FUZZ_NAMES   := fuzz_login fuzz_config fuzz_secrets fuzz_conflex fuzz_index fuzz_index_sealed
+FUZZ_NAMES   := fuzz_login fuzz_config fuzz_secrets fuzz_conflex fuzz_cfparse fuzz_index fuzz_index_sealed
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_OUT)/%)
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 
@@ -26,13 +26,15 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fPIC -D_GNU_SOURCE -DMAILACCT_VERSION='"$(VER
 		-Wno-missing-field-initializers $(WERROR) $(FUZZ_SAN) \
 		-DFUZZ_DATA_DIR='"$(abspath tests/data)"' -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_OUT)/obj/%.o) $(CONFIG_SRC:%.c=$(FUZZ_OUT)/obj/%.o)
+# libconfig: the oracle of fuzz_conflex and fuzz_cfparse (and, for now, the loader)
 FUZZ_LIBS    := $(LIBCONFIG_LIBS) -lcrypt
 
 $(FUZZ_OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
-$(FUZZ_OUT)/fuzz_login $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_secrets $(FUZZ_OUT)/fuzz_conflex: $(FUZZ_OUT)/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
+$(FUZZ_OUT)/fuzz_login $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_secrets $(FUZZ_OUT)/fuzz_conflex \
+$(FUZZ_OUT)/fuzz_cfparse: $(FUZZ_OUT)/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(FUZZ_LIBS)
 
 # fuzz_index.c includes the index's layout header (lib/ixformat.h) and
