@@ -170,8 +170,10 @@ struct mailacct_cf {
         int n_frames;
         struct mailacct_cf_node *yielded;
         const struct mailacct_cf_node *reading; /* the streamed list an iterator reads */
-        char *buf;
+        char *buf;                              /* a string being joined, a number, a long name */
         size_t buf_cap;
+        char *inc_name; /* apart: an @include may come between two strings that join */
+        size_t inc_name_cap;
         struct mailacct_cf_error *err;
         bool err_set;
 };
@@ -205,21 +207,26 @@ static int syntax_error(struct mailacct_cf *cf, const struct tok *t)
         return fail(cf, t->file, t->line, "syntax error");
 }
 
-static int grow_buf(struct mailacct_cf *cf, size_t need)
+static int grow(struct mailacct_cf *cf, char **buf, size_t *buf_cap, size_t need)
 {
         char *b;
-        size_t cap = cf->buf_cap ? cf->buf_cap : 256;
+        size_t cap = *buf_cap ? *buf_cap : 256;
 
-        if (need <= cf->buf_cap)
+        if (need <= *buf_cap)
                 return 0;
         while (cap < need)
                 cap *= 2;
-        b = realloc(cf->buf, cap);
+        b = realloc(*buf, cap);
         if (!b)
                 return nomem(cf);
-        cf->buf = b;
-        cf->buf_cap = cap;
+        *buf = b;
+        *buf_cap = cap;
         return 0;
+}
+
+static int grow_buf(struct mailacct_cf *cf, size_t need)
+{
+        return grow(cf, &cf->buf, &cf->buf_cap, need);
 }
 
 static char *arena_strndup(struct arena *a, const char *s, size_t n)
@@ -262,24 +269,24 @@ static int push_include(struct mailacct_cf *cf, const struct mailacct_token *mt,
 
         if (cf->depth - 1 == MAILACCT_INCLUDE_DEPTH)
                 return fail(cf, lv->file, line, "include file nesting too deep");
-        r = grow_buf(cf, mt->len + 1);
+        r = grow(cf, &cf->inc_name, &cf->inc_name_cap, mt->len + 1);
         if (r < 0)
                 return r;
-        if (mailacct_lex_decode(mt, cf->buf, cf->buf_cap, &used) < 0)
+        if (mailacct_lex_decode(mt, cf->inc_name, cf->inc_name_cap, &used) < 0)
                 return fail(cf, lv->file, line, "syntax error: NUL byte in an @include name");
         if (cf->next_inst < cf->n_insts) {
                 /* reading a streamed list again: the same file as the first time */
                 in = &cf->insts[cf->next_inst];
-                if (strcmp(in->file, cf->buf) != 0)
+                if (strcmp(in->file, cf->inc_name) != 0)
                         return fail(cf, lv->file, line, "changed while it was read");
         } else {
                 const char *text = NULL, *file;
                 size_t len = 0;
                 struct inst *v;
 
-                if (!cf->include || cf->include(cf->ctx, cf->buf, &text, &len) < 0)
+                if (!cf->include || cf->include(cf->ctx, cf->inc_name, &text, &len) < 0)
                         return fail(cf, lv->file, line, "cannot open include file");
-                file = label(cf, cf->buf);
+                file = label(cf, cf->inc_name);
                 v = realloc(cf->insts, (cf->n_insts + 1) * sizeof(*v));
                 if (!file || !v) {
                         if (v)
@@ -850,6 +857,7 @@ void mailacct_cf_free(struct mailacct_cf *cf)
         free(cf->insts);
         free(cf->pending);
         free(cf->buf);
+        free(cf->inc_name);
         free(cf);
 }
 

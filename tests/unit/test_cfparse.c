@@ -67,6 +67,9 @@ static const struct pcase cases[] = {
           "a=1@1 b=2@inc.conf:1 c=3@3" },
         { "an include inside a value", "l = ( 1,\n@include \"inc.conf\"\n, 4 );\n", "2,\n3\n",
           "l=(1@1 2@inc.conf:1 3@inc.conf:2 4@3)@1" },
+        { "strings join across an @include", "a = \"x\"\n@include \"inc.conf\"\n;\n", " \"y\"", "a=\"xy\"@1" },
+        { "a string element takes the line of a token in an include", "l = ( \"x\"\n@include \"inc.conf\"\n);\n",
+          "\n, 1", "l=(\"x\"@inc.conf:2 1@inc.conf:2)@1" },
         { "@include only at the start of a line", "a = 1; @include \"inc.conf\"\n", "b = 2;\n", NULL, 1, "syntax error" },
         /* errors */
         { "syntax error: its line", "a = 1;\nb = ;\n", NULL, NULL, 2, "syntax error" },
