@@ -57,6 +57,8 @@ static void *arena_alloc(struct arena *a, size_t n)
 {
         struct chunk *c = a->head;
 
+        if (n > SIZE_MAX / 2)
+                return NULL;
         n = (n + 15) & ~(size_t)15;
         if (c && c->size - c->used >= n) {
                 void *p = (char *)c->data + c->used;

@@ -16,10 +16,14 @@
  *    parsed again one at a time, as the loader reads mailboxes) equals the
  *    whole tree.
  *
+ * An input without an includable file is tried a second time with a run of
+ * its tokens moved into one, so that @include lines meet every construct.
+ *
  * No crash, no sanitizer report, whatever the bytes. */
 #include <libconfig.h>
 
 #include "cfparse.h"
+#include "conflex.h"
 #include "confscan.h"
 #include "fuzz.h"
 
@@ -230,7 +234,8 @@ static void check_streamed(const struct mailacct_cf_source *src0, const struct m
         mailacct_cf_free(cf);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One configuration (and inc.conf, when inc is not NULL) through both. */
+static void check(const uint8_t *text, size_t len, const uint8_t *inc, size_t inc_len)
 {
         const char *conf = fz_path(0, "mailacct.conf"), *inc_path = fz_path(1, "inc.conf");
         struct texts T = {.n = 0};
@@ -238,15 +243,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct mailacct_cf_error err;
         struct mailacct_conf_scan scan;
         struct mailacct_cf *cf = NULL;
-        const uint8_t *inc;
-        size_t main_len, inc_len;
         char why[512], dir[512];
         bool run_libconfig, lc_ok;
         config_t lc;
         int r, rs;
 
-        split(data, size, &main_len, &inc, &inc_len);
-        fz_write(conf, data, main_len, 0644);
+        fz_write(conf, text, len, 0644);
         if (inc)
                 fz_write(inc_path, inc, inc_len, 0644);
         else
@@ -255,7 +257,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         T.dir = dir;
 
         src = (struct mailacct_cf_source){
-                .file = conf, .text = (const char *)data, .len = main_len, .include = read_include, .ctx = &T};
+                .file = conf, .text = (const char *)text, .len = len, .include = read_include, .ctx = &T};
         r = mailacct_cf_parse(&src, &cf, &err);
         FZ_ASSERT(r == 0 || r == -EINVAL, "parse returned %d", r);
         FZ_ASSERT(r == 0 || (err.text[0] && err.file[0]), "a refusal without a reason");
@@ -271,11 +273,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (rs == 0)
                 mailacct_conf_scan_free(&scan);
         run_libconfig = rs == 0 || rs == -ENOENT || (rs == -EINVAL && strstr(why, "nested deeper")) ||
-                        !memmem(data, size, "@include", 8);
+                        (!memmem(text, len, "@include", 8) && !(inc && memmem(inc, inc_len, "@include", 8)));
         if (!run_libconfig) {
                 mailacct_cf_free(cf);
                 texts_free(&T);
-                return 0;
+                return;
         }
         config_init(&lc);
         config_set_include_dir(&lc, dir);
@@ -297,5 +299,48 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         config_destroy(&lc);
         mailacct_cf_free(cf);
         texts_free(&T);
+}
+
+/* The same text with the tokens from i to j (picked by the input's first
+ * and last bytes) moved into inc.conf, an @include line in their place:
+ * every input also tries an @include in the middle of whatever it holds
+ * (a list, a run of strings that join, a group's settings). */
+static void check_moved(const uint8_t *data, size_t size)
+{
+        static const char line[] = "\n@include \"inc.conf\"\n";
+        size_t ends[256], n = 0, i, j, a, b;
+        struct mailacct_lexer lx;
+        struct mailacct_token t;
+        uint8_t *moved;
+
+        mailacct_lex_init(&lx, (const char *)data, size);
+        while (n < sizeof(ends) / sizeof(ends[0]) && mailacct_lex_next(&lx, &t) != MAILACCT_TOK_END &&
+               t.kind != MAILACCT_TOK_ERROR)
+                ends[n++] = (size_t)(t.text + t.len - (const char *)data) + (t.kind == MAILACCT_TOK_STRING ||
+                                                                            t.kind == MAILACCT_TOK_INCLUDE);
+        if (n < 2)
+                return;
+        i = data[0] % (n - 1);
+        j = i + 1 + data[size - 1] % (n - 1 - i);
+        a = ends[i];
+        b = ends[j];
+        moved = malloc(size + sizeof(line));
+        FZ_ASSERT(moved, "out of memory");
+        memcpy(moved, data, a);
+        memcpy(moved + a, line, sizeof(line) - 1);
+        memcpy(moved + a + sizeof(line) - 1, data + b, size - b);
+        check(moved, a + sizeof(line) - 1 + size - b, data + a, b - a);
+        free(moved);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        const uint8_t *inc;
+        size_t main_len, inc_len;
+
+        split(data, size, &main_len, &inc, &inc_len);
+        check(data, main_len, inc, inc_len);
+        if (!inc && size)
+                check_moved(data, size);
         return 0;
 }
