@@ -28,8 +28,8 @@ CPPFLAGS   += -Ilib -Isource -Isource/file
 # libconfig is no part of the product: the tests hold the parser of its
 # syntax to it (tests/fuzz/fuzz_conflex.c, fuzz_cfparse.c) and read the test
 # directories with it (tests/integration/agree.c).
-LIBCONFIG_CFLAGS := $(shell pkg-config --cflags libconfig)
-LIBCONFIG_LIBS   := $(shell pkg-config --libs libconfig)
+LIBCONFIG_CFLAGS := $(shell pkg-config --cflags libconfig 2>/dev/null)
+LIBCONFIG_LIBS   := $(shell pkg-config --libs libconfig 2>/dev/null || echo -lconfig)
 CMOCKA_LIBS      := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 LIB_SRC    := $(wildcard lib/*.c)
