@@ -185,8 +185,7 @@ static void same(const struct mailacct_cf_node *a, const struct mailacct_cf_node
 
 /* The whole tree again with every top-level list streamed: the rest equal,
  * and each streamed list's elements, read one at a time, equal too. */
-static void check_streamed(const struct mailacct_cf_source *src0, const struct mailacct_cf *whole,
-                           struct texts *T)
+static void check_streamed(const struct mailacct_cf_source *src0, const struct mailacct_cf *whole)
 {
         const struct mailacct_cf_node *root = mailacct_cf_root(whole);
         const char *names[16];
@@ -230,7 +229,6 @@ static void check_streamed(const struct mailacct_cf_source *src0, const struct m
                 FZ_ASSERT(k == mailacct_cf_length(w), "streamed: %u elements, the whole list has %u", k,
                           mailacct_cf_length(w));
         }
-        (void)T;
         mailacct_cf_free(cf);
 }
 
@@ -262,7 +260,7 @@ static void check(const uint8_t *text, size_t len, const uint8_t *inc, size_t in
         FZ_ASSERT(r == 0 || r == -EINVAL, "parse returned %d", r);
         FZ_ASSERT(r == 0 || (err.text[0] && err.file[0]), "a refusal without a reason");
         if (r == 0)
-                check_streamed(&src, cf, &T);
+                check_streamed(&src, cf);
 
         /* libconfig 1.5 calls exit() when an @include names something it
          * cannot read as a file (a folder: "@include \"\""): it reads only
