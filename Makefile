@@ -28,24 +28,21 @@ CFLAGS     += -std=gnu11 $(OPT) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DMAILAC
               $(WARN) $(WERROR) $(SAN) -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS    += -Wl,-z,relro -Wl,-z,now $(SAN)
 CPPFLAGS   += -Ilib -Isource -Isource/file -Isource/import
-LIBCONFIG_CFLAGS := $(shell pkg-config --cflags libconfig)
-LIBCONFIG_LIBS   := $(shell pkg-config --libs libconfig)
+# libconfig is no part of the product: the tests hold the parser of its
+# syntax to it (tests/fuzz/fuzz_conflex.c, fuzz_cfparse.c) and read the test
+# directories with it (tests/integration/agree.c).
+LIBCONFIG_CFLAGS := $(shell pkg-config --cflags libconfig 2>/dev/null)
+LIBCONFIG_LIBS   := $(shell pkg-config --libs libconfig 2>/dev/null || echo -lconfig)
 CMOCKA_LIBS      := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 LIB_SRC    := $(wildcard lib/*.c)
-# the sources of a directory (the libconfig file; later LDAP) and the
+# the sources of a directory (the configuration file; later LDAP) and the
 # readers' choice between an index and a source (source/open.c, cache.c)
-CONFIG_SRC := $(filter-out source/file/libconfig-lazy.c,$(wildcard source/*.c source/file/*.c source/import/*.c))
+CONFIG_SRC := $(wildcard source/*.c source/file/*.c source/import/*.c)
 CLI_SRC    := $(wildcard cli/*.c)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CONFIG_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 ARCHIVE    := $(BUILD)/libmailacct.a
-# The modules load libconfig on first use (source/file/libconfig-lazy.c); they
-# link this object instead of -lconfig.
-LAZY_OBJ   := $(BUILD)/obj/source/file/libconfig-lazy.o
-LIBCONFIG_SONAME := $(or $(shell objdump -p $$(pkg-config --variable=libdir libconfig)/libconfig.so 2>/dev/null | \
-                      awk '/SONAME/ { print $$2 }'),libconfig.so.9)
-$(LAZY_OBJ): CPPFLAGS += -DLIBCONFIG_SONAME='"$(LIBCONFIG_SONAME)"'
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -73,7 +70,7 @@ build-all: $(ALL_TARGETS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(ARCHIVE): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -81,11 +78,11 @@ $(ARCHIVE): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/mailacct: $(CLI_OBJ) $(ARCHIVE)
-	$(CC) $(LDFLAGS) -pie -o $@ $(CLI_OBJ) $(ARCHIVE) $(LIBCONFIG_LIBS) -lcrypt $(CLI_LIBS)
+	$(CC) $(LDFLAGS) -pie -o $@ $(CLI_OBJ) $(ARCHIVE) -lcrypt $(CLI_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(ARCHIVE) $(LIBCONFIG_LIBS) -lcrypt $(CMOCKA_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(ARCHIVE) -lcrypt $(CMOCKA_LIBS)
 
 tests: $(UNIT_BIN)
 

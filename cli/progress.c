@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* A step's progress on the terminal: a timer's signal rewrites one line
- * every second once the step has taken one. The step itself (a libconfig
- * parse, an index write) runs uninterrupted: SA_RESTART, and the handler
+ * every second once the step has taken one. The step itself (a parse, an
+ * index write) runs uninterrupted: SA_RESTART, and the handler
  * only formats digits and calls write(2). */
 #include <errno.h>
 #include <signal.h>

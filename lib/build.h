@@ -8,7 +8,7 @@
 #include "diag.h"
 #include "directory.h"
 
-/* The one way to make a directory. A source (the libconfig file, an LDAP
+/* The one way to make a directory. A source (the configuration file, an LDAP
  * sync) declares its settings, domains, mailboxes and contacts through these
  * calls, each with the origin it came from; the builder validates every name
  * with the login parser, checks collisions, resolves delegates and builds

@@ -11,10 +11,10 @@ SASL_TEST   := $(BUILD)/tests/sasl/test_sasl
 # No libcrypt and no libsasl2: the plugin never verifies a password, and
 # everything it needs from libsasl2 comes through the utils it is handed
 # (--no-undefined says so if that changes).
-$(SASL_PLUGIN): $(SASL_OBJ) $(LAZY_OBJ) $(ARCHIVE) $(SASL_MAP)
+$(SASL_PLUGIN): $(SASL_OBJ) $(ARCHIVE) $(SASL_MAP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -Wl,--no-undefined -Wl,--gc-sections -Wl,--version-script=$(SASL_MAP) \
-		-Wl,-soname,libmailacct.so -o $@ $(SASL_OBJ) $(LAZY_OBJ) $(ARCHIVE) -ldl -pthread
+		-Wl,-soname,libmailacct.so -o $@ $(SASL_OBJ) $(ARCHIVE) -pthread
 
 # The driver knows nothing of the core: it runs the plugin inside the real
 # libsasl2 (sasl_checkpass, the PLAIN mechanism) and dlopens it.

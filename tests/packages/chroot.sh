@@ -86,8 +86,8 @@ if [ ! -d "$PRISTINE" ]; then
         mkdir -p "$CACHE" || exit 1
         # debootstrap mounts /proc and /sys in the target while it works: in a
         # namespace of its own, an interrupted run leaves no mount behind.
-        # pamtester is the test's tool; libconfig9 is left out on purpose: the
-        # packages must pull it in.
+        # pamtester is the test's tool; libconfig9 is absent on purpose: the
+        # packages must not need it.
         if ! unshare --mount --propagation private \
                 debootstrap --variant=minbase --include=pamtester "$SUITE" "$PRISTINE.new" "$MIRROR" \
                 >"$CACHE/debootstrap.log" 2>&1; then

@@ -3,7 +3,7 @@
 # core (mailacct_*) and every helper stay local (version script,
 # visibility). It links neither libsasl2 (everything comes through the
 # utils it is handed), nor libcrypt (it never checks a password), nor
-# libconfig (loaded only when a configuration file is parsed).
+# libconfig (the configuration is read by the project's own parser).
 set -eu
 so="${BUILD:?BUILD not set}/sasl2/libmailacct.so"
 [ -f "$so" ] || { echo "FAIL: $so not built"; exit 1; }
