@@ -11,7 +11,10 @@ SBINDIR    ?= $(PREFIX)/sbin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/mailacct
 EXAMPLEDIR ?= $(DOCDIR)/examples
-SYSTEMDUNITDIR ?= $(or $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# every unit in systemd/ (mailacct-compile.path/.service, ...) is installed
+SYSTEMD_UNITS := $(wildcard systemd/*.path systemd/*.service systemd/*.timer)
 
 BUILD      ?= build
 CC         ?= cc
@@ -24,15 +27,18 @@ CFLAGS     ?=
 CFLAGS     += -std=gnu11 $(OPT) -fPIC -fvisibility=hidden -D_GNU_SOURCE -DMAILACCT_VERSION='"$(VERSION)"' \
               $(WARN) $(WERROR) $(SAN) -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDFLAGS    += -Wl,-z,relro -Wl,-z,now $(SAN)
-CPPFLAGS   += -Ilib -Isource -Isource/file -Isource/ldap
-LIBCONFIG_CFLAGS := $(shell pkg-config --cflags libconfig)
-LIBCONFIG_LIBS   := $(shell pkg-config --libs libconfig)
+CPPFLAGS   += -Ilib -Isource -Isource/file -Isource/import -Isource/ldap
+# libconfig is no part of the product: the tests hold the parser of its
+# syntax to it (tests/fuzz/fuzz_conflex.c, fuzz_cfparse.c) and read the test
+# directories with it (tests/integration/agree.c).
+LIBCONFIG_CFLAGS := $(shell pkg-config --cflags libconfig 2>/dev/null)
+LIBCONFIG_LIBS   := $(shell pkg-config --libs libconfig 2>/dev/null || echo -lconfig)
 CMOCKA_LIBS      := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
 LIB_SRC    := $(wildcard lib/*.c)
-# the sources of a directory (the libconfig file; later LDAP) and the
+# the sources of a directory (the configuration file, the directory) and the
 # readers' choice between an index and a source (source/open.c, cache.c)
-CONFIG_SRC := $(filter-out source/file/libconfig-lazy.c,$(wildcard source/*.c source/file/*.c))
+CONFIG_SRC := $(wildcard source/*.c source/file/*.c source/import/*.c)
 # the directory source: its rules, the mapping and the store are plain C in
 # the archive (the file source reads the `ldap` group; compile rebuilds from
 # the store); talking LDAP (pull.c) is the command's alone: only it links
@@ -44,12 +50,6 @@ CLI_SRC    := $(wildcard cli/*.c) $(LDAP_NET_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CONFIG_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 ARCHIVE    := $(BUILD)/libmailacct.a
-# The modules load libconfig on first use (source/file/libconfig-lazy.c); they
-# link this object instead of -lconfig.
-LAZY_OBJ   := $(BUILD)/obj/source/file/libconfig-lazy.o
-LIBCONFIG_SONAME := $(or $(shell objdump -p $$(pkg-config --variable=libdir libconfig)/libconfig.so 2>/dev/null | \
-                      awk '/SONAME/ { print $$2 }'),libconfig.so.9)
-$(LAZY_OBJ): CPPFLAGS += -DLIBCONFIG_SONAME='"$(LIBCONFIG_SONAME)"'
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -57,7 +57,7 @@ UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # Module fragments add to these.
 ALL_TARGETS := $(BUILD)/mailacct
 # Each entry is a command run by tests/run-suites; it exits 0 pass, 77 skip.
-SUITES      = $(UNIT_BIN) tests/cli/run.sh
+SUITES      = $(UNIT_BIN) tests/man/lint.sh tests/cli/run.sh tests/cli/caches.sh tests/cli/completion.sh tests/cli/install.sh tests/cli/progress.sh tests/cli/import.sh
 INSTALL_TARGETS :=
 UNINSTALL_FILES :=
 
@@ -65,10 +65,12 @@ all: build-all
 
 -include pam_mailacct/module.mk
 -include nss_mailacct/module.mk
+-include sasl/module.mk
 -include bench/bench.mk
 -include tests/index/index.mk
 -include tests/integration/agree.mk
 -include tests/ldap/ldap.mk
+-include tests/packages/packages.mk
 # last: its final suite reads the logs of all the others
 -include tests/fuzz/fuzz.mk
 
@@ -76,7 +78,7 @@ build-all: $(ALL_TARGETS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(ARCHIVE): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -84,11 +86,11 @@ $(ARCHIVE): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/mailacct: $(CLI_OBJ) $(ARCHIVE)
-	$(CC) $(LDFLAGS) -pie -o $@ $(CLI_OBJ) $(ARCHIVE) $(LIBCONFIG_LIBS) -lcrypt $(LDAP_LIBS) $(CLI_LIBS)
+	$(CC) $(LDFLAGS) -pie -o $@ $(CLI_OBJ) $(ARCHIVE) -lcrypt $(LDAP_LIBS) $(CLI_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(ARCHIVE) $(LIBCONFIG_LIBS) -lcrypt $(CMOCKA_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(ARCHIVE) -lcrypt $(CMOCKA_LIBS)
 
 tests: $(UNIT_BIN)
 
@@ -102,7 +104,7 @@ asan:
 demo: build-all
 	BUILD=$(abspath $(BUILD)) tests/demo.sh
 
-FORMAT_SRC := lib/*.[ch] source/*.[ch] source/file/*.[ch] cli/*.[ch] \
+FORMAT_SRC := lib/*.[ch] source/*.[ch] source/file/*.[ch] source/import/*.[ch] cli/*.[ch] \
 	      $(wildcard pam_mailacct/*.[ch] nss_mailacct/*.[ch] sasl/*.[ch] source/ldap/*.[ch])
 
 format:
@@ -116,11 +118,13 @@ install: build-all $(INSTALL_TARGETS)
 	install -D -m 0644 man/mailacct.8 $(DESTDIR)$(MANDIR)/man8/mailacct.8
 	install -D -m 0644 man/mailacct.conf.5 $(DESTDIR)$(MANDIR)/man5/mailacct.conf.5
 	install -D -m 0644 config/mailacct.conf.example $(DESTDIR)$(EXAMPLEDIR)/mailacct.conf.example
-	@# the sync's units, installed but not enabled (systemctl enable --now mailacct-sync.timer)
+	install -D -m 0644 completion/mailacct.bash $(DESTDIR)$(BASHCOMPDIR)/mailacct
+	@# the units name /usr/sbin/mailacct: point them at this SBINDIR
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
-	sed 's|@SBINDIR@|$(SBINDIR)|g' config/systemd/mailacct-sync.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/mailacct-sync.service
-	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/mailacct-sync.service
-	install -m 0644 config/systemd/mailacct-sync.timer $(DESTDIR)$(SYSTEMDUNITDIR)/mailacct-sync.timer
+	for u in $(SYSTEMD_UNITS); do \
+		sed 's|/usr/sbin/mailacct|$(SBINDIR)/mailacct|g' $$u >$(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} || exit 1; \
+	done
 	@# a format upgrade never leaves a site failing closed: an index that
 	@# exists is compiled again by the new build (not into a DESTDIR staging)
 	@if [ -z "$(DESTDIR)" ] && [ -f /etc/mailacct.conf ]; then \
@@ -131,7 +135,8 @@ install: build-all $(INSTALL_TARGETS)
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/mailacct $(DESTDIR)$(MANDIR)/man8/mailacct.8 \
 		$(DESTDIR)$(MANDIR)/man5/mailacct.conf.5 $(DESTDIR)$(EXAMPLEDIR)/mailacct.conf.example \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/mailacct-sync.service $(DESTDIR)$(SYSTEMDUNITDIR)/mailacct-sync.timer \
+		$(DESTDIR)$(BASHCOMPDIR)/mailacct \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(SYSTEMD_UNITS))) \
 		$(addprefix $(DESTDIR),$(UNINSTALL_FILES))
 	-rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(DOCDIR) 2>/dev/null
 

@@ -39,7 +39,7 @@ gen() {
         if [ ! -f "$dir/mailacct.conf" ] || [ ! -f "$dir/hits" ] || [ ! -f "$dir/misses" ]; then
                 python3 bench/gen-directory.py "$1" "$dir" >&2
         fi
-        # The module reads the libconfig file; a compiled index next to it
+        # The module reads the configuration file; a compiled index next to it
         # would be a different benchmark (make bench measures that one).
         chmod 644 "$dir/mailacct.conf"
         echo "$dir"
@@ -72,5 +72,5 @@ for n in $SIZES; do
 done
 echo "hit/miss: median ns per getpwnam_r with the directory loaded (address logins; misses are"
 echo "plausible addresses in hosted domains). first: a fresh process's first getpwnam_r, median of $RUNS"
-echo "processes (loads the libconfig file); dlopen: loading the module itself. stat: one stat() of"
+echo "processes (parses the configuration file); dlopen: loading the module itself. stat: one stat() of"
 echo "the configuration, which the module does per lookup to notice changes (part of hit and miss)."

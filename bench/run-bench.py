@@ -368,6 +368,30 @@ def print_table(n, meta, rows, ref):
             % ref.label)
 
 
+def measure_baseline(build, bench, data):
+    """An older build of mailacct (BENCH_BASELINE: its build folder), timed
+    in the same run as this one: its own `mailacct compile` of the same
+    configuration (a hard link in a folder of its own, so that the relative
+    index names its own file), then the same rows' measurements."""
+    row = Row("mailacct (index), baseline %s" % os.path.basename(os.path.dirname(os.path.abspath(build))))
+    d = os.path.join(data, "baseline")
+    os.makedirs(d, exist_ok=True)
+    conf = os.path.join(d, "mailacct.conf")
+    if not os.path.exists(conf) or not os.path.samefile(conf, os.path.join(data, "mailacct.conf")):
+        if os.path.lexists(conf):
+            os.unlink(conf)
+        os.link(os.path.join(data, "mailacct.conf"), conf)
+    r = run_cmd([os.path.join(build, "mailacct"), "-c", conf, "compile"])
+    if r.returncode != 0:
+        row.note = "baseline compile FAILED"
+        say("  baseline compile failed: %s" % r.stderr.strip()[:300])
+        return row
+    os.sync()
+    measure(row, bench, [], dict(os.environ, MAILACCT_CONF=conf), os.path.join(build, "libnss_mailacct.so.2"),
+            "mailacct", data, must_map=os.path.join(d, "mailacct.idx"))
+    return row
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("make bench needs root: each peer module reads its files from fixed paths (/etc/passwd, "
@@ -383,6 +407,10 @@ def main():
         if not shutil.which(tool):
             sys.exit("run-bench: %s is missing: apt-get install -y %s" % (tool, pkg))
     sizes = [int(x) for x in os.environ.get("BENCH_N", "1000 100000 1000000").split()]
+    baseline = os.environ.get("BENCH_BASELINE")
+    if baseline and not os.path.exists(os.path.join(baseline, "libnss_mailacct.so.2")):
+        sys.exit("run-bench: BENCH_BASELINE=%s holds no libnss_mailacct.so.2 (bench/baseline.sh REV builds one)"
+                 % baseline)
     base = os.environ.get("BENCH_DATA") or os.path.join(ROOT, "build", "bench-data")
     total = time.monotonic()
 
@@ -441,6 +469,8 @@ def main():
                                                                                        "mailacct.conf")),
                     nss, "mailacct", data)
         rows += [index_row, config_row]
+        if baseline:
+            rows.append(measure_baseline(baseline, bench, data))
 
         for label, name, soname, pkg in PEERS:
             row = Row(label)

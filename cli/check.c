@@ -61,38 +61,71 @@ static void index_findings(const char *conf, const char *ipath, bool secrets, st
         mailacct_index_close(ix);
 }
 
-int cmd_check(const struct cli *c, int argc, char **argv)
+static void json_report(const struct cli *c, const struct mailacct_diags *diags, const struct mailacct_dir *d,
+                        const char *sync_status, unsigned caches)
+{
+        struct cli_json j;
+
+        cli_json_start(&j, stdout);
+        cli_json_object(&j, NULL);
+        cli_json_str(&j, "config", c->config);
+        cli_json_int(&j, "errors", (long long)diags->errors);
+        cli_json_int(&j, "warnings", (long long)diags->warnings);
+        cli_json_array(&j, "findings");
+        for (size_t i = 0; i < diags->n; i++) {
+                const struct mailacct_diag *e = &diags->v[i];
+                cli_json_object(&j, NULL);
+                cli_json_str(&j, "severity", e->severity == MAILACCT_ERROR ? "error" : "warning");
+                cli_json_str(&j, "file", e->file ? e->file : c->config);
+                if (e->line > 0)
+                        cli_json_int(&j, "line", e->line);
+                else
+                        cli_json_str(&j, "line", NULL);
+                cli_json_str(&j, "message", e->text);
+                cli_json_end(&j);
+        }
+        cli_json_end(&j);
+        if (d) {
+                const struct mailacct_settings *s = mailacct_dir_settings(d);
+                cli_json_int(&j, "domains", (long long)s->n_domains);
+                cli_json_int(&j, "mailboxes", (long long)s->n_mailboxes);
+                cli_json_int(&j, "contacts", (long long)s->n_contacts);
+        }
+        /* a directory source: the index's age and the last successful sync */
+        if (sync_status && *sync_status)
+                cli_json_str(&j, "sync", sync_status);
+        cli_cache_json(&j, caches);
+        cli_json_end(&j);
+}
+
+int cmd_check(struct cli *c, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"online", no_argument, NULL, 'o'},
-                {"help", no_argument, NULL, 'h'},
+                {"online", no_argument, NULL, 'O'},
+                CLI_LONG_COMMON,
+                CLI_LONG_JSON,
                 {},
         };
         struct mailacct_file_info info = {0};
         struct mailacct_diags diags;
         struct mailacct_dir *d = NULL;
         char ipath[4096], sync_status[2048] = "";
+        unsigned caches;
         bool online = false;
-        int status, o, online_status = EXIT_OK;
+        int o, status, online_status = EXIT_OK;
 
-        while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-                switch (o) {
-                case 'o':
+        while ((o = getopt_long(argc, argv, CLI_SHORT(""), opts, NULL)) != -1) {
+                if (o == 'O') {
                         online = true;
-                        break;
-                case 'h':
-                        printf("Usage: mailacct [-c FILE] check [--online]\n");
-                        return EXIT_OK;
-                default:
-                        fprintf(stderr, "Usage: mailacct [-c FILE] check [--online]\n");
-                        return EXIT_USAGE;
+                        continue;
                 }
+                if ((status = cli_option(c, o)) != CLI_GO_ON)
+                        return status;
         }
-        if (optind != argc) {
-                fprintf(stderr, "Usage: mailacct [-c FILE] check [--online]\n");
-                return EXIT_USAGE;
-        }
+        if (optind != argc)
+                return cli_usage_error(c, "unexpected argument \"%s\"", argv[optind]);
         mailacct_diags_init(&diags);
+        cli_progress_start(c, "mailacct: check: reading %s", c->config);
         if (mailacct_file_load(c->config, &d, &diags, &info) == 0) {
                 const char *secrets;
                 if (info.ldap) {
@@ -111,26 +144,36 @@ int cmd_check(const struct cli *c, int argc, char **argv)
                         cli_check_ldap_offline(c->config, info.ldap, &diags, sync_status, sizeof(sync_status));
                 }
                 secrets = mailacct_dir_settings(d)->secrets;
+                cli_progress_start(c, "mailacct: check: checking %zu mailboxes", mailacct_dir_settings(d)->n_mailboxes);
                 mailacct_lint(d, c->config, &diags);
+                cli_progress_start(c, "mailacct: check: checking the index");
                 if (mailacct_index_locate(c->config, ipath, sizeof(ipath)) == 0)
                         index_findings(c->config, ipath, false, &diags);
                 if (secrets && snprintf(ipath, sizeof(ipath), "%s.idx", secrets) < (int)sizeof(ipath))
                         index_findings(c->config, ipath, true, &diags);
         }
-        cli_print_diags(stdout, &diags, c->config);
-        if (sync_status[0])
-                printf("%s: %s\n", c->config, sync_status);
+        cli_progress_stop();
+        caches = cli_running_caches();
         status = diags.errors ? EXIT_CONFIG : diags.warnings ? EXIT_FAILED : EXIT_OK;
-        if (status == EXIT_OK && d)
-                printf("%s: ok: %zu domains, %zu mailboxes, %zu contacts\n", c->config,
-                       mailacct_dir_settings(d)->n_domains, mailacct_dir_settings(d)->n_mailboxes,
-                       mailacct_dir_settings(d)->n_contacts);
-        else
-                printf("%s: %zu errors, %zu warnings\n", c->config, diags.errors, diags.warnings);
-        if (online && info.ldap) {
+        if (c->json)
+                json_report(c, &diags, d, sync_status, caches);
+        else {
+                cli_print_diags(stdout, &diags, c->config);
+                if (sync_status[0])
+                        printf("%s: %s\n", c->config, sync_status);
+                if (status == EXIT_OK && d)
+                        printf("%s: ok: %zu domains, %zu mailboxes, %zu contacts\n", c->config,
+                               mailacct_dir_settings(d)->n_domains, mailacct_dir_settings(d)->n_mailboxes,
+                               mailacct_dir_settings(d)->n_contacts);
+                else
+                        printf("%s: %zu errors, %zu warnings\n", c->config, diags.errors, diags.warnings);
                 fflush(stdout);
+                cli_cache_hints(stderr, caches);
+        }
+        /* --online: the directory itself (text only: each server, each base) */
+        if (online && info.ldap && !c->json)
                 online_status = cli_check_ldap_online(c->config, info.ldap);
-        } else if (online && d)
+        else if (online && d && !c->json)
                 printf("online: %s has no ldap group: nothing to test\n", c->config);
         mailacct_diags_clear(&diags);
         mailacct_dir_free(d);

@@ -132,23 +132,12 @@ static void retire_default(const char *conf, const char *target)
         mailacct_index_close(ix);
 }
 
-static void compile_usage(FILE *f)
-{
-        fputs("Usage: mailacct [-c FILE] compile [--output PATH]\n"
-              "Writes the compiled index the modules map (where they look for it: the configuration's\n"
-              "`index` setting, else /var/lib/mailacct/NAME.idx) and SECRETS.idx beside the secrets file.\n"
-              "--output writes the directory index to PATH only (nothing else changes).\n"
-              "--if-exists compiles only when an index exists already (of any format version):\n"
-              "what `make install` and the package run after an upgrade.\n",
-              f);
-}
-
-int cmd_compile(const struct cli *c, int argc, char **argv)
+int cmd_compile(struct cli *c, int argc, char **argv)
 {
         static const struct option opts[] = {
                 {"output", required_argument, NULL, 'o'},
                 {"if-exists", no_argument, NULL, 'e'},
-                {"help", no_argument, NULL, 'h'},
+                CLI_LONG_COMMON,
                 {},
         };
         struct mailacct_file_info info;
@@ -160,7 +149,7 @@ int cmd_compile(const struct cli *c, int argc, char **argv)
         double t0 = now(), t1;
         int o, r, lock = -1, status = EXIT_FAILED;
 
-        while ((o = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+        while ((o = getopt_long(argc, argv, CLI_SHORT("o:"), opts, NULL)) != -1) {
                 switch (o) {
                 case 'o':
                         output = optarg;
@@ -168,18 +157,13 @@ int cmd_compile(const struct cli *c, int argc, char **argv)
                 case 'e':
                         if_exists = true;
                         break;
-                case 'h':
-                        compile_usage(stdout);
-                        return EXIT_OK;
                 default:
-                        compile_usage(stderr);
-                        return EXIT_USAGE;
+                        if ((r = cli_option(c, o)) != CLI_GO_ON)
+                                return r;
                 }
         }
-        if (optind != argc) {
-                compile_usage(stderr);
-                return EXIT_USAGE;
-        }
+        if (optind != argc)
+                return cli_usage_error(c, "unexpected argument \"%s\"", argv[optind]);
         if (target_of(c->config, target, sizeof(target)) < 0) {
                 fprintf(stderr, "mailacct: compile: index path too long\n");
                 return EXIT_CONFIG;
@@ -203,7 +187,9 @@ int cmd_compile(const struct cli *c, int argc, char **argv)
                 fprintf(stderr, "mailacct: compile: %s\n", err);
                 return EXIT_FAILED;
         }
+        cli_progress_start(c, "mailacct: compile: reading %s", c->config);
         d = cli_load_all(c, false, &info);
+        cli_progress_stop();
         if (!d) {
                 mailacct_lock_release(lock);
                 return EXIT_CONFIG;
@@ -228,8 +214,11 @@ int cmd_compile(const struct cli *c, int argc, char **argv)
                 .stamps = info.stamps,
                 .n_stamps = info.n_stamps,
         };
+        cli_progress_start(c, "mailacct: compile: writing %s (%zu mailboxes)", output,
+                           mailacct_dir_settings(d)->n_mailboxes);
         /* d is freed once written: its tables go as the index's are written */
         r = mailacct_index_write_consume(d, &meta, output, 0644, err, sizeof(err));
+        cli_progress_stop();
         if (r < 0) {
                 fprintf(stderr, "mailacct: compile: %s\n", err);
                 status = r == -ENOMEM ? EXIT_SOFTWARE : EXIT_FAILED;
@@ -250,6 +239,9 @@ int cmd_compile(const struct cli *c, int argc, char **argv)
         secrets = mailacct_dir_settings(d)->secrets;
         if (secrets && output == target && cli_compile_secrets(secrets, false) < 0)
                 status = EXIT_FAILED;
+        /* a cache keeps the old answers until told: name it and the cure */
+        if (output == target)
+                cli_cache_hints(stderr, cli_running_caches());
 out:
         mailacct_file_info_free(&info);
         mailacct_dir_free(d);

@@ -14,16 +14,6 @@
 
 #define ANSWER_MAX 1024
 
-static void test_usage(FILE *f)
-{
-        fputs("Usage: mailacct [-c FILE] test [--service SERVICE] [--pam-dir DIR] LOGIN\n"
-              "Runs LOGIN through the PAM stack of SERVICE (default dovecot): pam_authenticate,\n"
-              "pam_acct_mgmt, and prints the final PAM_USER. The password is asked on the\n"
-              "terminal, or read as one line from standard input when it is not a terminal.\n"
-              "--pam-dir reads the service file from DIR instead of /etc/pam.d.\n",
-              f);
-}
-
 /* Answers the stack's prompts: echo-off ones with the password, echo-on
  * ones with a line typed in; messages go to stderr. */
 static int converse(int n, const struct pam_message **msg, struct pam_response **resp, void *data)
@@ -79,22 +69,25 @@ static void step(const char *name, pam_handle_t *pamh, int ret)
         fflush(stdout);
 }
 
-int cmd_test(const struct cli *c, int argc, char **argv)
+int cmd_test(struct cli *c, int argc, char **argv)
 {
         static const struct option opts[] = {
                 {"service", required_argument, NULL, 's'},
                 {"pam-dir", required_argument, NULL, 'd'},
-                {"help", no_argument, NULL, 'h'},
+                CLI_LONG_COMMON,
                 {},
         };
         const struct pam_conv conv = {converse, NULL};
-        const char *service = "dovecot", *confdir = NULL, *login;
+        /* imap: the service the README sets up; a stock "dovecot" file is
+         * Debian's pam_unix stack, which knows no mail login */
+        const char *service = "imap", *confdir = NULL, *login, *reason;
         const void *user = NULL;
         pam_handle_t *pamh = NULL;
         int o, ret, status = EXIT_FAILED;
 
-        (void)c; /* the stack names its own configuration (pam_mailacct config=) */
-        while ((o = getopt_long(argc, argv, "+s:d:h", opts, NULL)) != -1) {
+        /* -c is accepted but the stack names its own configuration
+         * (pam_mailacct config=) */
+        while ((o = getopt_long(argc, argv, CLI_SHORT("s:d:"), opts, NULL)) != -1) {
                 switch (o) {
                 case 's':
                         service = optarg;
@@ -102,18 +95,15 @@ int cmd_test(const struct cli *c, int argc, char **argv)
                 case 'd':
                         confdir = optarg;
                         break;
-                case 'h':
-                        test_usage(stdout);
-                        return EXIT_OK;
                 default:
-                        test_usage(stderr);
-                        return EXIT_USAGE;
+                        if ((ret = cli_option(c, o)) != CLI_GO_ON)
+                                return ret;
                 }
         }
-        if (argc - optind != 1 || !*service) {
-                test_usage(stderr);
-                return EXIT_USAGE;
-        }
+        if (!*service)
+                return cli_usage_error(c, "empty service name");
+        if (argc - optind != 1)
+                return cli_usage_error(c, argc == optind ? "no login given" : "one login at a time");
         login = argv[optind];
         cli_secret_protect();
         ret = confdir ? pam_start_confdir(service, login, &conv, confdir, &pamh)
@@ -134,11 +124,16 @@ int cmd_test(const struct cli *c, int argc, char **argv)
         if (pam_get_item(pamh, PAM_USER, &user) == PAM_SUCCESS && user)
                 printf("%-17s %s%s\n", "PAM_USER:", (const char *)user,
                        strcmp(user, login) != 0 ? " (changed by the stack)" : "");
+        /* pam_mailacct leaves its reason code in the PAM environment (a
+         * stack without it has none: the PAM error is all there is) */
+        reason = pam_getenv(pamh, "MAILACCT_REASON");
         if (ret == PAM_SUCCESS) {
                 printf("%-17s ok\n", "result:");
                 status = EXIT_OK;
-        } else
-                printf("%-17s refused\n", "result:");
+        } else if (reason && *reason)
+                printf("%-17s refused (%s)\n", "result:", reason);
+        else
+                printf("%-17s refused (%s)\n", "result:", pam_strerror(pamh, ret));
         pam_end(pamh, ret);
         return status;
 }

@@ -35,14 +35,6 @@ static const struct {
         {"bcrypt", "$2b$"},
 };
 
-static void passwd_usage(FILE *f)
-{
-        fputs("Usage: mailacct [-c FILE] passwd [--scheme yescrypt|sha512|bcrypt] ADDRESS\n"
-              "Reads the new password from the terminal (twice, echo off), or one line from\n"
-              "standard input when it is not a terminal, and writes its hash to the secrets file.\n",
-              f);
-}
-
 /* Reads the new password: twice from a terminal, once from a pipe. */
 static int new_password(const char *address, char *pw, size_t len)
 {
@@ -97,145 +89,11 @@ static const char *find_mailbox(const struct mailacct_dir *d, const char *login)
         return mailacct_dir_address(d, r.mailbox);
 }
 
-/* Opens and locks the current secrets file, creating it (0600) if missing.
- * A writer replaces the file by rename, so after the lock is ours the path
- * must still name the inode we locked, else we lost a race: try again. */
-static int lock_secrets(const char *path, int *fd_out, struct stat *st, bool *created)
-{
-        for (int tries = 0; tries < 100; tries++) {
-                struct stat now;
-                int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-
-                *created = false;
-                if (fd < 0 && errno == ENOENT) {
-                        fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-                        if (fd < 0 && errno == EEXIST)
-                                continue;
-                        *created = fd >= 0;
-                }
-                if (fd < 0)
-                        return -errno;
-                if (flock(fd, LOCK_EX) < 0 || fstat(fd, st) < 0) {
-                        int e = errno;
-                        close(fd);
-                        return -e;
-                }
-                if (stat(path, &now) == 0 && now.st_dev == st->st_dev && now.st_ino == st->st_ino) {
-                        if (!S_ISREG(st->st_mode)) {
-                                close(fd);
-                                return -EINVAL;
-                        }
-                        *fd_out = fd;
-                        return 0;
-                }
-                close(fd);
-        }
-        return -EAGAIN;
-}
-
-static int read_all(int fd, char **out, size_t *len)
-{
-        size_t cap = 4096, n = 0;
-        char *buf = malloc(cap);
-
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k;
-                if (n + 1 >= cap) {
-                        char *nb = malloc(cap * 2);
-                        if (!nb) {
-                                explicit_bzero(buf, n);
-                                free(buf);
-                                return -ENOMEM;
-                        }
-                        memcpy(nb, buf, n);
-                        explicit_bzero(buf, n);
-                        free(buf);
-                        buf = nb;
-                        cap *= 2;
-                }
-                k = read(fd, buf + n, cap - n - 1);
-                if (k < 0 && errno == EINTR)
-                        continue;
-                if (k < 0) {
-                        int e = errno;
-                        explicit_bzero(buf, n);
-                        free(buf);
-                        return -e;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t)k;
-        }
-        buf[n] = '\0';
-        *out = buf;
-        *len = n;
-        return 0;
-}
-
-static bool line_is_for(const char *line, size_t len, const char *address)
-{
-        const char *colon = memchr(line, ':', len);
-        size_t alen = strlen(address);
-
-        if (!colon || line[0] == '#' || (size_t)(colon - line) != alen)
-                return false;
-        for (size_t i = 0; i < alen; i++)
-                if (mailacct_fold_char(line[i]) != mailacct_fold_char(address[i]))
-                        return false;
-        return true;
-}
-
-/* Writes old with the address's line(s) replaced by one new line (at the
- * first one's place, or appended), through the atomic writer, with the old
- * owner and mode. */
-static int replace_secrets(const char *path, const struct stat *st, const char *old, size_t oldlen, const char *address,
-                           const char *hash, char *err, size_t errlen)
-{
-        const char *p = old, *end = old + oldlen;
-        struct mailacct_atomic *a;
-        char *line = NULL;
-        bool done = false;
-        int r = 0;
-
-        if (asprintf(&line, "%s:%s\n", address, hash) < 0) {
-                snprintf(err, errlen, "out of memory");
-                return -ENOMEM;
-        }
-        a = mailacct_atomic_begin(path, st->st_mode & 07777, st->st_uid, st->st_gid, err, errlen);
-        if (!a) {
-                explicit_bzero(line, strlen(line));
-                free(line);
-                return -EIO;
-        }
-        while (p < end && r == 0) {
-                const char *eol = memchr(p, '\n', (size_t)(end - p));
-                size_t l = eol ? (size_t)(eol - p) : (size_t)(end - p);
-
-                if (line_is_for(p, l, address)) {
-                        if (!done)
-                                r = mailacct_atomic_write(a, line, strlen(line), 0);
-                        done = true;
-                } else {
-                        r = mailacct_atomic_write(a, p, l, 0);
-                        if (r == 0)
-                                r = mailacct_atomic_write(a, "\n", 1, 0);
-                }
-                p += l + (eol ? 1 : 0);
-        }
-        if (r == 0 && !done)
-                r = mailacct_atomic_write(a, line, strlen(line), 0);
-        explicit_bzero(line, strlen(line));
-        free(line);
-        return mailacct_atomic_commit(a, err, errlen);
-}
-
-int cmd_passwd(const struct cli *c, int argc, char **argv)
+int cmd_passwd(struct cli *c, int argc, char **argv)
 {
         static const struct option opts[] = {
                 {"scheme", required_argument, NULL, 's'},
-                {"help", no_argument, NULL, 'h'},
+                CLI_LONG_COMMON,
                 {},
         };
         const char *prefix = "$y$", *scheme = "yescrypt", *address, *secrets;
@@ -249,7 +107,7 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
         bool created = false, found;
         int o, fd = -1, r, bad = 0, status = EXIT_FAILED;
 
-        while ((o = getopt_long(argc, argv, "+s:h", opts, NULL)) != -1) {
+        while ((o = getopt_long(argc, argv, CLI_SHORT("s:"), opts, NULL)) != -1) {
                 switch (o) {
                 case 's':
                         found = false;
@@ -259,24 +117,16 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
                                         scheme = schemes[i].name;
                                         found = true;
                                 }
-                        if (!found) {
-                                fprintf(stderr, "mailacct: passwd: unknown scheme \"%s\"\n", optarg);
-                                passwd_usage(stderr);
-                                return EXIT_USAGE;
-                        }
+                        if (!found)
+                                return cli_usage_error(c, "unknown scheme \"%s\"", optarg);
                         break;
-                case 'h':
-                        passwd_usage(stdout);
-                        return EXIT_OK;
                 default:
-                        passwd_usage(stderr);
-                        return EXIT_USAGE;
+                        if ((r = cli_option(c, o)) != CLI_GO_ON)
+                                return r;
                 }
         }
-        if (argc - optind != 1) {
-                passwd_usage(stderr);
-                return EXIT_USAGE;
-        }
+        if (argc - optind != 1)
+                return cli_usage_error(c, argc == optind ? "no address given" : "one address at a time");
         d = cli_load_all(c, false, NULL);
         if (!d)
                 return EXIT_CONFIG;
@@ -314,9 +164,9 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
                         goto out;
                 }
         }
-        r = lock_secrets(secrets, &fd, &st, &created);
+        r = cli_secrets_lock(secrets, &fd, &st, &created);
         if (r == 0)
-                r = read_all(fd, &old, &oldlen);
+                r = cli_read_all(fd, &old, &oldlen);
         if (r < 0) {
                 fprintf(stderr, "mailacct: passwd: %s: %s\n", secrets, strerror(-r));
                 goto out;
@@ -335,7 +185,10 @@ int cmd_passwd(const struct cli *c, int argc, char **argv)
                 if (mailacct_secrets_check_mode(&st, why, sizeof(why)) < 0)
                         fprintf(stderr, "mailacct: passwd: warning: %s: %s (mode kept)\n", secrets, why);
         }
-        r = replace_secrets(secrets, &st, old, oldlen, address, hash, err, sizeof(err));
+        {
+                const struct cli_secret_line line = {.address = address, .hash = hash};
+                r = cli_secrets_write(secrets, &st, old, oldlen, &line, 1, err, sizeof(err));
+        }
         if (r < 0) {
                 fprintf(stderr, "mailacct: passwd: cannot write %s: %s\n", secrets, err);
                 if (created)

@@ -31,19 +31,6 @@ enum { EXIT_UNREACHABLE = 3, EXIT_REFUSED = 4 };
 /* a page, locked: the bind password's first line fits, or is refused */
 #define PASSWORD_BUF 4096
 
-static void sync_usage(FILE *f)
-{
-        fputs("Usage: mailacct [-c FILE] sync [--full] [--dry-run] [--force]\n"
-              "Pulls the mailboxes and contacts of the configuration's `ldap` group from the first server of\n"
-              "`uri` that answers, and writes the index (and the store of synced entries beside it).\n"
-              "  --full     a full pull (every run is one for now)\n"
-              "  --dry-run  print what would be added, changed and removed; write nothing\n"
-              "  --force    write even when more than max_removal percent of the mailboxes would go\n"
-              "Exit status: 0 synced (entries left out are warnings), 2 configuration wrong,\n"
-              "3 no server reachable, 4 refused by the removal limit, 64 usage.\n",
-              f);
-}
-
 /* ---- the bind password ------------------------------------------------------- */
 
 /* The first line of bind_password_file, a file trusted as the secrets are
@@ -331,13 +318,13 @@ static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_i
 
 /* ---- the command ---------------------------------------------------------------- */
 
-int cmd_sync(const struct cli *c, int argc, char **argv)
+int cmd_sync(struct cli *c, int argc, char **argv)
 {
         static const struct option opts[] = {
-                {"full", no_argument, NULL, 'f'},
+                {"full", no_argument, NULL, 'U'},
                 {"dry-run", no_argument, NULL, 'n'},
-                {"force", no_argument, NULL, 'F'},
-                {"help", no_argument, NULL, 'h'},
+                {"force", no_argument, NULL, 'f'},
+                CLI_LONG_COMMON,
                 {},
         };
         bool dry_run = false, force = false;
@@ -352,28 +339,23 @@ int cmd_sync(const struct cli *c, int argc, char **argv)
         int o, r, lock = -1, status = EXIT_CONFIG, reached = 0;
         int64_t pulled_ns = 0;
 
-        while ((o = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        while ((o = getopt_long(argc, argv, CLI_SHORT("nf"), opts, NULL)) != -1) {
                 switch (o) {
-                case 'f':
+                case 'U':
                         break; /* every run is a full pull (the incremental one is to come) */
                 case 'n':
                         dry_run = true;
                         break;
-                case 'F':
+                case 'f':
                         force = true;
                         break;
-                case 'h':
-                        sync_usage(stdout);
-                        return EXIT_OK;
                 default:
-                        sync_usage(stderr);
-                        return EXIT_USAGE;
+                        if ((r = cli_option(c, o)) != CLI_GO_ON)
+                                return r;
                 }
         }
-        if (optind != argc) {
-                sync_usage(stderr);
-                return EXIT_USAGE;
-        }
+        if (optind != argc)
+                return cli_usage_error(c, "unexpected argument \"%s\"", argv[optind]);
         mailacct_diags_init(&diags);
         if (mailacct_writer_target(c->config, target, sizeof(target)) < 0 ||
             mailacct_ldap_store_path(target, spath, sizeof(spath)) < 0) {

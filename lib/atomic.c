@@ -52,6 +52,11 @@ int mailacct_atomic_fd(const struct mailacct_atomic *a)
         return a->fd;
 }
 
+const char *mailacct_atomic_temp_path(const struct mailacct_atomic *a)
+{
+        return a->tmp;
+}
+
 int mailacct_atomic_write(struct mailacct_atomic *a, const void *p, size_t n, size_t chunk)
 {
         const char *c = p;

@@ -16,6 +16,9 @@ struct mailacct_atomic *mailacct_atomic_begin(const char *path, mode_t mode, uid
                                               size_t errlen);
 /* The temporary file's descriptor, to write to. */
 int mailacct_atomic_fd(const struct mailacct_atomic *a);
+/* The temporary file's path: a writer may read what it wrote (import loads
+ * the configuration it is about to put in place) before committing. */
+const char *mailacct_atomic_temp_path(const struct mailacct_atomic *a);
 /* Appends n bytes (in pieces of chunk bytes, 0: at once). 0 or -errno. */
 int mailacct_atomic_write(struct mailacct_atomic *a, const void *p, size_t n, size_t chunk);
 /* fsync, rename, fsync of the folder; frees a. 0 or -errno with err set. */

@@ -464,6 +464,7 @@ struct mailacct_builder *mailacct_builder_new(struct mailacct_diags *diags, cons
         b->d->ops = &mem_ops;
         b->d->impl = b->m;
         b->d->s.default_domain = MAILACCT_NONE;
+        b->d->s.enumerate = true;
         b->m->domain_names = mailacct_hashmap_new(16);
         b->m->mail_domains = mailacct_hashmap_new(16);
         if (!b->m->domain_names || !b->m->mail_domains)
@@ -562,6 +563,7 @@ int mailacct_builder_settings(struct mailacct_builder *b, const struct mailacct_
         st->bare_alias = s->bare_alias;
         st->case_sensitive = s->case_sensitive;
         st->canonical = s->canonical;
+        st->enumerate = !s->no_enumerate;
         defaults_free(&m->defaults);
         memset(&m->defaults, 0, sizeof(m->defaults));
         if (dup_opt(m, s->default_domain, &m->default_domain) < 0 || dup_opt(m, s->secrets, &m->secrets) < 0)
@@ -1114,14 +1116,13 @@ static int add_unique(struct mailacct_builder *b, struct mailacct_hashmap *h, co
 {
         const struct mem_dir *m = b->m;
         uint32_t other;
+        int r = mailacct_hashmap_add_unique(h, key, i, &other);
 
-        if (mailacct_hashmap_get(h, key, &other, 1) && other != i) {
+        if (r == 0)
                 mailacct_diag_add(b->diags, MAILACCT_ERROR, m->mailboxes[i].file, line,
                                   "duplicate %s \"%s\": also mailbox %s (line %d)", what, shown,
                                   m->mailboxes[other].address, m->mailboxes[other].line);
-                return 0;
-        }
-        return mailacct_hashmap_add(h, key, i);
+        return r < 0 ? r : 0;
 }
 
 static int index_mailbox(struct mailacct_builder *b, uint32_t i)

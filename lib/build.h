@@ -9,7 +9,7 @@
 #include "diag.h"
 #include "directory.h"
 
-/* The one way to make a directory. A source (the libconfig file, an LDAP
+/* The one way to make a directory. A source (the configuration file, an LDAP
  * sync) declares its settings, domains, mailboxes and contacts through these
  * calls, each with the origin it came from; the builder validates every name
  * with the login parser, checks collisions, resolves delegates and builds
@@ -56,6 +56,7 @@ struct mailacct_settings_spec {
         enum mailacct_bare_policy bare_alias;
         bool case_sensitive;
         enum mailacct_canonical canonical;
+        bool no_enumerate;          /* `enumerate = false` (the zero value keeps the default, true) */
         const char *default_domain; /* NULL: the one domain, if there is one */
         struct mailacct_origin default_domain_origin;
         const char *secrets; /* the secrets file's path as readers open it */

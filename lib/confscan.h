@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
-/* libconfig 1.5 allows this many nested @include levels. */
+/* libconfig 1.5 allows this many nested @include levels (and so does the
+ * parser of its syntax, source/file/cfparse.c). */
 #define MAILACCT_INCLUDE_DEPTH 10
 /* A configuration and the files it includes, at most. */
 #define MAILACCT_CONF_FILES_MAX 64
@@ -35,8 +36,8 @@ enum {
         MAILACCT_SCAN_INDEX_ONLY = 1u << 0,
 };
 
-/* The folder @include names are taken from (libconfig's include_dir, which
- * the loader sets to the same): the configuration's own. buf gets it. */
+/* The folder @include names are taken from (libconfig's include_dir; the
+ * loader takes them from the same): the configuration's own. buf gets it. */
 int mailacct_conf_include_dir(const char *conf_path, char *buf, size_t len);
 
 /* Scans conf_path and, in place, every file it @includes. Returns 0; -EPERM

@@ -37,6 +37,7 @@ struct mailacct_settings {
         uint32_t default_domain; /* id, or MAILACCT_NONE */
         const char *secrets;     /* the secrets file's path, or NULL */
         size_t n_domains, n_mailboxes, n_contacts;
+        bool enumerate;  /* getpwent() lists the mailboxes (`enumerate`, default true) */
         bool from_index; /* mapped from a compiled index */
 };
 

@@ -210,7 +210,8 @@ static int grow(struct mailacct_hashmap *m)
         return 0;
 }
 
-int mailacct_hashmap_add(struct mailacct_hashmap *m, const char *key, uint32_t value)
+/* unique: refuse a key another value holds (*other gets it): 0 */
+static int add(struct mailacct_hashmap *m, const char *key, uint32_t value, bool unique, uint32_t *other)
 {
         size_t klen = strlen(key) + 1, j;
         uint32_t h = hash_of(m, key);
@@ -225,7 +226,11 @@ int mailacct_hashmap_add(struct mailacct_hashmap *m, const char *key, uint32_t v
                 if (m->slots[j].h32 == h && strcmp(m->arena + m->slots[j].key_off, key) == 0) {
                         /* a mailbox listing one alias twice counts once */
                         if (m->slots[j].value == value)
+                                return 1;
+                        if (unique) {
+                                *other = m->slots[j].value;
                                 return 0;
+                        }
                         off = m->slots[j].key_off;
                 }
         if (off == UINT32_MAX) {
@@ -248,7 +253,29 @@ int mailacct_hashmap_add(struct mailacct_hashmap *m, const char *key, uint32_t v
         }
         m->slots[j] = (struct slot){.h32 = h, .key_off = off, .value = value};
         m->used++;
-        return 0;
+        return 1;
+}
+
+int mailacct_hashmap_add(struct mailacct_hashmap *m, const char *key, uint32_t value)
+{
+        int r = add(m, key, value, false, NULL);
+
+        return r < 0 ? r : 0;
+}
+
+int mailacct_hashmap_add_unique(struct mailacct_hashmap *m, const char *key, uint32_t value, uint32_t *other)
+{
+        return add(m, key, value, true, other);
+}
+
+uint32_t mailacct_hashmap_key_place(const struct mailacct_hashmap *m, const char *key)
+{
+        return (uint32_t)(key - m->arena);
+}
+
+const char *mailacct_hashmap_key_at(const struct mailacct_hashmap *m, uint32_t place)
+{
+        return m->arena + place;
 }
 
 size_t mailacct_hashmap_get(const struct mailacct_hashmap *m, const char *key, uint32_t *out, size_t max)

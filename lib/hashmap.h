@@ -15,6 +15,11 @@ struct mailacct_hashmap;
 struct mailacct_hashmap *mailacct_hashmap_new(size_t expect);
 void mailacct_hashmap_free(struct mailacct_hashmap *m);
 int mailacct_hashmap_add(struct mailacct_hashmap *m, const char *key, uint32_t value);
+/* Adds (key, value) unless key is held by another value: then 0 with
+ * *other set to that value and nothing added (the first value wins). One
+ * hash and one probe where a get and an add would take two. 1 when added
+ * (or present with this value already), -ENOMEM. */
+int mailacct_hashmap_add_unique(struct mailacct_hashmap *m, const char *key, uint32_t value, uint32_t *other);
 /* Writes up to max values for key into out; returns how many exist in all. */
 size_t mailacct_hashmap_get(const struct mailacct_hashmap *m, const char *key, uint32_t *out, size_t max);
 
@@ -26,6 +31,11 @@ size_t mailacct_hashmap_size(const struct mailacct_hashmap *m);
  * but the keys _next() gave stay readable until _free(). For a writer that
  * consumes the map. */
 void mailacct_hashmap_drop_slots(struct mailacct_hashmap *m);
+/* Where a key walked by mailacct_hashmap_next() sits in the map's arena:
+ * equal keys share one place, and places rise in the order keys were first
+ * added (an order a writer can sort by without comparing strings). */
+uint32_t mailacct_hashmap_key_place(const struct mailacct_hashmap *m, const char *key);
+const char *mailacct_hashmap_key_at(const struct mailacct_hashmap *m, uint32_t place);
 
 uint64_t mailacct_siphash13(const uint8_t key[16], const void *data, size_t len);
 

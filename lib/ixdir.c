@@ -351,6 +351,9 @@ static int write_index(const struct mailacct_dir *d, const struct mailacct_index
         w->h.n_domains = (uint32_t)m->n_domains;
         w->h.n_mailboxes = (uint32_t)m->n_mailboxes;
         w->h.n_contacts = (uint32_t)m->n_contacts;
+        /* a setting kept in a flag: the header's layout stays version 5's */
+        if (!d->s.enumerate)
+                w->h.flags |= IX_F_NO_ENUMERATE;
         seal_records(&dw);
         r = ix_emit(w, path, mode, (uid_t)-1, (gid_t)-1, err, errlen);
 out:
@@ -688,6 +691,7 @@ int mailacct_dir_from_index(struct mailacct_index *ix, struct mailacct_dir **out
         d->s.n_domains = h->n_domains;
         d->s.n_mailboxes = h->n_mailboxes;
         d->s.n_contacts = h->n_contacts;
+        d->s.enumerate = !(h->flags & IX_F_NO_ENUMERATE);
         d->s.from_index = true;
         *out = d;
         return 0;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hashmap.h"
 #include "password.h"
@@ -309,6 +310,14 @@ static void secrets_findings(const struct mailacct_dir *d, const char *file, str
                 size_t skip = strlen(path) + 2;
                 mailacct_diag_add(diags, MAILACCT_ERROR, path, 0, "%s; pam_mailacct refuses every login",
                                   strncmp(why, path, skip - 2) == 0 ? why + skip : why);
+                return;
+        }
+        if (r == -EACCES && geteuid() != 0) {
+                /* the modules run as root: what this user cannot read says
+                 * nothing about the file, only about this run */
+                mailacct_diag_add(diags, MAILACCT_WARNING, path, 0,
+                                  "cannot read the secrets file: permission denied; its passwords were not checked "
+                                  "(run as root)");
                 return;
         }
         if (r < 0) {

@@ -27,7 +27,7 @@ enum mailacct_reason {
 struct mailacct_result {
         enum mailacct_reason reason;
         enum mailacct_form form;
-        const char *rule;   /* "1".."5": the DESIGN.md rule that decided */
+        const char *rule;   /* "1".."6": the DESIGN.md rule that decided (6: the login's own form is refused) */
         uint32_t mailbox;   /* the mailbox opened (MAILACCT_NONE on failure) */
         uint32_t principal; /* who authenticates; differs in the delegate form */
         uint32_t domain;    /* hosted domain the login named, or MAILACCT_NONE */

@@ -3,7 +3,10 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "login.h"
 
 void mailacct_fold(char *s)
 {
@@ -79,4 +82,27 @@ bool mailacct_has_control(const char *s, size_t len)
                         return true;
         }
         return false;
+}
+
+void mailacct_quote_login(const char *s, size_t len, char *out, size_t outlen)
+{
+        size_t o = 0, n = len > MAILACCT_LOGIN_MAX + 1 ? MAILACCT_LOGIN_MAX + 1 : len;
+
+        if (!outlen)
+                return;
+        for (size_t i = 0; i < n && o + 5 < outlen; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c < 0x20 || c == 0x7f)
+                        o += (size_t)snprintf(out + o, outlen - o, "\\x%02x", c);
+                else if (c == '"') {
+                        out[o++] = '\\';
+                        out[o++] = '"';
+                } else
+                        out[o++] = (char)c;
+        }
+        if (len > MAILACCT_LOGIN_MAX && o + 4 < outlen) {
+                memcpy(out + o, "...", 3);
+                o += 3;
+        }
+        out[o] = '\0';
 }

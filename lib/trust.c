@@ -122,7 +122,7 @@ static bool plain(const char *path)
                 return false;
         for (const char *p = path; *p; p++)
                 if (p[0] == '/' && (p[1] == '/' || (p[1] == '.' && (p[2] == '/' || p[2] == '\0' ||
-                                                                     (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))))
+                                                                    (p[2] == '.' && (p[3] == '/' || p[3] == '\0'))))))
                         return false;
         return true;
 }

@@ -11,10 +11,10 @@ UNINSTALL_FILES += $(NSSDIR)/libnss_mailacct.so.2 $(MANDIR)/man8/libnss_mailacct
 
 # No libcrypt: the module never reads the secrets file, so nothing that
 # verifies a password may be linked in (--no-undefined would say so).
-$(NSS_MODULE): $(NSS_OBJ) $(LAZY_OBJ) $(ARCHIVE) nss_mailacct/nss_mailacct.sym
+$(NSS_MODULE): $(NSS_OBJ) $(ARCHIVE) nss_mailacct/nss_mailacct.sym
 	$(CC) $(LDFLAGS) -shared -Wl,-soname,libnss_mailacct.so.2 \
 		-Wl,--version-script=nss_mailacct/nss_mailacct.sym -Wl,--no-undefined -Wl,--gc-sections \
-		-o $@ $(NSS_OBJ) $(LAZY_OBJ) $(ARCHIVE) -ldl -pthread
+		-o $@ $(NSS_OBJ) $(ARCHIVE) -pthread
 
 # The dlopen harness knows nothing of the core: it checks the module the way
 # glibc uses it, through the five symbols.

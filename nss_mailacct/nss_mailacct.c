@@ -154,6 +154,11 @@ static int next_entry_locked(struct passwd *pw, char *buf, size_t buflen)
                 if (r < 0)
                         return r;
         }
+        /* `enumerate = false`: a million entries are no list for getent
+         * passwd (nor for a program walking the users); lookups by name
+         * and uid still answer */
+        if (!mailacct_dir_settings(ent.snap->dir)->enumerate)
+                return -ENOENT;
         for (; ent.next < mailacct_dir_settings(ent.snap->dir)->n_mailboxes; ent.next++) {
                 r = mailacct_nss_pack_passwd(ent.snap->dir, ent.next, pw, buf, buflen);
                 if (r == -ENOENT)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The module's only way to the log. A login is attacker-chosen text: it is
- * quoted and its control bytes escaped so one login is one log line and
- * cannot forge another. */
+ * quoted by mailacct_quote_login() so one login is one log line and cannot
+ * forge another. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,31 +10,9 @@
 
 #include "login.h"
 #include "pam_mailacct.h"
+#include "strutil.h"
 
 #define LINE_MAX_BYTES 2048
-
-/* Control bytes and '"' become escapes; '\' stays as typed, since
- * EXAMPLE\jdoe is what the administrator will search for. */
-static void quote_login(const char *login, char *out, size_t len)
-{
-        size_t o = 0, n = strnlen(login, MAILACCT_LOGIN_MAX + 1);
-
-        for (size_t i = 0; i < n && o + 5 < len; i++) {
-                unsigned char c = (unsigned char)login[i];
-                if (c < 0x20 || c == 0x7f)
-                        o += (size_t)snprintf(out + o, len - o, "\\x%02x", c);
-                else if (c == '"') {
-                        out[o++] = '\\';
-                        out[o++] = '"';
-                } else
-                        out[o++] = (char)c;
-        }
-        if (n > MAILACCT_LOGIN_MAX && o + 4 < len) {
-                memcpy(out + o, "...", 3);
-                o += 3;
-        }
-        out[o] = '\0';
-}
 
 void mailacct_pam_log(pam_handle_t *pamh, const struct mailacct_pam_opts *o, int priority, const char *code,
                       const char *login, const char *fmt, ...)
@@ -52,7 +30,7 @@ void mailacct_pam_log(pam_handle_t *pamh, const struct mailacct_pam_opts *o, int
                 if ((unsigned char)*p < 0x20 || *p == 0x7f)
                         *p = '?';
         if (login && !(o && o->quiet)) {
-                quote_login(login, quoted, sizeof(quoted));
+                mailacct_quote_login(login, strnlen(login, MAILACCT_LOGIN_MAX + 1), quoted, sizeof(quoted));
                 pam_syslog(pamh, priority, "%s login \"%s\": %s", code, quoted, detail);
         } else
                 pam_syslog(pamh, priority, "%s: %s", code, detail);

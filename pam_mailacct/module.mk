@@ -9,22 +9,22 @@ PAM_MAP    := pam_mailacct/pam_mailacct.map
 # -z nodelete: libpam dlcloses its modules at every pam_end(); staying loaded
 # keeps the opened directory (index mapping or parsed file) across the
 # logins of a long-running auth worker instead of reopening it per login.
-$(PAM_MODULE): $(PAM_OBJ) $(LAZY_OBJ) $(ARCHIVE) $(PAM_MAP)
+$(PAM_MODULE): $(PAM_OBJ) $(ARCHIVE) $(PAM_MAP)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,nodelete -Wl,--no-undefined -Wl,--version-script=$(PAM_MAP) -Wl,-soname,pam_mailacct.so \
-		-o $@ $(PAM_OBJ) $(LAZY_OBJ) $(ARCHIVE) -lpam -lcrypt -ldl -pthread
+		-o $@ $(PAM_OBJ) $(ARCHIVE) -lpam -lcrypt -pthread
 
 # Tests: a C driver on the real libpam (pam_start_confdir), and the suites.
 PAM_TEST_BIN := $(BUILD)/tests/pam/test_pam
 
 $(BUILD)/tests/pam/%: tests/pam/%.c $(ARCHIVE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< $(ARCHIVE) -lpam $(LIBCONFIG_LIBS) -lcrypt -ldl
+	$(CC) $(CPPFLAGS) -Itests/lib $(CFLAGS) $(LDFLAGS) -o $@ $< $(ARCHIVE) -lpam -lcrypt -ldl
 
 tests: $(PAM_TEST_BIN) $(PAM_MODULE)
 
 ALL_TARGETS += $(PAM_MODULE)
 CLI_LIBS    += -lpam
-SUITES      += tests/pam/symbols.sh $(PAM_TEST_BIN) tests/pam/cli.sh tests/integration/dovecot.sh
+SUITES      += tests/pam/symbols.sh $(PAM_TEST_BIN) tests/pam/cli.sh tests/integration/dovecot.sh tests/integration/stacking.sh
 
 install-pam: $(PAM_MODULE)
 	install -D -m 0644 $(PAM_MODULE) $(DESTDIR)$(PAMDIR)/pam_mailacct.so

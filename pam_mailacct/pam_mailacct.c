@@ -33,6 +33,10 @@ struct state {
         struct mailacct_snapshot *snap; /* holds the directory open */
         char *login;                    /* as typed */
         char *canonical;
+        /* resolve_only: the principal's name handed to the next module in
+         * PAM_USER; acct_mgmt sets the canonical mailbox once it has
+         * checked the account. NULL otherwise. */
+        char *principal_name;
         uint32_t mailbox;
         uint32_t principal;
 };
@@ -44,6 +48,7 @@ static void state_free(struct state *s)
         mailacct_snapshot_put(s->snap);
         free(s->login);
         free(s->canonical);
+        free(s->principal_name);
         free(s);
 }
 
@@ -71,6 +76,18 @@ static void set_conf_opt(pam_handle_t *pamh, struct mailacct_pam_opts *o, const 
                 {"quiet", offsetof(struct mailacct_pam_opts, quiet)},
         };
 
+        if (strcmp(name, "principal") == 0) {
+                static const char *const forms[] = {"address", "local", "netbios", "upn", "mailbox"};
+                for (size_t i = 0; value && i < sizeof(forms) / sizeof(forms[0]); i++)
+                        if (strcmp(value, forms[i]) == 0) {
+                                o->principal = (enum mailacct_principal_form)i;
+                                return;
+                        }
+                mailacct_pam_log(pamh, o, LOG_ERR, "bad-option", NULL,
+                                 "\"%s\": principal= takes address, local, netbios, upn or mailbox; address is used",
+                                 arg);
+                return;
+        }
         if (strcmp(name, "config") == 0 || strcmp(name, "protocol") == 0) {
                 const char **to = name[0] == 'c' ? &o->config : &o->protocol;
                 if (value && *value)
@@ -168,6 +185,8 @@ static int unresolved(pam_handle_t *pamh, const struct mailacct_pam_opts *o, con
                       const struct mailacct_result *r, const char *login)
 {
         const char *code = mailacct_reason_name(r->reason);
+        /* a damaged index is the administrator's emergency, not a user's typo */
+        int prio = r->reason == MAILACCT_UNAVAILABLE ? LOG_ERR : LOG_NOTICE;
         char cand[1024] = "";
         size_t n = 0;
 
@@ -175,9 +194,9 @@ static int unresolved(pam_handle_t *pamh, const struct mailacct_pam_opts *o, con
                 for (size_t i = 0; i < r->n_candidates && n < sizeof(cand); i++)
                         n += (size_t)snprintf(cand + n, sizeof(cand) - n, "%s%s", i ? ", " : "",
                                               address_of(d, r->candidates[i]));
-                mailacct_pam_log(pamh, o, LOG_NOTICE, code, NULL, "%s", n ? cand : "no mailbox");
+                mailacct_pam_log(pamh, o, prio, code, NULL, "%s", n ? cand : "no mailbox");
         } else
-                mailacct_pam_log(pamh, o, LOG_NOTICE, code, login, "%s", r->message);
+                mailacct_pam_log(pamh, o, prio, code, login, "%s", r->message);
         note_reason(pamh, code);
         return mailacct_pam_reason_code(r->reason);
 }
@@ -361,22 +380,74 @@ static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o,
         }
 }
 
-/* Success: hand the canonical name back through PAM_USER and keep what we
- * learnt for acct_mgmt. */
+/* The principal as the module after a resolve_only one knows it (the
+ * principal= option); the address wherever the form has nothing to say. */
+static int principal_name(const struct mailacct_dir *d, uint32_t p, enum mailacct_principal_form form, char *buf,
+                          size_t len)
+{
+        struct mailacct_mbox_view v;
+        struct mailacct_domain_view dv;
+        const char *dn = NULL, *upn = NULL;
+        int n = -1;
+
+        if (mailacct_dir_mailbox(d, p, &v) < 0)
+                return -EBADMSG;
+        switch (form) {
+        case MAILACCT_PRINCIPAL_LOCAL:
+                n = snprintf(buf, len, "%s", v.local);
+                break;
+        case MAILACCT_PRINCIPAL_NETBIOS:
+                if (v.nt_account && v.nt_domain)
+                        n = snprintf(buf, len, "%s\\%s", v.nt_domain, v.nt_account);
+                else if (v.nt_account && mailacct_dir_domain(d, v.domain, &dv) == 0 && dv.netbios)
+                        n = snprintf(buf, len, "%s\\%s", dv.netbios, v.nt_account);
+                break;
+        case MAILACCT_PRINCIPAL_UPN:
+                /* the raw value, hosted domain or not: it is the KDC's name */
+                if (mailacct_dir_names(d, p, &dn, &upn) == 0 && upn)
+                        n = snprintf(buf, len, "%s", upn);
+                break;
+        case MAILACCT_PRINCIPAL_ADDRESS:
+        case MAILACCT_PRINCIPAL_MAILBOX:
+                break;
+        }
+        if (n < 0)
+                n = snprintf(buf, len, "%s", v.address);
+        return n >= 0 && (size_t)n < len ? 0 : -ERANGE;
+}
+
+/* Success: hand the canonical name back through PAM_USER (resolve_only: the
+ * principal's name, for the module that checks its password) and keep what
+ * we learnt for acct_mgmt. */
 static int accept_login(pam_handle_t *pamh, const struct mailacct_pam_opts *o, struct mailacct_snapshot **snap,
                         const struct mailacct_result *r, const char *login)
 {
+        char pname[MAILACCT_LOGIN_MAX + 1];
+        const char *user = r->canonical;
         struct state *s;
         int ret;
 
-        if (!o->nocanon && strcmp(login, r->canonical) != 0) {
-                /* login is our own copy: pam_set_item frees PAM's */
-                ret = pam_set_item(pamh, PAM_USER, r->canonical);
-                if (ret != PAM_SUCCESS)
-                        return decide(pamh, o, MAILACCT_PAM_NO_MEMORY, login, "cannot set PAM_USER to %s: %s",
-                                      r->canonical, pam_strerror(pamh, ret));
+        /* principal=mailbox: the canonical mailbox at once, as ever */
+        bool hand_over = o->resolve_only && o->principal != MAILACCT_PRINCIPAL_MAILBOX;
+
+        if (hand_over) {
+                if (principal_name((*snap)->dir, r->principal, o->principal, pname, sizeof(pname)) < 0)
+                        return decide(pamh, o, MAILACCT_PAM_CONFIG_UNAVAILABLE, login,
+                                      "the principal's entry cannot be read (a damaged index?)");
+                user = pname;
         }
-        if (r->principal != r->mailbox)
+        if (!o->nocanon && strcmp(login, user) != 0) {
+                /* login is our own copy: pam_set_item frees PAM's */
+                ret = pam_set_item(pamh, PAM_USER, user);
+                if (ret != PAM_SUCCESS)
+                        return decide(pamh, o, MAILACCT_PAM_NO_MEMORY, login, "cannot set PAM_USER to %s: %s", user,
+                                      pam_strerror(pamh, ret));
+        }
+        if (hand_over)
+                decide(pamh, o, MAILACCT_PAM_OK, login,
+                       "%s (%s, rule %s) resolve_only: PAM_USER is the principal \"%s\" until the account phase",
+                       r->canonical, mailacct_form_name(r->form), r->rule, o->nocanon ? login : user);
+        else if (r->principal != r->mailbox)
                 decide(pamh, o, MAILACCT_PAM_OK, login, "%s (%s, rule %s; password of %s)%s", r->canonical,
                        mailacct_form_name(r->form), r->rule, address_of((*snap)->dir, r->principal),
                        o->resolve_only ? " resolve_only" : "");
@@ -391,15 +462,26 @@ static int accept_login(pam_handle_t *pamh, const struct mailacct_pam_opts *o, s
                 s->canonical = strdup(r->canonical);
                 s->mailbox = r->mailbox;
                 s->principal = r->principal;
+                if (hand_over)
+                        s->principal_name = strdup(o->nocanon ? login : user);
         }
-        if (!s || !s->login || !s->canonical) {
+        if (!s || !s->login || !s->canonical || (hand_over && !s->principal_name)) {
+                /* resolve_only cannot hand over without its state: refuse
+                 * rather than leave the principal's name as the session's */
+                if (hand_over) {
+                        state_free(s);
+                        return decide(pamh, o, MAILACCT_PAM_NO_MEMORY, login, "out of memory");
+                }
                 state_free(s);
                 return PAM_SUCCESS; /* acct_mgmt resolves PAM_USER again */
         }
         s->snap = *snap;
         *snap = NULL;
-        if (pam_set_data(pamh, STATE_KEY, s, state_cleanup) != PAM_SUCCESS)
+        if (pam_set_data(pamh, STATE_KEY, s, state_cleanup) != PAM_SUCCESS) {
                 state_free(s);
+                if (hand_over)
+                        return decide(pamh, o, MAILACCT_PAM_NO_MEMORY, login, "cannot keep the login for acct_mgmt");
+        }
         return PAM_SUCCESS;
 }
 
@@ -509,13 +591,17 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
                  * another one, nor drop the principal that authenticated
                  * (EXAMPLE\former\boss, then "boss": former is still the
                  * one to check). */
-                if (strcmp(login, s->canonical) != 0 && strcmp(login, s->login) != 0) {
+                /* resolve_only: the name it gave the next module, or any
+                 * name of that principal, is expected here */
+                if (strcmp(login, s->canonical) != 0 && strcmp(login, s->login) != 0 &&
+                    !(s->principal_name && strcmp(login, s->principal_name) == 0)) {
                         r = malloc(sizeof(*r));
                         if (!r) {
                                 ret = decide(pamh, &o, MAILACCT_PAM_NO_MEMORY, NULL, "out of memory");
                                 goto out;
                         }
-                        if (mailacct_resolve(s->snap->dir, login, r) < 0 || r->mailbox != s->mailbox) {
+                        if (mailacct_resolve(s->snap->dir, login, r) < 0 ||
+                            (r->mailbox != s->mailbox && !(s->principal_name && r->mailbox == s->principal))) {
                                 ret = decide(pamh, &o, MAILACCT_PAM_USER_CHANGED, login,
                                              "PAM_USER changed after authentication from \"%s\" (%s) to a name "
                                              "that %s",
@@ -547,6 +633,14 @@ EXPORT int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char 
         svc = o.protocol ? o.protocol : (const char *)service;
         switch (mailacct_account(dir, mailbox, principal, svc)) {
         case MAILACCT_ACCT_OK:
+                /* resolve_only: the principal's module is done; now the
+                 * server is to open the mailbox */
+                if (s && s->principal_name && !o.nocanon && strcmp((const char *)user, s->canonical) != 0 &&
+                    pam_set_item(pamh, PAM_USER, s->canonical) != PAM_SUCCESS) {
+                        ret = decide(pamh, &o, MAILACCT_PAM_NO_MEMORY, login, "cannot set PAM_USER to %s",
+                                     s->canonical);
+                        break;
+                }
                 ret = decide(pamh, &o, MAILACCT_PAM_OK, login, "account %s may use %s", address_of(dir, mailbox),
                              svc ? svc : "(no service)");
                 break;

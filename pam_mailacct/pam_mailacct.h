@@ -6,12 +6,23 @@
 
 #include "resolve.h"
 
+/* principal=: how resolve_only names the principal to the next module */
+enum mailacct_principal_form {
+        MAILACCT_PRINCIPAL_ADDRESS = 0, /* its primary address (the default) */
+        MAILACCT_PRINCIPAL_LOCAL,       /* the address's local part (pam_unix's user) */
+        MAILACCT_PRINCIPAL_NETBIOS,     /* DOMAIN\account (pam_winbind's) */
+        MAILACCT_PRINCIPAL_UPN,         /* the entry's userPrincipalName (pam_krb5's, pam_sss's) */
+        MAILACCT_PRINCIPAL_MAILBOX,     /* the mailbox's canonical name, as before principal= existed:
+                                           for a module that knows mailboxes, not people (no delegate form) */
+};
+
 /* The module's options, as parsed from the PAM service file. */
 struct mailacct_pam_opts {
         const char *config;   /* points into argv, or the default */
         const char *protocol; /* protocol=NAME: what the services check compares, not PAM_SERVICE */
-        bool resolve_only;    /* canonicalise only; a later module checks the password */
-        bool nocanon;         /* leave PAM_USER as typed */
+        enum mailacct_principal_form principal;
+        bool resolve_only; /* canonicalise only; a later module checks the password */
+        bool nocanon;      /* leave PAM_USER as typed */
         bool use_first_pass;
         bool try_first_pass;
         bool debug;

@@ -63,7 +63,7 @@ static int locate(const char *conf_path, int conf_fd, const struct stat *conf, c
                 return r;
         if (ix && default_answers(conf_path, dflt, ix))
                 return snprintf(buf, len, "%s", dflt) < (int)len ? 0 : -ERANGE;
-        /* a lexer of libconfig's syntax, not libconfig: a reader learns where
+        /* the lexer, not the parser: a reader learns where
          * the index is without building the configuration's tree */
         if (mailacct_conf_scan_fd(conf_path, conf_fd, conf, MAILACCT_SCAN_INDEX_ONLY, &scan, why, sizeof(why)) < 0)
                 return snprintf(buf, len, "%s", dflt) < (int)len ? 0 : -ERANGE;

@@ -24,14 +24,15 @@ struct mailacct_file_info {
         char *paths[MAILACCT_CONF_FILES_MAX + 2]; /* the stamps' paths, owned */
         size_t n_stamps;
         char *index;                     /* the `index` setting, anchored; NULL: none */
-        bool has_index;                  /* the lexer saw one (it answers without libconfig) */
+        bool has_index;                  /* the lexer saw one (readers learn it without a parse) */
         bool has_ldap;                   /* an `ldap` group: mailboxes come from a directory */
         struct mailacct_ldap_conf *ldap; /* that group, read (NULL: none) */
         uint64_t bytes;                  /* the configuration and its includes */
 };
 void mailacct_file_info_free(struct mailacct_file_info *info);
 
-/* Reads the libconfig file at path into a directory through the builder
+/* Reads the configuration file at path (libconfig's syntax, source/file/
+ * cfparse.h) into a directory through the builder
  * (for the command: check, compile, passwd).
  * Every finding goes to diags with file and line. Returns 0 when usable
  * (warnings allowed), -EINVAL when the file has errors, -EPERM when a file
@@ -54,7 +55,7 @@ int mailacct_file_load_with(const char *path, struct mailacct_dir **out, struct 
                             struct mailacct_file_info *info, const struct mailacct_file_hook *hook);
 
 /* For a reader (a module): the same, but never more than max_bytes of
- * configuration (-EFBIG, before libconfig reads it), and never a
+ * configuration (-EFBIG, before it is parsed), and never a
  * configuration whose mailboxes come from a directory (-EREMOTE: only its
  * index holds them). */
 int mailacct_file_load_reader(const char *path, uint64_t max_bytes, struct mailacct_dir **out,

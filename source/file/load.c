@@ -1,33 +1,46 @@
 /* SPDX-License-Identifier: MIT */
-/* The file source: a libconfig configuration read into the builder
- * (lib/build.h). What is libconfig's own business stays here (types,
- * unknown keys, the literal of an integer libconfig misreads); every rule
- * of the model (names, collisions, delegates) is the builder's. */
+/* The file source: a configuration in libconfig's syntax, read by the
+ * parser of that syntax (cfparse.h) into the builder (lib/build.h). What is
+ * the file's own business stays here (types, unknown keys); every rule of
+ * the model (names, collisions, delegates) is the builder's. The settings
+ * and domains go to the builder first, wherever they stand in the file;
+ * then the mailboxes and contacts, one at a time, each read again from the
+ * file and forgotten once the builder has it: a million mailboxes never
+ * make a tree of a million mailboxes. */
 #include "file.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
-#include <libconfig.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "build.h"
+#include "cfparse.h"
 #include "confscan.h"
 #include "ldap/conf.h"
 #include "login.h"
+#include "trust.h"
 
-/* The values of one list setting, pointing into libconfig's tree. */
+/* The values of one list setting, pointing into the parsed tree. */
 struct vals {
         const char **v;
         int *lines;
         size_t n, cap;
+};
+
+/* A file the parser reads: mapped, and kept until the load ends (a
+ * streamed list is read again from it). */
+struct text {
+        char *path;
+        void *map;
+        size_t len;
 };
 
 /* The shared state of one load: where findings go and what they name. */
@@ -35,15 +48,17 @@ struct loader {
         const char *file;
         struct mailacct_diags *diags;
         struct mailacct_builder *b;
+        struct mailacct_cf *cf;
         struct vals aliases, addresses, services, delegates; /* reused per mailbox */
-        /* the text of the file being read, for literal_int() */
-        char *src_name, *src;
-        size_t src_len, *src_lines, n_src_lines;
+        const char *include_dir;
+        struct text texts[MAILACCT_CONF_FILES_MAX];
+        size_t n_texts;
 };
 
-#define LINE(s) ((int)config_setting_source_line(s))
+#define LINE(s) mailacct_cf_line(s)
 
-__attribute__((format(printf, 3, 4))) static void err(struct loader *L, const config_setting_t *s, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void err(struct loader *L, const struct mailacct_cf_node *s,
+                                                      const char *fmt, ...)
 {
         char *text;
         va_list ap;
@@ -56,23 +71,23 @@ __attribute__((format(printf, 3, 4))) static void err(struct loader *L, const co
         free(text);
 }
 
-static const char *type_name(int t)
+static const char *type_name(enum mailacct_cf_type t)
 {
         switch (t) {
-        case CONFIG_TYPE_GROUP:
+        case MAILACCT_CF_GROUP:
                 return "a group { }";
-        case CONFIG_TYPE_INT:
-        case CONFIG_TYPE_INT64:
+        case MAILACCT_CF_INT:
+        case MAILACCT_CF_INT64:
                 return "an integer";
-        case CONFIG_TYPE_FLOAT:
+        case MAILACCT_CF_FLOAT:
                 return "a number";
-        case CONFIG_TYPE_STRING:
+        case MAILACCT_CF_STRING:
                 return "a string";
-        case CONFIG_TYPE_BOOL:
+        case MAILACCT_CF_BOOL:
                 return "true or false";
-        case CONFIG_TYPE_ARRAY:
+        case MAILACCT_CF_ARRAY:
                 return "an array [ ]";
-        case CONFIG_TYPE_LIST:
+        case MAILACCT_CF_LIST:
                 return "a list ( )";
         default:
                 return "unknown";
@@ -88,149 +103,52 @@ static bool known(const char *name, const char *const *keys)
         return false;
 }
 
-static void unknown_keys(struct loader *L, const config_setting_t *g, const char *what, const char *const *keys)
+static void unknown_keys(struct loader *L, const struct mailacct_cf_node *g, const char *what, const char *const *keys)
 {
-        for (int i = 0; i < config_setting_length(g); i++) {
-                config_setting_t *e = config_setting_get_elem(g, (unsigned)i);
-                const char *n = config_setting_name(e);
+        for (unsigned i = 0; i < mailacct_cf_length(g); i++) {
+                const struct mailacct_cf_node *e = mailacct_cf_elem(g, i);
+                const char *n = mailacct_cf_name(e);
                 if (n && !known(n, keys))
                         err(L, e, "unknown key \"%s\" in %s", n, what);
         }
 }
 
-static bool want_type(struct loader *L, const config_setting_t *s, int type)
+static bool want_type(struct loader *L, const struct mailacct_cf_node *s, enum mailacct_cf_type type)
 {
-        int t = config_setting_type(s);
+        enum mailacct_cf_type t = mailacct_cf_type(s);
 
-        if (t == type || (type == CONFIG_TYPE_INT && t == CONFIG_TYPE_INT64))
+        if (t == type || (type == MAILACCT_CF_INT && t == MAILACCT_CF_INT64))
                 return true;
-        err(L, s, "\"%s\" must be %s, not %s", config_setting_name(s) ? config_setting_name(s) : "element",
-            type_name(type), type_name(t));
+        err(L, s, "\"%s\" must be %s, not %s", mailacct_cf_name(s) ? mailacct_cf_name(s) : "element", type_name(type),
+            type_name(t));
         return false;
 }
 
-static const char *get_string(struct loader *L, const config_setting_t *g, const char *key)
+static const char *get_string(struct loader *L, const struct mailacct_cf_node *g, const char *key)
 {
-        config_setting_t *s = config_setting_get_member(g, key);
+        const struct mailacct_cf_node *s = mailacct_cf_member(g, key);
 
-        if (!s || !want_type(L, s, CONFIG_TYPE_STRING))
+        if (!s || !want_type(L, s, MAILACCT_CF_STRING))
                 return NULL;
-        return config_setting_get_string(s);
+        return mailacct_cf_string(s);
 }
 
-static void source_free(struct loader *L)
+static bool get_id(struct loader *L, const struct mailacct_cf_node *g, const char *key, unsigned *out)
 {
-        free(L->src_name);
-        free(L->src);
-        free(L->src_lines);
-        L->src_name = L->src = NULL;
-        L->src_lines = NULL;
-        L->src_len = L->n_src_lines = 0;
-}
-
-/* Line n (1-based) of file, from a copy read once per file; NULL if unknown. */
-static const char *source_line(struct loader *L, const char *file, int n, size_t *len)
-{
-        if (!file || n < 1)
-                return NULL;
-        if (!L->src_name || strcmp(L->src_name, file) != 0) {
-                FILE *f = fopen(file, "re");
-                size_t cap = 0;
-
-                source_free(L);
-                if (!f)
-                        return NULL;
-                if (getdelim(&L->src, &cap, '\0', f) < 0 || !(L->src_name = strdup(file))) {
-                        fclose(f);
-                        source_free(L);
-                        return NULL;
-                }
-                fclose(f);
-                L->src_len = strlen(L->src);
-                /* one allocation for the line table: growing it line by line
-                 * would leave a trail of freed chunks of every size behind */
-                for (const char *p = L->src; (p = memchr(p, '\n', L->src_len - (size_t)(p - L->src))); p++)
-                        L->n_src_lines++;
-                L->src_lines = malloc((L->n_src_lines + 1) * sizeof(*L->src_lines));
-                if (!L->src_lines) {
-                        source_free(L);
-                        return NULL;
-                }
-                L->n_src_lines = 0;
-                L->src_lines[L->n_src_lines++] = 0;
-                for (const char *p = L->src; (p = memchr(p, '\n', L->src_len - (size_t)(p - L->src))); p++)
-                        L->src_lines[L->n_src_lines++] = (size_t)(p + 1 - L->src);
-        }
-        if ((size_t)n > L->n_src_lines)
-                return NULL;
-        {
-                const char *b = L->src + L->src_lines[n - 1], *e = strchr(b, '\n');
-                *len = e ? (size_t)(e - b) : strlen(b);
-                return b;
-        }
-}
-
-/* libconfig 1.5 (Debian 12) reads an integer literal through a plain int:
- * "uid = 4294967296;" arrives as 0 (root) and 4294967294 as -2, without a
- * word. So the literal the administrator wrote is read again from its line
- * and checked itself; *out holds libconfig's value on entry, and a literal
- * counts only if its low 32 bits agree with it. Returns false when it cannot
- * be found (then libconfig's value stands). */
-static bool literal_int(struct loader *L, const config_setting_t *s, const char *key, long long *out, char *text,
-                        size_t textlen)
-{
-        size_t len, klen = strlen(key);
-        const char *line = source_line(L, config_setting_source_file(s), LINE(s), &len);
-
-        for (const char *p = line; p && p + klen < line + len; p++) {
-                const char *q;
-                unsigned long long u;
-                bool neg = false;
-                char *end;
-
-                p = memmem(p, (size_t)(line + len - p), key, klen);
-                if (!p)
-                        break;
-                q = p + klen;
-                if (p > line && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
-                        continue;
-                while (*q == ' ' || *q == '\t')
-                        q++;
-                if (*q != '=' && *q != ':')
-                        continue;
-                q++;
-                while (*q == ' ' || *q == '\t')
-                        q++;
-                if (*q == '-' || *q == '+')
-                        neg = *q++ == '-';
-                if (!isdigit((unsigned char)*q))
-                        return false;
-                errno = 0;
-                u = strtoull(q, &end, 0);
-                if (errno != ERANGE && (uint32_t)(neg ? -u : u) != (uint32_t)*out)
-                        continue; /* not this literal (a string holding "uid=4", say) */
-                snprintf(text, textlen, "%s%.*s", neg ? "-" : "", (int)(end - q), q);
-                if (errno == ERANGE || u > (unsigned long long)LLONG_MAX)
-                        *out = neg ? LLONG_MIN : LLONG_MAX;
-                else
-                        *out = neg ? -(long long)u : (long long)u;
-                return true;
-        }
-        return false;
-}
-
-static bool get_id(struct loader *L, const config_setting_t *g, const char *key, unsigned *out)
-{
-        config_setting_t *s = config_setting_get_member(g, key);
-        char text[64];
+        const struct mailacct_cf_node *s = mailacct_cf_member(g, key);
         long long v;
+        char text[64];
 
-        if (!s || !want_type(L, s, CONFIG_TYPE_INT))
+        if (!s || !want_type(L, s, MAILACCT_CF_INT))
                 return false;
-        v = config_setting_get_int64(s);
-        snprintf(text, sizeof(text), "%lld", v);
-        if (config_setting_type(s) == CONFIG_TYPE_INT) /* an "L" literal is read exactly */
-                (void)literal_int(L, s, key, &v, text, sizeof(text));
+        /* the parser's integers are exact: "uid = 4294967296;" is never 0 */
+        v = mailacct_cf_int64(s);
+        if (mailacct_cf_type(s) == MAILACCT_CF_INT) {
+                /* as written (a hex literal stays hex), less a leading + */
+                const char *lit = mailacct_cf_literal(s);
+                snprintf(text, sizeof(text), "%s", lit + (lit[0] == '+'));
+        } else
+                snprintf(text, sizeof(text), "%lld", v);
         /* (uid_t)-1 means "no change" to chown(2) and setresuid(2) */
         if (v < 0 || v >= 4294967295LL) {
                 err(L, s, "\"%s\" = %s is out of range (0 to 4294967294)", key, text);
@@ -240,35 +158,35 @@ static bool get_id(struct loader *L, const config_setting_t *g, const char *key,
         return true;
 }
 
-static bool get_bool(struct loader *L, const config_setting_t *g, const char *key, bool dflt)
+static bool get_bool(struct loader *L, const struct mailacct_cf_node *g, const char *key, bool dflt)
 {
-        config_setting_t *s = config_setting_get_member(g, key);
+        const struct mailacct_cf_node *s = mailacct_cf_member(g, key);
 
-        if (!s || !want_type(L, s, CONFIG_TYPE_BOOL))
+        if (!s || !want_type(L, s, MAILACCT_CF_BOOL))
                 return dflt;
-        return config_setting_get_bool(s);
+        return mailacct_cf_bool(s);
 }
 
 /* Appends the strings of list setting key (an array or list) to v; an
  * element that is not a string is a finding. */
-static int get_values(struct loader *L, const config_setting_t *g, const char *key, struct vals *v)
+static int get_values(struct loader *L, const struct mailacct_cf_node *g, const char *key, struct vals *v)
 {
-        config_setting_t *s = config_setting_get_member(g, key);
-        int t;
+        const struct mailacct_cf_node *s = mailacct_cf_member(g, key);
+        enum mailacct_cf_type t;
 
         v->n = 0;
         if (!s)
                 return 0;
-        t = config_setting_type(s);
-        if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+        t = mailacct_cf_type(s);
+        if (t != MAILACCT_CF_ARRAY && t != MAILACCT_CF_LIST) {
                 err(L, s, "\"%s\" must be an array [ \"...\" ], not %s", key, type_name(t));
                 return 0;
         }
-        for (int i = 0; i < config_setting_length(s); i++) {
-                config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        for (unsigned i = 0; i < mailacct_cf_length(s); i++) {
+                const struct mailacct_cf_node *e = mailacct_cf_elem(s, i);
 
-                if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-                        err(L, e, "\"%s\" must hold strings, not %s", key, type_name(config_setting_type(e)));
+                if (mailacct_cf_type(e) != MAILACCT_CF_STRING) {
+                        err(L, e, "\"%s\" must hold strings, not %s", key, type_name(mailacct_cf_type(e)));
                         continue;
                 }
                 if (v->n == v->cap) {
@@ -284,7 +202,7 @@ static int get_values(struct loader *L, const config_setting_t *g, const char *k
                         v->lines = nl;
                         v->cap = nc;
                 }
-                v->v[v->n] = config_setting_get_string(e);
+                v->v[v->n] = mailacct_cf_string(e);
                 v->lines[v->n++] = LINE(e);
         }
         return 0;
@@ -295,20 +213,20 @@ static struct mailacct_values values_of(const struct vals *v)
         return (struct mailacct_values){.v = v->v, .lines = v->lines, .n = v->n};
 }
 
-static int member_line(const config_setting_t *g, const char *key)
+static int member_line(const struct mailacct_cf_node *g, const char *key)
 {
-        const config_setting_t *s = config_setting_get_member(g, key);
+        const struct mailacct_cf_node *s = mailacct_cf_member(g, key);
 
         return s ? LINE(s) : 0;
 }
 
-static void load_defaults(struct loader *L, const config_setting_t *g, struct mailacct_defaults_spec *df)
+static void load_defaults(struct loader *L, const struct mailacct_cf_node *g, struct mailacct_defaults_spec *df)
 {
         static const char *const keys[] = {"uid", "gid", "home", "shell", NULL};
         unsigned v;
 
         memset(df, 0, sizeof(*df));
-        if (!g || !want_type(L, g, CONFIG_TYPE_GROUP))
+        if (!g || !want_type(L, g, MAILACCT_CF_GROUP))
                 return;
         unknown_keys(L, g, "defaults", keys);
         if ((df->has_uid = get_id(L, g, "uid", &v)))
@@ -320,39 +238,58 @@ static void load_defaults(struct loader *L, const config_setting_t *g, struct ma
         df->home_line = member_line(g, "home");
 }
 
-static const config_setting_t *get_list(struct loader *L, const config_setting_t *root, const char *key)
+static const struct mailacct_cf_node *get_list(struct loader *L, const struct mailacct_cf_node *root, const char *key)
 {
-        config_setting_t *s = config_setting_get_member(root, key);
-        int t;
+        const struct mailacct_cf_node *s = mailacct_cf_member(root, key);
+        enum mailacct_cf_type t;
 
         if (!s)
                 return NULL;
-        t = config_setting_type(s);
-        if (t != CONFIG_TYPE_LIST && !(t == CONFIG_TYPE_ARRAY && config_setting_length(s) == 0)) {
+        t = mailacct_cf_type(s);
+        if (t != MAILACCT_CF_LIST && !(t == MAILACCT_CF_ARRAY && mailacct_cf_length(s) == 0)) {
                 err(L, s, "\"%s\" must be a list ( { ... }, ... ), not %s", key, type_name(t));
                 return NULL;
         }
         return s;
 }
 
-static struct mailacct_origin origin_of(struct loader *L, const config_setting_t *g)
+static struct mailacct_origin origin_of(struct loader *L, const struct mailacct_cf_node *g)
 {
-        const char *file = config_setting_source_file(g);
+        const char *file = mailacct_cf_file(g);
 
         return (struct mailacct_origin){.file = file ? file : L->file, .line = LINE(g)};
 }
 
-static int load_domains(struct loader *L, const config_setting_t *list)
+/* The elements of a list in turn: a streamed one (mailboxes, contacts) is
+ * read again from the file, one element at a time. 1, 0 at the end, or
+ * -errno (a file that changed since the parse is an error). */
+static int next_elem(struct loader *L, struct mailacct_cf_iter *it, const struct mailacct_cf_node **g)
+{
+        struct mailacct_cf_error e;
+        int r = mailacct_cf_iter_next(it, g, &e);
+
+        if (r == -ESTALE || r == -EBUSY) {
+                mailacct_diag_add(L->diags, MAILACCT_ERROR, e.file[0] ? e.file : L->file, e.line, "%s; run it again",
+                                  e.text[0] ? e.text : "changed while it was read");
+                return -EINVAL;
+        }
+        return r;
+}
+
+static int load_domains(struct loader *L, const struct mailacct_cf_node *list)
 {
         static const char *const keys[] = {"name", "netbios", "aliases", "defaults", NULL};
-        int n = list ? config_setting_length(list) : 0;
+        struct mailacct_cf_iter it;
+        const struct mailacct_cf_node *g;
+        int r;
 
-        for (int i = 0; i < n; i++) {
-                config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        if (!list)
+                return 0;
+        mailacct_cf_iter_init(L->cf, list, &it);
+        while ((r = next_elem(L, &it, &g)) == 1) {
                 struct mailacct_domain_spec d = {0};
-                int r;
 
-                if (!want_type(L, g, CONFIG_TYPE_GROUP))
+                if (!want_type(L, g, MAILACCT_CF_GROUP))
                         continue;
                 unknown_keys(L, g, "a domain", keys);
                 d.origin = origin_of(L, g);
@@ -363,27 +300,30 @@ static int load_domains(struct loader *L, const config_setting_t *list)
                 if (r < 0)
                         return r;
                 d.aliases = values_of(&L->aliases);
-                load_defaults(L, config_setting_get_member(g, "defaults"), &d.defaults);
+                load_defaults(L, mailacct_cf_member(g, "defaults"), &d.defaults);
                 r = mailacct_builder_domain(L->b, &d);
                 if (r < 0)
                         return r;
         }
-        return 0;
+        return r;
 }
 
-static int load_mailboxes(struct loader *L, const config_setting_t *list)
+static int load_mailboxes(struct loader *L, const struct mailacct_cf_node *list)
 {
         static const char *const keys[] = {"address", "aliases", "addresses", "nt_account", "name",    "uid", "gid",
                                            "home",    "shell",   "services",  "delegates",  "enabled", NULL};
-        int n = list ? config_setting_length(list) : 0;
+        struct mailacct_cf_iter it;
+        const struct mailacct_cf_node *g;
+        int r;
 
-        for (int i = 0; i < n; i++) {
-                config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        if (!list)
+                return 0;
+        mailacct_cf_iter_init(L->cf, list, &it);
+        while ((r = next_elem(L, &it, &g)) == 1) {
                 struct mailacct_mailbox_spec m = {0};
                 unsigned v;
-                int r;
 
-                if (!want_type(L, g, CONFIG_TYPE_GROUP))
+                if (!want_type(L, g, MAILACCT_CF_GROUP))
                         continue;
                 unknown_keys(L, g, "a mailbox", keys);
                 m.origin = origin_of(L, g);
@@ -397,7 +337,7 @@ static int load_mailboxes(struct loader *L, const config_setting_t *list)
                 m.home_line = member_line(g, "home");
                 m.shell = get_string(L, g, "shell");
                 m.enabled = get_bool(L, g, "enabled", true);
-                m.has_services = config_setting_get_member(g, "services") != NULL;
+                m.has_services = mailacct_cf_member(g, "services") != NULL;
                 if ((m.has_uid = get_id(L, g, "uid", &v)))
                         m.uid = v;
                 if ((m.has_gid = get_id(L, g, "gid", &v)))
@@ -415,20 +355,23 @@ static int load_mailboxes(struct loader *L, const config_setting_t *list)
                 if (r < 0)
                         return r;
         }
-        return 0;
+        return r;
 }
 
-static int load_contacts(struct loader *L, const config_setting_t *list)
+static int load_contacts(struct loader *L, const struct mailacct_cf_node *list)
 {
         static const char *const keys[] = {"alias", "address", "name", NULL};
-        int n = list ? config_setting_length(list) : 0;
+        struct mailacct_cf_iter it;
+        const struct mailacct_cf_node *g;
+        int r;
 
-        for (int i = 0; i < n; i++) {
-                config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        if (!list)
+                return 0;
+        mailacct_cf_iter_init(L->cf, list, &it);
+        while ((r = next_elem(L, &it, &g)) == 1) {
                 struct mailacct_contact_spec c = {0};
-                int r;
 
-                if (!want_type(L, g, CONFIG_TYPE_GROUP))
+                if (!want_type(L, g, MAILACCT_CF_GROUP))
                         continue;
                 unknown_keys(L, g, "a contact", keys);
                 c.origin = origin_of(L, g);
@@ -438,10 +381,10 @@ static int load_contacts(struct loader *L, const config_setting_t *list)
                 if (r < 0)
                         return r;
         }
-        return 0;
+        return r;
 }
 
-static int enum_value(struct loader *L, const config_setting_t *root, const char *key, const char *const *names,
+static int enum_value(struct loader *L, const struct mailacct_cf_node *root, const char *key, const char *const *names,
                       int dflt)
 {
         const char *v = get_string(L, root, key);
@@ -462,7 +405,7 @@ static int enum_value(struct loader *L, const config_setting_t *root, const char
                                 sep = " or ";
                         snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s\"%s\"", sep, names[i]);
                 }
-                err(L, config_setting_get_member(root, key), "%s = \"%s\": expected %s", key, v, list);
+                err(L, mailacct_cf_member(root, key), "%s = \"%s\": expected %s", key, v, list);
         }
         return dflt;
 }
@@ -486,7 +429,7 @@ static char *anchor_path(const char *conf, const char *path)
 
 /* A string setting, copied (NULL when absent or not a string); *bad set
  * when out of memory. */
-static char *dup_string(struct loader *L, const config_setting_t *g, const char *key, bool *oom)
+static char *dup_string(struct loader *L, const struct mailacct_cf_node *g, const char *key, bool *oom)
 {
         const char *v = get_string(L, g, key);
         char *s = v ? strdup(v) : NULL;
@@ -497,30 +440,31 @@ static char *dup_string(struct loader *L, const config_setting_t *g, const char 
 }
 
 /* A string, or a list or array of strings, into v[max] (uri, base). */
-static int string_list(struct loader *L, const config_setting_t *g, const char *key, char **v, size_t *n, size_t max)
+static int string_list(struct loader *L, const struct mailacct_cf_node *g, const char *key, char **v, size_t *n,
+                       size_t max)
 {
-        const config_setting_t *s = config_setting_get_member(g, key);
-        int t = s ? config_setting_type(s) : CONFIG_TYPE_NONE;
+        const struct mailacct_cf_node *s = mailacct_cf_member(g, key);
+        enum mailacct_cf_type t = s ? mailacct_cf_type(s) : (enum mailacct_cf_type)0;
 
         *n = 0;
         if (!s)
                 return 0;
-        if (t == CONFIG_TYPE_STRING) {
-                if (!(v[(*n)++] = strdup(config_setting_get_string(s))))
+        if (t == MAILACCT_CF_STRING) {
+                if (!(v[(*n)++] = strdup(mailacct_cf_string(s))))
                         return -ENOMEM;
                 return 0;
         }
-        if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+        if (t != MAILACCT_CF_ARRAY && t != MAILACCT_CF_LIST) {
                 err(L, s, "ldap: \"%s\" must be a string or an array [ \"...\" ], not %s", key, type_name(t));
                 return 0;
         }
-        for (int i = 0; i < config_setting_length(s); i++) {
-                const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-                if (config_setting_type(e) != CONFIG_TYPE_STRING) {
-                        err(L, e, "ldap: \"%s\" must hold strings, not %s", key, type_name(config_setting_type(e)));
+        for (unsigned i = 0; i < mailacct_cf_length(s); i++) {
+                const struct mailacct_cf_node *e = mailacct_cf_elem(s, i);
+                if (mailacct_cf_type(e) != MAILACCT_CF_STRING) {
+                        err(L, e, "ldap: \"%s\" must hold strings, not %s", key, type_name(mailacct_cf_type(e)));
                         continue;
                 }
-                if (!*config_setting_get_string(e)) {
+                if (!*mailacct_cf_string(e)) {
                         err(L, e, "ldap: an empty string in \"%s\"", key);
                         continue;
                 }
@@ -528,21 +472,21 @@ static int string_list(struct loader *L, const config_setting_t *g, const char *
                         err(L, e, "ldap: more than %zu values in \"%s\"", max, key);
                         break;
                 }
-                if (!(v[(*n)++] = strdup(config_setting_get_string(e))))
+                if (!(v[(*n)++] = strdup(mailacct_cf_string(e))))
                         return -ENOMEM;
         }
         return 0;
 }
 
-static unsigned get_count(struct loader *L, const config_setting_t *g, const char *key, unsigned lo, unsigned hi,
+static unsigned get_count(struct loader *L, const struct mailacct_cf_node *g, const char *key, unsigned lo, unsigned hi,
                           unsigned dflt)
 {
-        config_setting_t *s = config_setting_get_member(g, key);
+        const struct mailacct_cf_node *s = mailacct_cf_member(g, key);
         long long v;
 
-        if (!s || !want_type(L, s, CONFIG_TYPE_INT))
+        if (!s || !want_type(L, s, MAILACCT_CF_INT))
                 return dflt;
-        v = config_setting_get_int64(s);
+        v = mailacct_cf_int64(s);
         if (v < lo || v > hi) {
                 err(L, s, "ldap: %s = %lld is out of range (%u to %u)", key, v, lo, hi);
                 return dflt;
@@ -550,22 +494,22 @@ static unsigned get_count(struct loader *L, const config_setting_t *g, const cha
         return (unsigned)v;
 }
 
-/* The `ldap` group (source/ldap/conf.h): read here, where libconfig's types
+/* The `ldap` group (source/ldap/conf.h): read here, where the parser's node types
  * are known; the rules of the group as a whole are conf.c's. */
-static int load_ldap(struct loader *L, const config_setting_t *g, struct mailacct_ldap_conf *c)
+static int load_ldap(struct loader *L, const struct mailacct_cf_node *g, struct mailacct_ldap_conf *c)
 {
         static const char *const keys[] = {"uri",         "base",    "schema", "bind_dn", "bind_password_file",
                                            "starttls",    "tls_ca",  "filter", "map",     "page_size",
                                            "max_removal", "timeout", NULL};
         static const char *const schemas[] = {"ad", "openldap", NULL};
-        const config_setting_t *map, *s;
+        const struct mailacct_cf_node *map, *s;
         bool oom = false;
         const char *v, *why;
         int r;
 
         c->file = L->file;
         c->line = LINE(g);
-        if (!want_type(L, g, CONFIG_TYPE_GROUP))
+        if (!want_type(L, g, MAILACCT_CF_GROUP))
                 return 0;
         unknown_keys(L, g, "ldap", keys);
         if ((r = string_list(L, g, "uri", c->uri, &c->n_uri, MAILACCT_LDAP_URIS_MAX)) < 0 ||
@@ -577,7 +521,7 @@ static int load_ldap(struct loader *L, const config_setting_t *g, struct mailacc
                         if (strcmp(v, schemas[i]) == 0)
                                 c->schema = (enum mailacct_ldap_schema)(i + 1);
                 if (c->schema == MAILACCT_LDAP_SCHEMA_NONE)
-                        err(L, config_setting_get_member(g, "schema"),
+                        err(L, mailacct_cf_member(g, "schema"),
                             "ldap: schema = \"%s\": expected \"ad\" or \"openldap\"", v);
         }
         c->bind_dn = dup_string(L, g, "bind_dn", &oom);
@@ -591,27 +535,26 @@ static int load_ldap(struct loader *L, const config_setting_t *g, struct mailacc
             (get_string(L, g, "tls_ca") && !c->tls_ca) || oom)
                 return -ENOMEM;
         if (c->filter && (why = mailacct_ldap_filter_invalid(c->filter)))
-                err(L, config_setting_get_member(g, "filter"), "ldap: filter \"%s\": %s", c->filter, why);
+                err(L, mailacct_cf_member(g, "filter"), "ldap: filter \"%s\": %s", c->filter, why);
         if (c->bind_dn && !*c->bind_dn)
-                err(L, config_setting_get_member(g, "bind_dn"),
-                    "ldap: bind_dn is empty (leave it out for an anonymous bind)");
+                err(L, mailacct_cf_member(g, "bind_dn"), "ldap: bind_dn is empty (leave it out for an anonymous bind)");
         c->page_size = get_count(L, g, "page_size", 1, MAILACCT_LDAP_PAGE_MAX, MAILACCT_LDAP_PAGE_DEFAULT);
         c->max_removal = get_count(L, g, "max_removal", 0, 100, MAILACCT_LDAP_REMOVAL_DEFAULT);
         c->timeout = get_count(L, g, "timeout", 1, MAILACCT_LDAP_TIMEOUT_MAX, MAILACCT_LDAP_TIMEOUT_DEFAULT);
-        map = config_setting_get_member(g, "map");
-        if (map && want_type(L, map, CONFIG_TYPE_GROUP)) {
-                for (int i = 0; i < config_setting_length(map); i++) {
-                        s = config_setting_get_elem(map, (unsigned)i);
-                        const char *name = config_setting_name(s);
+        map = mailacct_cf_member(g, "map");
+        if (map && want_type(L, map, MAILACCT_CF_GROUP)) {
+                for (unsigned i = 0; i < mailacct_cf_length(map); i++) {
+                        s = mailacct_cf_elem(map, i);
+                        const char *name = mailacct_cf_name(s);
                         int f;
                         if (!name)
                                 continue;
-                        if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+                        if (mailacct_cf_type(s) != MAILACCT_CF_STRING) {
                                 err(L, s, "ldap: map: \"%s\" must be a string, not %s", name,
-                                    type_name(config_setting_type(s)));
+                                    type_name(mailacct_cf_type(s)));
                                 continue;
                         }
-                        v = config_setting_get_string(s);
+                        v = mailacct_cf_string(s);
                         if (strcmp(name, "mailbox_filter") == 0 || strcmp(name, "contact_filter") == 0) {
                                 char **slot = name[0] == 'm' ? &c->mailbox_filter : &c->contact_filter;
                                 if ((why = mailacct_ldap_filter_invalid(v)))
@@ -642,15 +585,15 @@ static int load_ldap(struct loader *L, const config_setting_t *g, struct mailacc
         return 0;
 }
 
-static int load_root(struct loader *L, const config_setting_t *root, struct mailacct_file_info *info)
+static int load_root(struct loader *L, const struct mailacct_cf_node *root, struct mailacct_file_info *info)
 {
-        static const char *const keys[] = {"default_domain", "bare_alias", "case_sensitive", "canonical",
-                                           "secrets",        "index",      "defaults",       "domains",
-                                           "mailboxes",      "contacts",   "ldap",           NULL};
+        static const char *const keys[] = {
+                "default_domain", "bare_alias", "case_sensitive", "canonical", "secrets", "index", "enumerate",
+                "defaults",       "domains",    "mailboxes",      "contacts",  "ldap",    NULL};
         static const char *const policies[] = {"prefer-default-domain", "default-domain", "unique", NULL};
         static const char *const canon[] = {"address", "local", "netbios", NULL};
         struct mailacct_settings_spec st = {0};
-        const config_setting_t *dd = config_setting_get_member(root, "default_domain");
+        const struct mailacct_cf_node *dd = mailacct_cf_member(root, "default_domain");
         char *secrets;
         int r;
 
@@ -658,13 +601,14 @@ static int load_root(struct loader *L, const config_setting_t *root, struct mail
         st.bare_alias = (enum mailacct_bare_policy)enum_value(L, root, "bare_alias", policies, 0);
         st.canonical = (enum mailacct_canonical)enum_value(L, root, "canonical", canon, 0);
         st.case_sensitive = get_bool(L, root, "case_sensitive", false);
+        st.no_enumerate = !get_bool(L, root, "enumerate", true);
         st.default_domain = get_string(L, root, "default_domain");
         st.default_domain_origin = (struct mailacct_origin){.file = L->file, .line = dd ? LINE(dd) : 0};
         secrets = anchor_path(L->file, get_string(L, root, "secrets"));
         if (get_string(L, root, "secrets") && !secrets)
                 return -ENOMEM;
         st.secrets = secrets;
-        load_defaults(L, config_setting_get_member(root, "defaults"), &st.defaults);
+        load_defaults(L, mailacct_cf_member(root, "defaults"), &st.defaults);
         if (info && get_string(L, root, "index")) {
                 info->index = anchor_path(L->file, get_string(L, root, "index"));
                 if (!info->index) {
@@ -676,12 +620,12 @@ static int load_root(struct loader *L, const config_setting_t *root, struct mail
         free(secrets);
         if (r < 0)
                 return r;
-        if (config_setting_get_member(root, "ldap")) {
+        if (mailacct_cf_member(root, "ldap")) {
                 struct mailacct_ldap_conf *c = calloc(1, sizeof(*c));
                 if (!c)
                         return -ENOMEM;
                 mailacct_ldap_conf_init(c);
-                r = load_ldap(L, config_setting_get_member(root, "ldap"), c);
+                r = load_ldap(L, mailacct_cf_member(root, "ldap"), c);
                 if (r < 0 || !info) {
                         mailacct_ldap_conf_clear(c);
                         free(c);
@@ -690,7 +634,8 @@ static int load_root(struct loader *L, const config_setting_t *root, struct mail
                 } else
                         info->ldap = c;
         }
-        /* mailboxes name their domain: the domains come first */
+        /* mailboxes name their domain: the domains come first, wherever
+         * they stand in the file (the mailboxes are read again, below) */
         r = load_domains(L, get_list(L, root, "domains"));
         if (r < 0)
                 return r;
@@ -703,7 +648,7 @@ static int load_root(struct loader *L, const config_setting_t *root, struct mail
 }
 
 /* Every file the configuration is made of (itself and what it @includes)
- * must be one this process may trust before libconfig reads a byte of it;
+ * must be one this process may trust before the parser reads a byte of it;
  * what they are is the configuration's stamp. */
 static int check_files(const char *path, struct mailacct_diags *diags, char *include_dir, size_t len,
                        struct mailacct_file_info *info, uint64_t max_bytes)
@@ -789,13 +734,99 @@ int mailacct_file_load_reader(const char *path, uint64_t max_bytes, struct maila
         return load(path, max_bytes ? max_bytes : UINT64_MAX, out, diags, info, NULL);
 }
 
+/* Maps path, checked like every file of the configuration (lib/trust.h:
+ * the scan checked it already; this is the copy that is read). */
+static int map_text(struct loader *L, const char *path, const char **text, size_t *len)
+{
+        struct text *t;
+        struct stat st;
+        char why[512];
+        void *map = NULL;
+        int fd;
+
+        for (size_t i = 0; i < L->n_texts; i++)
+                if (strcmp(L->texts[i].path, path) == 0) {
+                        *text = L->texts[i].map ? L->texts[i].map : "";
+                        *len = L->texts[i].len;
+                        return 0;
+                }
+        if (L->n_texts == MAILACCT_CONF_FILES_MAX)
+                return -EMFILE;
+        fd = mailacct_trust_open(path, 0, &st, why, sizeof(why));
+        if (fd < 0)
+                return fd;
+        if (st.st_size > 0) {
+                map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+                if (map == MAP_FAILED) {
+                        int r = -errno;
+                        close(fd);
+                        return r;
+                }
+                (void)madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+        }
+        close(fd);
+        t = &L->texts[L->n_texts];
+        t->path = strdup(path);
+        if (!t->path) {
+                if (map)
+                        munmap(map, (size_t)st.st_size);
+                return -ENOMEM;
+        }
+        t->map = map;
+        t->len = map ? (size_t)st.st_size : 0;
+        L->n_texts++;
+        *text = map ? map : "";
+        *len = t->len;
+        return 0;
+}
+
+/* An @include name is taken from the configuration's folder, as the scan
+ * took it (as libconfig's include_dir does), never from the working folder. */
+static int include_text(void *ctx, const char *name, const char **text, size_t *len)
+{
+        struct loader *L = ctx;
+        char full[PATH_MAX];
+
+        if (snprintf(full, sizeof(full), "%s/%s", L->include_dir, name) >= (int)sizeof(full))
+                return -ENAMETOOLONG;
+        return map_text(L, full, text, len);
+}
+
+static void texts_free(struct loader *L)
+{
+        for (size_t i = 0; i < L->n_texts; i++) {
+                if (L->texts[i].map)
+                        munmap(L->texts[i].map, L->texts[i].len);
+                free(L->texts[i].path);
+        }
+        L->n_texts = 0;
+}
+
+static int parse(struct loader *L, const char *path)
+{
+        /* not kept whole: each is read again, one element at a time */
+        static const char *const stream[] = {"mailboxes", "contacts", NULL};
+        struct mailacct_cf_source src = {.file = path, .include = include_text, .ctx = L, .stream = stream};
+        struct mailacct_cf_error e;
+        int r;
+
+        r = map_text(L, path, &src.text, &src.len);
+        if (r < 0) {
+                mailacct_diag_add(L->diags, MAILACCT_ERROR, path, 0, "cannot read: %s", strerror(-r));
+                return r;
+        }
+        r = mailacct_cf_parse(&src, &L->cf, &e);
+        if (r < 0)
+                mailacct_diag_add(L->diags, MAILACCT_ERROR, e.file[0] ? e.file : path, e.line, "%s", e.text);
+        return r;
+}
+
 static int load(const char *path, uint64_t max_bytes, struct mailacct_dir **out, struct mailacct_diags *diags,
                 struct mailacct_file_info *info, const struct mailacct_file_hook *hook)
 {
         size_t errors = diags->errors;
         struct loader L = {.file = path, .diags = diags};
         char include_dir[PATH_MAX];
-        config_t cf;
         int r;
 
         *out = NULL;
@@ -804,43 +835,38 @@ static int load(const char *path, uint64_t max_bytes, struct mailacct_dir **out,
         r = check_files(path, diags, include_dir, sizeof(include_dir), info, max_bytes);
         if (r < 0)
                 return r;
-        config_init(&cf);
-        /* @include names are taken from the configuration's folder, as the
-         * scan above took them, never from the process's working folder */
-        config_set_include_dir(&cf, include_dir);
-        if (config_read_file(&cf, path) != CONFIG_TRUE) {
-                mailacct_diag_add(diags, MAILACCT_ERROR, config_error_file(&cf) ? config_error_file(&cf) : path,
-                                  config_error_line(&cf), "%s", config_error_text(&cf));
-                config_destroy(&cf);
-                mailacct_file_info_free(info);
-                return -EINVAL;
+        L.include_dir = include_dir;
+        r = parse(&L, path);
+        if (r == 0) {
+                L.b = mailacct_builder_new(diags, path);
+                if (!L.b)
+                        r = -ENOMEM;
         }
-        L.b = mailacct_builder_new(diags, path);
-        if (!L.b) {
-                config_destroy(&cf);
-                mailacct_file_info_free(info);
-                return -ENOMEM;
+        if (r == 0) {
+                r = load_root(&L, mailacct_cf_root(L.cf), info);
+                if (r < 0)
+                        mailacct_builder_free(L.b);
         }
-        r = load_root(&L, config_root_setting(&cf), info);
-        source_free(&L);
+        /* the builder copied what it keeps: the tree and the texts can go
+         * before it builds its tables */
+        mailacct_cf_free(L.cf);
+        texts_free(&L);
         /* the second source adds its entries to a file without errors */
-        if (r == 0 && hook && diags->errors == errors)
+        if (r == 0 && hook && diags->errors == errors) {
                 r = hook->add(hook->ctx, L.b, info, diags);
-        if (r < 0) {
-                mailacct_file_info_free(info);
-                mailacct_builder_free(L.b);
-        } else {
+                if (r < 0)
+                        mailacct_builder_free(L.b);
+        }
+        if (r == 0) {
                 r = mailacct_builder_finish(L.b, out);
                 if (r == 0 && diags->errors > errors) {
                         mailacct_dir_free(*out);
                         *out = NULL;
                         r = -EINVAL;
                 }
-                if (r < 0)
-                        mailacct_file_info_free(info);
         }
-        /* the builder copied what it keeps: the tree can go */
-        config_destroy(&cf);
+        if (r < 0)
+                mailacct_file_info_free(info);
         free(L.aliases.v);
         free(L.aliases.lines);
         free(L.addresses.v);

@@ -207,6 +207,46 @@ rc_is 1; check_format; out_has "$D/seeds.conf:23: warning: alias \"user\""; out_
 begin "check: missing file exits 2"; m -c "$D/missing.conf" check
 rc_is 2; out_has "$D/missing.conf: error: cannot read"; end
 
+# the findings of the administrator's day (issue 11), on copies of clean.conf
+ck=$T/ck
+mkdir -m 0755 "$ck"
+ck_reset() {
+        rm -f "$ck"/*
+        cp "$D/clean.conf" "$D/clean.secrets" "$ck"/
+        chmod 0644 "$ck/clean.conf"
+        chmod 0600 "$ck/clean.secrets"
+}
+ck_reset
+sed -i 's|^mailboxes = (|mailboxes = (\n  { address = "bob@example.net"; aliases = [ "ann" ]; },|' "$ck/clean.conf"
+grep '^ann@' "$D/clean.secrets" | sed 's/^ann@/bob@/' >>"$ck/clean.secrets"
+begin "check: an alias two mailboxes of one domain share is a warning"; m -c "$ck/clean.conf" check
+rc_is 1; check_format; out_has 'alias "ann" is shared by 2 mailboxes of example.net'
+out_has "0 errors, 1 warnings"; end
+ck_reset
+printf 'gone@example.net:$6$abc$def\n' >>"$ck/clean.secrets"
+begin "check: a secrets line naming no mailbox is a warning"; m -c "$ck/clean.conf" check
+rc_is 1; out_has "$ck/clean.secrets:3: warning: gone@example.net is no mailbox's primary address"; end
+ck_reset
+sed -i 's|^ann@example.net:.*|ann@example.net:$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$YWJj|' "$ck/clean.secrets"
+begin "check: a hash this system's libcrypt cannot verify is an error"; m -c "$ck/clean.conf" check
+rc_is 2; out_has "$ck/clean.secrets:2: error: the hash of ann@example.net"; out_has "crypt(3) can verify"
+out_has "mailacct passwd ann@example.net"; end
+ck_reset
+mv "$ck/clean.secrets" "$ck/real.secrets"
+ln -s "$ck/real.secrets" "$ck/clean.secrets"
+begin "check: a symbolic link for the secrets file is an error"; m -c "$ck/clean.conf" check
+rc_is 2; out_has "$ck/clean.secrets: error: refused: a symbolic link"; out_has "refuses every login"; end
+ck_reset
+if [ "$(id -u)" -eq 0 ]; then
+        begin "check as a user who cannot read the secrets file: says so plainly"
+        . "$top/tests/lib/public.sh"
+        tl_public "$T/pub2"
+        run setpriv --reuid=65534 --regid=65534 --clear-groups env -u MAILACCT_CONF "$TL_PUB/mailacct" \
+                -c "$ck/clean.conf" check
+        rc_is 1; out_has "$ck/clean.secrets: warning: cannot read the secrets file: permission denied"
+        out_has "(run as root)"; out_has "0 errors, 1 warnings"; end
+fi
+
 # ---------------------------------------------------------------- unusable configurations
 begin "resolve: syntax error exits 2, nothing on stdout"; m -c "$D/broken.conf" resolve jdoe
 rc_is 2; out_empty; err_has "$D/broken.conf:4: error: "; err_has "unusable"; end
@@ -307,6 +347,127 @@ begin "contact address"; m -c "$D/netbios.conf" resolve hal@space.test
 rc_is 1; err_has "mailacct: hal@space.test: contact:"; end
 begin "check of the netbios directory: one warning"; m -c "$D/netbios.conf" check
 rc_is 1; check_format; out_has "$D/netbios.conf:20: warning: contact alias \"hal9000\""; out_has "0 errors, 1 warnings"; end
+
+# ---------------------------------------------------------------- options after the command, --help
+begin "-c after the command"; m check -c "$D/clean.conf"
+rc_is 0; out_has "$D/clean.conf: ok"; end
+begin "--config=FILE after the operands"; m resolve jdoe --config="$D/seeds.conf"
+rc_is 0; out_is "jdoe@example.com"; end
+begin "-c after the command wins over one before it"; m -c "$D/broken.conf" resolve -c "$D/seeds.conf" jdoe
+rc_is 0; out_is "jdoe@example.com"; end
+begin "-- ends the options: a login that starts with '-'"; m -c "$D/seeds.conf" resolve -- -jdoe
+rc_is 1; err_has "mailacct: -jdoe: "; end
+for cmd in resolve explain show list check compile passwd test; do
+        begin "$cmd --help"; m "$cmd" --help
+        rc_is 0; err_empty; out_has "Usage: mailacct [-c FILE] $cmd "; out_has "--config"
+        [ "$(grep -c '^Usage:' "$OUT")" -eq 1 ] || no "not one usage line"; end
+        begin "help $cmd"; m help "$cmd"
+        rc_is 0; out_has "Usage: mailacct [-c FILE] $cmd "; end
+        begin "$cmd with an unknown option"; m "$cmd" --bogus
+        rc_is 64; out_empty; err_has "Usage: mailacct [-c FILE] $cmd "; err_has "mailacct $cmd --help"; end
+done
+begin "help --help"; m help --help
+rc_is 0; out_has "Usage: mailacct"; end
+begin "help of an unknown command"; m help frobnicate
+rc_is 64; out_empty; err_has "frobnicate"; end
+begin "compile's usage names --if-exists"; m compile --help
+out_has "Usage: mailacct [-c FILE] compile [--output PATH] [--if-exists]"; end
+begin "explain --help is explain's own"; m explain --help
+rc_is 0; out_lacks "[--explain]"; end
+begin "the top help lists every command"; m --help
+for cmd in resolve explain show list check compile passwd test; do out_has "  $cmd "; done
+out_has "70 internal error"; end
+
+# ---------------------------------------------------------------- --json
+# json FILE EXPR: EXPR is a Python expression over the document d; fails
+# when the output is no JSON or the expression is false
+json() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$1" ||
+        no "json: $1"; }
+begin "resolve --json"; m -c "$D/seeds.conf" resolve --json jdoe 'EXAMPLE\assistant\jdoe' user
+rc_is 1; err_empty
+json 'len(d) == 3 and [x["result"] for x in d] == ["ok", "ok", "ambiguous"]'
+json 'd[1]["canonical"] == "jdoe@example.com" and d[1]["principal"] == "assistant@example.com"'
+json 'd[2]["canonical"] is None and "user@site1.org.com" in d[2]["message"]'; end
+begin "explain --json"; m -c "$D/seeds.conf" explain --json 'EXAMPLE/jdoe'
+rc_is 0
+json 'd[0]["form"] == "DOMAIN\\account" and d[0]["rule"] == "2" and d[0]["domain"] == "example.com"'
+json 'd[0]["origin"]["line"] == 17 and d[0]["origin"]["file"].endswith("seeds.conf")'
+json 'd[0]["policy"]["bare_alias"] == "prefer-default-domain" and d[0]["source"] == "configuration"'; end
+begin "check --json: the findings of the text form"; m -c "$D/warnings.conf" check --json
+rc_is 1; err_empty
+json 'd["errors"] == 0 and d["warnings"] == 4 and len(d["findings"]) == 4'
+json 'all(f["severity"] == "warning" for f in d["findings"])'
+json 'any(f["line"] == 10 and "alias \"user\" is shared" in f["message"] for f in d["findings"])'
+json 'isinstance(d["caches"], list)'; end
+begin "check --json: errors"; m -c "$D/errors.conf" check --json
+rc_is 2; json 'd["errors"] == 7 and "mailboxes" not in d'; end
+begin "check --json: clean"; m -c "$D/clean.conf" check --json
+rc_is 0; json 'd["errors"] == 0 and d["findings"] == [] and d["mailboxes"] == 1 and d["domains"] == 1'; end
+begin "--json escapes what it prints"; m -c "$D/seeds.conf" resolve --json "$(printf 'a"b\\c\001')" "$(printf '\377x')"
+rc_is 1; json 'd[0]["login"] == "a\"b\\c\x01" and d[1]["login"] == "\ufffdx"'; end
+
+# ---------------------------------------------------------------- list, show
+begin "list: every mailbox, one line each"; m -c "$D/seeds.conf" list
+rc_is 0; err_empty; [ "$(wc -l <"$OUT")" -eq 8 ] || no "not 8 lines"
+out_has "$(printf 'jdoe@example.com\t5001\tenabled\tJohn Doe')"; out_has "$(printf 'sales@example.com\t5008\tenabled\t')"
+out_lacks "partner"; end
+begin "list --domain by NetBIOS name, alias or DNS name"
+for dom in SITE1 site1.org.com; do
+        m -c "$D/seeds.conf" list --domain "$dom"
+        rc_is 0; out_is "$(printf 'user@site1.org.com\t5005\tenabled\t')"
+done
+m -c "$D/seeds.conf" list -d example.org
+rc_is 0; [ "$(wc -l <"$OUT")" -eq 6 ] || no "example.org: not 6 mailboxes"; out_lacks "site"; end
+begin "list --domain of a domain not hosted"; m -c "$D/seeds.conf" list --domain nowhere.test
+rc_is 1; out_empty; err_has "nowhere.test"; end
+begin "list --contacts"; m -c "$D/seeds.conf" list --contacts
+rc_is 0; out_is "$(printf 'partner\tpartner@elsewhere.net')"; end
+begin "list --json"; m -c "$D/seeds.conf" list --json
+rc_is 0; json 'len(d) == 8 and d[0] == {"address": "jdoe@example.com", "uid": 5001, "gid": 5000, "enabled": True, "name": "John Doe"}'; end
+begin "show: every login that reaches the mailbox, checked by the resolver"
+m -c "$D/seeds.conf" show 'example.com\john.doe'
+rc_is 0; out_has "mailbox:    jdoe@example.com"; out_has "origin:     $D/seeds.conf:17"
+out_has 'nt account: EXAMPLE\jdoe'; out_has "services:   imap, pop3"; out_has "delegates:  assistant@example.com"
+out_has "password:   yes (sha512)"; out_has "passwd:     jdoe@example.com:x:5001:5000:John Doe:/var/mail/example.com/jdoe:/usr/sbin/nologin"
+for form in jdoe@example.com jdoe@example.org john@example.org 'EXAMPLE\jdoe' jdoe john.doe; do
+        grep -qE "^  $(printf '%s' "$form" | sed 's/[\\.]/\\&/g') +opens it$" "$OUT" || no "no '$form opens it'"
+done
+grep -qE '^  EXAMPLE\\assistant\\jdoe +opens it \(password of assistant@example.com\)$' "$OUT" ||
+        no "the delegate form"; end
+begin "show: an alias another domain shares is shown with its reason"
+m -c "$D/seeds.conf" show user@site1.org.com
+rc_is 0; grep -qE '^  user +ambiguous$' "$OUT" || no "user: ambiguous"
+grep -qE '^  SITE1\\user +opens it$' "$OUT" || no 'SITE1\user'; out_has "services:   all"; end
+begin "show --json"; m -c "$D/seeds.conf" show --json we*ird
+rc_is 0; json 'd["mailbox"] == "we*ird@example.com" and d["aliases"] == ["we*ird", "100%"] and d["password"] == "yes"'
+json '{"login": "100%", "result": "ok", "mailbox": "we*ird@example.com", "principal": "we*ird@example.com"} in d["logins"]'
+json 'd["services"] is None and d["passwd"]["uid"] == 5007'; end
+begin "show: a login that resolves to nothing"; m -c "$D/seeds.conf" show partner
+rc_is 1; out_empty; err_has "mailacct: partner: contact: "; end
+begin "show: a mailbox without a password"; m -c "$D/warnings.conf" show sales@site1.org.com
+rc_is 0; out_has "password:   no"; end
+
+begin "explain names a stale index once, with why"
+st=$T/stale
+mkdir -m 0755 "$st"
+cp "$D/clean.conf" "$D/clean.secrets" "$st"/
+chmod 0644 "$st/clean.conf"; chmod 0600 "$st/clean.secrets"
+printf 'index = "%s/clean.idx";\n' "$st" >>"$st/clean.conf"
+m -c "$st/clean.conf" compile
+sleep 1.1; printf '# edited\n' >>"$st/clean.conf"
+m -c "$st/clean.conf" explain ann
+rc_is 0; out_has "index:      $st/clean.idx (stale: compiled "; out_has "$st/clean.conf changed since)"
+[ "$(grep -c "$st/clean.idx" "$OUT")" -eq 1 ] || no "the index path is named more than once"; end
+
+# ---------------------------------------------------------------- enumerate
+sed 's/^case_sensitive = false;/case_sensitive = false;\nenumerate = false;/' "$D/seeds.conf" >"$D/noenum.conf"
+chmod 0644 "$D/noenum.conf"
+begin "enumerate = false is a setting"; m -c "$D/noenum.conf" check
+rc_is 1; out_lacks ": error: "; out_has "0 errors, 1 warnings"; end
+begin "enumerate must be a boolean"
+sed 's/^enumerate = false;/enumerate = "no";/' "$D/noenum.conf" >"$D/badenum.conf"; chmod 0644 "$D/badenum.conf"
+m -c "$D/badenum.conf" check
+rc_is 2; out_has "$D/badenum.conf:6: error: \"enumerate\" must be true or false"; end
 
 # ---------------------------------------------------------------- the bundled example
 # copied like the data: a checkout made under umask 002 has it group-writable,

@@ -11,7 +11,8 @@ FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_JOBS    ?= 2
 FUZZ_OUT     := $(BUILD)/fuzzer
-FUZZ_NAMES   := fuzz_login fuzz_config fuzz_secrets fuzz_conflex fuzz_index fuzz_index_sealed fuzz_ldap_map
+FUZZ_NAMES   := fuzz_login fuzz_config fuzz_secrets fuzz_conflex fuzz_cfparse fuzz_index fuzz_index_sealed \
+		fuzz_import fuzz_ldap_map
 FUZZ_BINS    := $(FUZZ_NAMES:%=$(FUZZ_OUT)/%)
 FUZZ_TARGETS ?= $(FUZZ_NAMES)
 
@@ -26,13 +27,15 @@ FUZZ_CFLAGS  := -std=gnu11 -O1 -g -fPIC -D_GNU_SOURCE -DMAILACCT_VERSION='"$(VER
 		-Wno-missing-field-initializers $(WERROR) $(FUZZ_SAN) \
 		-DFUZZ_DATA_DIR='"$(abspath tests/data)"' -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_OUT)/obj/%.o) $(CONFIG_SRC:%.c=$(FUZZ_OUT)/obj/%.o)
+# libconfig: the oracle of fuzz_conflex and fuzz_cfparse
 FUZZ_LIBS    := $(LIBCONFIG_LIBS) -lcrypt
 
 $(FUZZ_OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
 
-$(FUZZ_OUT)/fuzz_login $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_secrets $(FUZZ_OUT)/fuzz_conflex: $(FUZZ_OUT)/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
+$(FUZZ_OUT)/fuzz_login $(FUZZ_OUT)/fuzz_config $(FUZZ_OUT)/fuzz_secrets $(FUZZ_OUT)/fuzz_conflex \
+$(FUZZ_OUT)/fuzz_cfparse $(FUZZ_OUT)/fuzz_import: $(FUZZ_OUT)/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_LIB_OBJ)
 	$(FUZZ_CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(FUZZ_LIBS)
 
 # the directory's entries (tests/lib/ldap_entry.h's text form) through the
@@ -83,7 +86,7 @@ $(HZ_OUT)/nss_driver: tests/hardening/nss_driver.c
 # ixtool.c includes the index's layout header (lib/ixformat.h).
 $(HZ_OUT)/ixtool: tests/hardening/ixtool.c lib/ixformat.h $(ARCHIVE)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ARCHIVE) $(LIBCONFIG_LIBS) -lcrypt
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ARCHIVE) -lcrypt
 
 # An LD_PRELOAD shim: never sanitized, so that it loads into any program.
 $(HZ_OUT)/crypt_count.so: tests/hardening/crypt_count.c
@@ -109,7 +112,7 @@ TSAN_NSS  := $(NSS_SRC:%.c=$(TSAN_OUT)/obj/%.o)
 
 $(TSAN_OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(LIBCONFIG_CFLAGS) $(TSAN_CFLAGS) -MMD -MP -c $< -o $@
+	$(FUZZ_CC) $(CPPFLAGS) $(TSAN_CFLAGS) -MMD -MP -c $< -o $@
 
 # an archive, as for the real module: only what NSS needs is linked (no libcrypt)
 $(TSAN_OUT)/libmailacct.a: $(TSAN_LIB)
@@ -119,7 +122,7 @@ $(TSAN_OUT)/libmailacct.a: $(TSAN_LIB)
 $(TSAN_OUT)/libnss_mailacct.so.2: $(TSAN_NSS) $(TSAN_OUT)/libmailacct.a nss_mailacct/nss_mailacct.sym
 	$(FUZZ_CC) -fsanitize=thread -shared -Wl,-soname,libnss_mailacct.so.2 -Wl,--gc-sections \
 		-Wl,--version-script=nss_mailacct/nss_mailacct.sym -o $@ $(TSAN_NSS) $(TSAN_OUT)/libmailacct.a \
-		$(LIBCONFIG_LIBS) -pthread
+		-pthread
 
 $(TSAN_OUT)/nss_driver: tests/hardening/nss_driver.c
 	@mkdir -p $(dir $@)

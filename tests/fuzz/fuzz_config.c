@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Any bytes as a configuration file: the libconfig loader and every check
+/* Any bytes as a configuration file: the file loader and every check
  * behind it. When the file loads, it is compiled to an index and the logins
  * it names (each address, alias, NT account and delegate form, and their
  * upper-case spellings) are resolved through both: the answers must agree

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/../.." || exit 1
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 JOBS=${FUZZ_JOBS:-2}
 OUT=$BUILD/fuzzer
-[ $# -gt 0 ] || set -- fuzz_login fuzz_config fuzz_secrets fuzz_conflex fuzz_index fuzz_index_sealed fuzz_ldap_map
+[ $# -gt 0 ] || set -- fuzz_login fuzz_config fuzz_secrets fuzz_conflex fuzz_cfparse fuzz_index fuzz_index_sealed fuzz_ldap_map
 mkdir -p "$OUT/corpus" "$OUT/artifacts" "$OUT/logs"
 FUZZ_TMPDIR=$(mktemp -d /tmp/mailacct-fuzz.XXXXXX) || exit 1
 export FUZZ_TMPDIR

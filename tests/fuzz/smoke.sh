@@ -25,7 +25,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0
 
 fail=0
-for name in fuzz_login fuzz_config fuzz_secrets fuzz_conflex fuzz_index fuzz_index_sealed fuzz_ldap_map; do
+for name in fuzz_login fuzz_config fuzz_secrets fuzz_conflex fuzz_cfparse fuzz_index fuzz_index_sealed fuzz_import fuzz_ldap_map; do
         seeds=tests/fuzz/corpus/${name%_sealed}
         regr=tests/fuzz/regressions/$name
         dict=tests/fuzz/dict/${name#fuzz_}.dict

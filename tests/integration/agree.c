@@ -2,7 +2,8 @@
 /* The agreement test. For every login form of every test directory, three
  * faces of the rules must give one answer:
  *   - pam_mailacct.so through the real libpam (pam_start_confdir, a service
- *     file "auth required pam_mailacct.so resolve_only config=..."): the
+ *     file "auth required pam_mailacct.so resolve_only principal=mailbox
+ *     config=..."): the
  *     PAM_USER that pam_authenticate leaves, the one Dovecot adopts;
  *   - libnss_mailacct.so.2, dlopen'ed: getpwnam_r's pw_name, the user that
  *     Dovecot's passwd userdb takes;
@@ -863,7 +864,11 @@ static void check_directory(const struct run *run, char *const *logins, size_t n
 
         if (!cli || !reason || !source)
                 abort();
-        service = xasprintf("auth required %s/pam_mailacct.so resolve_only config=%s\n", build_dir, run->path);
+        /* principal=mailbox: the mailbox in PAM_USER right after auth, the
+         * answer compared (the default hands the principal to a next
+         * module and the mailbox only in the account phase) */
+        service = xasprintf("auth required %s/pam_mailacct.so resolve_only principal=mailbox config=%s\n", build_dir,
+                            run->path);
         {
                 char *p = xasprintf("%s/" SERVICE, pam_dir);
                 write_file(p, service);

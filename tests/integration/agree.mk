@@ -12,4 +12,4 @@ $(AGREE_TEST): tests/integration/agree.c
 
 tests: $(AGREE_TEST)
 
-SUITES += $(AGREE_TEST) tests/integration/dovecot-nss.sh
+SUITES += $(AGREE_TEST) tests/integration/dovecot-nss.sh tests/integration/readme.sh

@@ -30,8 +30,8 @@ for so in pam_mailacct.so libnss_mailacct.so.2; do
 done
 check "the command links libldap" eval 'objdump -p "$MAILACCT" | grep -q "NEEDED.*libldap"'
 if command -v systemd-analyze >/dev/null; then
-        sed "s|@SBINDIR@|$BUILD|g" config/systemd/mailacct-sync.service.in >"$T/mailacct-sync.service"
-        cp config/systemd/mailacct-sync.timer "$T/"
+        sed "s|/usr/sbin/mailacct|$MAILACCT|g" systemd/mailacct-sync.service >"$T/mailacct-sync.service"
+        cp systemd/mailacct-sync.timer "$T/"
         systemd-analyze verify --man=no "$T/mailacct-sync.service" "$T/mailacct-sync.timer" >"$T/verify.log" 2>&1
         rc=$?
         check "systemd-analyze verify: both units" test $rc -eq 0 -a ! -s "$T/verify.log" || cat "$T/verify.log"

@@ -127,6 +127,24 @@ printf '%s\n' "$all" | grep -q -e '^partner' -e '^noids' -e 'reseller' && fail "
 checks=$((checks + 1))
 [ "$(printf '%s\n' "$all" | grep -c -F "$JDOE")" -eq 1 ] || fail "enumeration: jdoe's line differs from getent passwd jdoe"
 
+# enumerate = false: getent passwd lists the files only; lookups still answer,
+# from the configuration and from its compiled index alike
+sed 's/^canonical = /enumerate = false;\ncanonical = /' "$CONF" >"$DATA/noenum.conf"
+grep -q '^enumerate = false;' "$DATA/noenum.conf" || fail "noenum.conf: no canonical line to put enumerate before"
+for from in configuration index; do
+        if [ $from = index ]; then
+                printf 'index = "%s";\n' "$DATA/noenum.idx" >>"$DATA/noenum.conf"
+                "$BUILD/mailacct" -c "$DATA/noenum.conf" compile >/dev/null || fail "compile noenum.conf"
+        fi
+        checks=$((checks + 1))
+        n=$(MAILACCT_CONF="$DATA/noenum.conf" getent passwd | grep -c -e '^root:' -e '@')
+        [ "$n" -eq 1 ] || fail "enumerate = false ($from): $n lines of root and mailboxes, want root only"
+        expect_line "enumerate = false ($from): getent passwd 'EXAMPLE\\jdoe'" "$JDOE" \
+                env MAILACCT_CONF="$DATA/noenum.conf" getent passwd 'EXAMPLE\jdoe'
+        expect_line "enumerate = false ($from): getent passwd 5001" "$JDOE" \
+                env MAILACCT_CONF="$DATA/noenum.conf" getent passwd 5001
+done
+
 # id(1): the login form in, the canonical name out
 expect_line "id -un 'EXAMPLE\\jdoe'" "jdoe@example.com" id -un 'EXAMPLE\jdoe'
 expect_line "id -u 'EXAMPLE\\assistant\\jdoe'" "5001" id -u 'EXAMPLE\assistant\jdoe'

@@ -119,16 +119,32 @@ echo "$out" | grep -q '^PAM_USER: *jdoe@example.com'
 ok $? "mailacct test, delegate form: $out"
 
 out=$(printf 'jdoe-pw\n' | "$M" test --pam-dir "$T/pam.d" --service imap user)
-[ $? -eq 1 ] && echo "$out" | grep -q 'pam_authenticate: *User not known' && ! echo "$out" | grep -q pam_acct_mgmt
-ok $? "mailacct test: an ambiguous login fails before the account phase: $out"
+[ $? -eq 1 ] && echo "$out" | grep -q 'pam_authenticate: *User not known' && ! echo "$out" | grep -q pam_acct_mgmt &&
+        echo "$out" | grep -qx 'result: *refused (ambiguous)'
+ok $? "mailacct test: an ambiguous login fails before the account phase, with its reason: $out"
 
 out=$(printf 'wrong\n' | "$M" test --pam-dir "$T/pam.d" --service imap jdoe)
-[ $? -eq 1 ] && echo "$out" | grep -q 'pam_authenticate: *Authentication failure'
-ok $? "mailacct test: a wrong password: $out"
+[ $? -eq 1 ] && echo "$out" | grep -q 'pam_authenticate: *Authentication failure' &&
+        echo "$out" | grep -qx 'result: *refused (wrong-password)'
+ok $? "mailacct test: a wrong password, and the module's reason code: $out"
+out=$(printf 'jdoe-pw\n' | "$M" test --pam-dir "$T/pam.d" --service imap partner)
+[ $? -eq 1 ] && echo "$out" | grep -qx 'result: *refused (contact)'
+ok $? "mailacct test: a contact: $out"
 
 out=$(printf 'jdoe-pw\n' | "$M" test --pam-dir "$T/pam.d" --service dovecot jdoe)
-[ $? -eq 1 ] && echo "$out" | grep -q 'pam_acct_mgmt: *Permission denied'
+[ $? -eq 1 ] && echo "$out" | grep -q 'pam_acct_mgmt: *Permission denied' &&
+        echo "$out" | grep -qx 'result: *refused (service-denied)'
 ok $? "mailacct test: the account phase refuses a service jdoe lacks: $out"
+# a stack without pam_mailacct leaves no reason: the PAM error stands in
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' >"$T/pam.d/deny"
+out=$(printf 'x\n' | "$M" test --pam-dir "$T/pam.d" --service deny jdoe)
+[ $? -eq 1 ] && echo "$out" | grep -qx 'result: *refused (Authentication failure)'
+ok $? "mailacct test: a stack without the module: $out"
+out=$(printf 'jdoe-pw\n' | "$M" test jdoe --service imap --pam-dir "$T/pam.d")
+[ $? -eq 0 ]
+ok $? "mailacct test: options after the login: $out"
+"$M" test --help >"$T/help" 2>&1 && grep -q 'Usage: mailacct \[-c FILE\] test' "$T/help" && grep -q 'default imap' "$T/help"
+ok $? "mailacct test --help: $(cat "$T/help")"
 
 "$M" test >/dev/null 2>&1
 [ $? -eq 64 ]
@@ -142,8 +158,8 @@ if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
         ok $? "mailacct test through /etc/pam.d: $out"
         out=$(printf 'jdoe-pw\n' | unshare --mount --propagation private sh -c \
                 'mount --bind "$1/pam.d" /etc/pam.d && exec "$2" test jdoe' sh "$T" "$M")
-        echo "$out" | grep -q '^service: *dovecot$'
-        ok $? "mailacct test: the default service is dovecot: $out"
+        echo "$out" | grep -q '^service: *imap$' && echo "$out" | grep -qx 'result: *ok'
+        ok $? "mailacct test: the default service is imap, the one the README sets up: $out"
 else
         echo "note: /etc/pam.d cases skipped (need root for a mount namespace)"
 fi

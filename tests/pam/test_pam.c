@@ -37,7 +37,7 @@
 #define NOT_RUN (-1)
 #define ANY (-2)
 
-static const char *build_dir, *tmp_dir, *pam_dir;
+static const char *build_dir, *tmp_dir, *pam_dir, *override_dir;
 static int log_fd = -1, failures, checks;
 static char case_log[1 << 16];
 static char *all_log;
@@ -147,6 +147,18 @@ static void reset_log(void)
         case_log[0] = '\0';
 }
 
+/* pam_matrix (from pam_wrapper) stands for the directory module that checks
+ * passwords after resolve_only (pam_unix, pam_sss, pam_krb5): users,
+ * passwords and services from a file of its own, @D/matrix.db */
+#define MATRIX "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so passdb=@D/matrix.db"
+#define MATRIX_DB                                    \
+        "assistant:assistant-unix:stack_local\n"     \
+        "jdoe:jdoe-unix:stack_local\n"               \
+        "sales:sales-unix:stack_local\n"             \
+        "former:former-unix:stack_local\n"           \
+        "EXAMPLE\\jdoe:jdoe-nt:stack_netbios\n"      \
+        "jdoe@example.com:jdoe-address:stack_address\n"
+
 /* ---- the directory and its secrets -------------------------------------- */
 
 static const struct {
@@ -211,6 +223,30 @@ static void make_config(const char *base, const char *name, const char *secrets_
         free(text);
 }
 
+/* The directory plus a mailbox whose `services` are written with other
+ * names of the protocols (and one name no table knows), for the protocol
+ * cases. */
+static void make_services_config(void)
+{
+        static const char list[] = "mailboxes = (\n";
+        char *base = read_file("tests/integration/data/mailacct.conf");
+        const char *at = strstr(base, list);
+        size_t head;
+        char *text;
+
+        if (!at) {
+                fprintf(stderr, "the test directory lost its mailboxes list\n");
+                exit(2);
+        }
+        head = (size_t)(at - base) + strlen(list);
+        text = xasprintf("%.*s  { address = \"mapped@example.com\"; uid = 5020;\n"
+                         "    services = [ \"IMAP4\", \"pop\", \"submission\", \"managesieve\", \"x-Custom\" ]; },\n%s",
+                         (int)head, base, base + head);
+        make_config(text, "services.conf", "secrets = \"good.secrets\";", 0644);
+        free(text);
+        free(base);
+}
+
 static void make_directory(void)
 {
         char *base = read_file("tests/integration/data/mailacct.conf"), *p;
@@ -229,6 +265,7 @@ static void make_directory(void)
         /* "$" + an unknown prefix: crypt(3) refuses it (a bare word would read as DES) */
         SECRETS("badhash.secrets", "jdoe@example.com:$unknown$not-a-crypt-hash\n", 0600);
         SECRETS("empty.secrets", "", 0600);
+        SECRETS("matrix.db", MATRIX_DB, 0600);
         make_config(base, "mailacct.conf", "secrets = \"good.secrets\";", 0644);
         make_config(base, "readable.conf", "secrets = \"readable.secrets\";", 0644);
         make_config(base, "groupwrite.conf", "secrets = \"groupwrite.secrets\";", 0644);
@@ -239,6 +276,7 @@ static void make_directory(void)
         make_config(base, "no-secrets.conf", "", 0644);
         make_config(base, "writable.conf", "secrets = \"good.secrets\";", 0666);
         make_config(base, "unknown-key.conf", "secrets = \"good.secrets\"; passwords = \"here\";", 0644);
+        make_services_config();
         SECRETS("corrupt.conf", "default_domain = \"example.com\";\ndomains = ( { name = \"example.com\" } \n", 0644);
         free(base);
 }
@@ -271,6 +309,12 @@ static void service(const char *name, const char *text_fmt)
 
 #define SET_ITEMS "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so"
 
+/* (libpam lowercases a service's name before it opens the file) */
+static const char *const protocol_services[] = {
+        "imaps", "imap4", "pop", "pop3s", "popa3d", "solid-pop3d", "smtp", "submission",
+        "smtps", "sieve", "managesieve", "x-custom", "x-other", "dovecot",
+};
+
 static void make_services(void)
 {
 #define STACK(opts)                                  \
@@ -285,6 +329,20 @@ static void make_services(void)
         service("quiet", STACK("mailacct.conf quiet"));
         service("nocanon", STACK("mailacct.conf nocanon"));
         service("resolve_only", STACK("mailacct.conf resolve_only"));
+        /* the stacks of README "Stacking": our auth (resolve_only) first,
+         * the password module's auth; its account, then ours, which hands
+         * the server the mailbox */
+#define STACKED(form)                                                                          \
+        "auth     requisite @M config=@D/mailacct.conf resolve_only principal=" form "\n"        \
+        "auth     required  " MATRIX "\n"                                                       \
+        "account  required  " MATRIX "\n"                                                       \
+        "account  required  @M config=@D/mailacct.conf resolve_only protocol=imap\n"
+        service("stack_local", STACKED("local"));
+        service("stack_netbios", STACKED("netbios"));
+        service("stack_address", STACKED("address"));
+        service("stack_upn", STACKED("upn"));
+        service("stack_badform", STACKED("kerberos"));
+        service("stack_mailbox", STACKED("mailbox"));
         service("badopts", STACK("mailacct.conf frobnicate debug=1 nocanon=yes"));
         service("emptyconfig", STACK("mailacct.conf config="));
         service("missing", STACK("does-not-exist.conf"));
@@ -305,6 +363,18 @@ static void make_services(void)
                                   "auth required @M config=@D/mailacct.conf use_first_pass\n"
                                   "account required @M config=@D/mailacct.conf\n");
         service("use_first_pass_alone", "auth required @M config=@D/mailacct.conf use_first_pass\n");
+        /* every name of the protocol table (lib/protocol.c) as a PAM
+         * service, names no table knows, and protocol= overriding both */
+        for (size_t i = 0; i < sizeof(protocol_services) / sizeof(protocol_services[0]); i++)
+                service(protocol_services[i], STACK("services.conf"));
+        service("mailx", STACK("services.conf protocol=imap4"));
+        /* a name of the table overridden: "pop" in a folder of its own */
+        {
+                const char *saved = pam_dir;
+                pam_dir = override_dir;
+                service("pop", STACK("services.conf protocol=smtp"));
+                pam_dir = saved;
+        }
         service("try_first_pass", "auth required " SET_ITEMS "\n"
                                   "auth required @M config=@D/mailacct.conf try_first_pass\n"
                                   "account required @M config=@D/mailacct.conf\n");
@@ -321,6 +391,7 @@ struct pam_case {
         const char *authtok; /* PAM_AUTHTOK from an earlier module */
         bool acct_only;      /* pam_acct_mgmt without pam_authenticate */
         const char *set_user; /* the application sets PAM_USER to this between the phases */
+        const char *auth_user; /* expected PAM_USER after pam_authenticate, NULL: not checked */
         int auth;            /* expected pam_authenticate */
         int acct;            /* expected pam_acct_mgmt, NOT_RUN */
         const char *user;    /* expected PAM_USER at the end, NULL: as typed */
@@ -488,8 +559,47 @@ static const struct pam_case cases[] = {
           .logs = { "service-denied login \"EXAMPLE\\jdoe\": jdoe@example.com may not use service \"nocanon\"" } },
         { .service = "resolve_only", .login = "SITE2\\user", .auth = PAM_SUCCESS, .acct = PAM_SUCCESS,
           .user = "user@site2.org.com", .prompts = 0, .logs = { "ok login \"SITE2\\user\": user@site2.org.com", "account user@site2.org.com may use resolve_only" } },
+        /* resolve_only hands the next module the principal; refused in the
+         * account phase (the service), the mailbox is never handed over */
         { .service = "resolve_only", .login = "EXAMPLE\\assistant\\jdoe", .auth = PAM_SUCCESS, .acct = PAM_PERM_DENIED,
-          .user = "jdoe@example.com", .prompts = 0, .logs = { "ok login \"EXAMPLE\\assistant\\jdoe\": jdoe@example.com", "resolve_only" } },
+          .auth_user = "assistant@example.com", .user = "assistant@example.com", .prompts = 0,
+          .logs = { "ok login \"EXAMPLE\\assistant\\jdoe\": jdoe@example.com", "resolve_only: PAM_USER is the principal \"assistant@example.com\"" } },
+        /* stacked: the delegate form works, the principal's password in the
+         * principal's module, the mailbox for the server at the end */
+        { .service = "stack_local", .login = "EXAMPLE\\assistant\\jdoe", .answers = { "assistant-unix" },
+          .auth = PAM_SUCCESS, .acct = PAM_SUCCESS, .auth_user = "assistant", .user = "jdoe@example.com", .prompts = 1,
+          .logs = { "principal \"assistant\"", "account jdoe@example.com may use imap" } },
+        { .service = "stack_local", .login = "EXAMPLE\\assistant\\jdoe", .answers = { "jdoe-unix" },
+          .auth = PAM_AUTH_ERR, .acct = NOT_RUN, .auth_user = "assistant", .user = "assistant", .prompts = 1 },
+        { .service = "stack_local", .login = "jdoe@example.org", .answers = { "jdoe-unix" }, .auth = PAM_SUCCESS,
+          .acct = PAM_SUCCESS, .auth_user = "jdoe", .user = "jdoe@example.com", .prompts = 1 },
+        { .service = "stack_local", .login = "EXAMPLE\\sales\\jdoe", .answers = { "sales-unix" },
+          .auth = PAM_USER_UNKNOWN, .acct = NOT_RUN, .user = "EXAMPLE\\sales\\jdoe", .prompts = 0,
+          .logs = { "not-delegated" } },
+        /* the directory module takes a disabled principal's password (a
+         * bind without ppolicy does): our account phase refuses it */
+        { .service = "stack_local", .login = "EXAMPLE\\former\\boss", .answers = { "former-unix" },
+          .auth = PAM_SUCCESS, .acct = PAM_ACCT_EXPIRED, .auth_user = "former", .user = "former", .prompts = 1,
+          .logs = { "principal-disabled" } },
+        /* a name of another mailbox set between the phases is refused */
+        { .service = "stack_local", .login = "EXAMPLE\\assistant\\jdoe", .answers = { "assistant-unix" },
+          .auth = PAM_SUCCESS, .set_user = "user@site1.org.com", .acct = PAM_PERM_DENIED, .user = "user@site1.org.com",
+          .prompts = 1, .logs = { "user-changed" } },
+        { .service = "stack_netbios", .login = "jdoe", .answers = { "jdoe-nt" }, .auth = PAM_SUCCESS,
+          .acct = PAM_SUCCESS, .auth_user = "EXAMPLE\\jdoe", .user = "jdoe@example.com", .prompts = 1 },
+        { .service = "stack_address", .login = "EXAMPLE/jdoe", .answers = { "jdoe-address" }, .auth = PAM_SUCCESS,
+          .acct = PAM_SUCCESS, .auth_user = "jdoe@example.com", .user = "jdoe@example.com", .prompts = 1 },
+        /* a mailbox of the file has no userPrincipalName: its address */
+        { .service = "stack_upn", .login = "jdoe", .answers = { "x" }, .auth = PAM_AUTH_ERR, .acct = NOT_RUN,
+          .auth_user = "jdoe@example.com", .user = "jdoe@example.com", .prompts = 1 },
+        { .service = "stack_badform", .login = "jdoe", .answers = { "x" }, .auth = PAM_AUTH_ERR, .acct = NOT_RUN,
+          .auth_user = "jdoe@example.com", .user = "jdoe@example.com", .prompts = 1,
+          .logs = { "bad-option", "principal= takes address, local, netbios, upn or mailbox" } },
+        /* principal=mailbox: the mailbox at once (the next module would
+         * check jdoe's password for the delegate form: refused here) */
+        { .service = "stack_mailbox", .login = "EXAMPLE\\assistant\\jdoe", .answers = { "assistant-unix" },
+          .auth = PAM_AUTH_ERR, .acct = NOT_RUN, .auth_user = "jdoe@example.com", .user = "jdoe@example.com",
+          .prompts = 1, .logs = { "resolve_only" } },
         { .service = "resolve_only", .login = "user", .auth = PAM_USER_UNKNOWN, .acct = NOT_RUN, .prompts = 0,
           .logs = { "ambiguous login \"user\"" } },
         { .service = "quiet", .login = "user", .answers = { "x" }, .auth = PAM_USER_UNKNOWN, .acct = NOT_RUN,
@@ -614,6 +724,13 @@ static void run_case(size_t idx, const struct pam_case *c)
         }
         if (!c->acct_only)
                 auth = pam_authenticate(pamh, 0);
+        if (c->auth_user) {
+                const void *u = NULL;
+                pam_get_item(pamh, PAM_USER, &u);
+                check(u && strcmp(u, c->auth_user) == 0,
+                      "case %zu [%s] %s: PAM_USER after authentication = \"%s\", expected \"%s\"", idx, c->service,
+                      what, u ? (const char *)u : "(null)", c->auth_user);
+        }
         if (c->set_user && auth == PAM_SUCCESS)
                 pam_set_item(pamh, PAM_USER, c->set_user);
         if (c->acct_only || auth == PAM_SUCCESS)
@@ -641,6 +758,89 @@ static void run_case(size_t idx, const struct pam_case *c)
                       c->service, what, c->nologs[i], case_log);
         /* one decision, one line, in each phase that ran */
         check(strstr(case_log, "pam_mailacct(") != NULL, "case %zu [%s] %s: nothing logged", idx, c->service, what);
+}
+
+/* The services check compares protocols: a mailbox's `services` and the PAM
+ * service a login comes through are both mapped by one table (imap, imaps,
+ * imap4 -> imap; pop, pop3, pop3s, popa3d, solid-pop3d -> pop3; smtp,
+ * submission, smtps -> smtp; sieve, managesieve -> sieve); a name the table
+ * does not know is compared as written, without case; protocol=NAME stands
+ * for the service. The account phase alone: no password is involved. */
+static void test_protocols(void)
+{
+        static const struct {
+                const char *service, *login;
+                bool allowed;
+                bool override; /* the "pop" of the folder where it says protocol=smtp */
+        } t[] = {
+                /* jdoe: services = [ "imap", "pop3" ] */
+                { "imap", "jdoe", true },
+                { "imaps", "jdoe", true },
+                { "imap4", "jdoe", true },
+                { "pop", "jdoe", true }, /* Cyrus pop3d */
+                { "pop3", "jdoe", true },
+                { "pop3s", "jdoe", true },
+                { "popa3d", "jdoe", true },
+                { "solid-pop3d", "jdoe", true },
+                { "smtp", "jdoe", false },
+                { "submission", "jdoe", false },
+                { "smtps", "jdoe", false },
+                { "sieve", "jdoe", false },
+                { "managesieve", "jdoe", false },
+                { "x-custom", "jdoe", false },
+                { "dovecot", "jdoe", false },
+                /* imaponly: [ "imap" ] */
+                { "imaps", "imaponly@example.com", true },
+                { "imap4", "imaponly@example.com", true },
+                { "pop", "imaponly@example.com", false },
+                { "popa3d", "imaponly@example.com", false },
+                { "solid-pop3d", "imaponly@example.com", false },
+                /* mapped: [ "IMAP4", "pop", "submission", "managesieve", "x-Custom" ] */
+                { "imaps", "mapped@example.com", true },
+                { "imap4", "mapped@example.com", true },
+                { "pop", "mapped@example.com", true },
+                { "pop3s", "mapped@example.com", true },
+                { "popa3d", "mapped@example.com", true },
+                { "solid-pop3d", "mapped@example.com", true },
+                { "smtp", "mapped@example.com", true },
+                { "smtps", "mapped@example.com", true },
+                { "submission", "mapped@example.com", true },
+                { "sieve", "mapped@example.com", true },
+                { "managesieve", "mapped@example.com", true },
+                { "x-custom", "mapped@example.com", true }, /* "x-Custom": literal, without case */
+                { "x-other", "mapped@example.com", false },
+                { "dovecot", "mapped@example.com", false },
+                /* protocol= wins over the service's name */
+                { "mailx", "jdoe", true },                   /* protocol=imap4 */
+                { "mailx", "sales@example.com", true },      /* no services list: all */
+                { "pop", "jdoe", false, true },              /* protocol=smtp */
+                { "pop", "mapped@example.com", true, true }, /* protocol=smtp: submission */
+                { "pop", "imaponly@example.com", false, true },
+        };
+
+        for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+                struct tl_answers a = { .v = { NULL } };
+                struct pam_conv conv = { tl_converse, &a };
+                pam_handle_t *pamh = NULL;
+                int r;
+
+                reset_log();
+                r = pam_start_confdir(t[i].service, t[i].login, &conv, t[i].override ? override_dir : pam_dir,
+                                      &pamh);
+                if (r != PAM_SUCCESS) {
+                        check(false, "protocols: pam_start(%s): %d", t[i].service, r);
+                        continue;
+                }
+                r = pam_acct_mgmt(pamh, 0);
+                pam_end(pamh, r);
+                drain_log();
+                check(r == (t[i].allowed ? PAM_SUCCESS : PAM_PERM_DENIED),
+                      "protocols [%s%s] %s: pam_acct_mgmt = %s, expected %s; log:\n%s", t[i].service,
+                      t[i].override ? " protocol=smtp" : "", t[i].login, code_name(r),
+                      t[i].allowed ? "PAM_SUCCESS" : "PAM_PERM_DENIED", case_log);
+                check(strstr(case_log, t[i].allowed ? "ok login" : "service-denied login") != NULL,
+                      "protocols [%s] %s: log lacks the decision:\n%s", t[i].service, t[i].login, case_log);
+        }
 }
 
 /* setcred succeeds; chauthtok refuses with a log line pointing to the command. */
@@ -764,12 +964,15 @@ int main(void)
         }
         pam_dir = xasprintf("%s/pam.d", tmp_dir);
         mkdir(pam_dir, 0755);
+        override_dir = xasprintf("%s/pam.d-override", tmp_dir);
+        mkdir(override_dir, 0755);
         make_directory();
         make_services();
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
                 run_case(i, &cases[i]);
         test_setcred_chauthtok();
+        test_protocols();
         test_dlopen();
         test_reload();
 
@@ -793,7 +996,8 @@ int main(void)
         free(all_log);
         free(good_secrets);
         free((char *)pam_dir);
+        free((char *)override_dir);
         printf("%s: %d checks, %d failed (%zu cases)\n", failures ? "FAIL" : "PASS", checks, failures,
-               sizeof(cases) / sizeof(cases[0]) + 3);
+               sizeof(cases) / sizeof(cases[0]) + 4);
         return failures ? 1 : 0;
 }

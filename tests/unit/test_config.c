@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The libconfig loader (errors with file and line) and the warnings of
+/* The file loader (errors with file and line) and the warnings of
  * `mailacct check` (mailacct_lint), as a table of configuration
  * files and the findings each must produce. */
 #include <setjmp.h>
@@ -181,13 +181,23 @@ static const struct ccase error_cases[] = {
           .want = { { E, 4, { "4294967296", "out of range" } } } },
         { "gid 0x100000000 does not wrap to root",
           HEAD "mailboxes = ( { address = \"a@example.com\";\n gid = 0x100000000; } );\n",
-          .want = { { E, 4, { "gid", "out of range" } } } },
+          .want = { { E, 4, { "gid", "0x100000000", "out of range" } } } },
         { "uid 99999999999", HEAD "mailboxes = ( { address = \"a@example.com\";\n uid = 99999999999; } );\n",
           .want = { { E, 4, { "99999999999", "out of range" } } } },
         { "uid 99999999999L", HEAD "mailboxes = ( { address = \"a@example.com\";\n uid = 99999999999L; } );\n",
           .want = { { E, 4, { "out of range" } } } },
         { "global uid out of range", "defaults = {\n uid = 4294967296; gid = 1; };\ndomains = ( { name = \"x.test\"; } );\n",
           .want = { { E, 2, { "uid", "out of range" } } } },
+        { "uid 0xFFFFFFFFFFFFFFFF is not -1 taken for a uid", HEAD "mailboxes = ( { address = \"a@example.com\";\n"
+                                                                   " uid = 0xFFFFFFFFFFFFFFFF; } );\n",
+          .want = { { E, 4, { "0xFFFFFFFFFFFFFFFF", "out of range" } } } },
+        { "a finding in the third mailbox of a list read one at a time",
+          HEAD "mailboxes = ( { address = \"a@example.com\"; },\n { address = \"b@example.com\"; },\n"
+               " { address = \"c@example.com\";\n   alias = [ \"c\" ]; } );\n",
+          .exact = true, .want = { { E, 6, { "unknown key \"alias\"", "mailbox" } } } },
+        { "a syntax error after the mailboxes: nothing is loaded",
+          HEAD "mailboxes = ( { address = \"a@example.com\"; uid = -1; } );\nx = ;\n",
+          .exact = true, .want = { { E, 4, { "syntax error" } } } },
         { "a string that looks like a uid does not fool the range check",
           HEAD "mailboxes = ( { address = \"a@example.com\";\n"
                " name = \"uid = 7\"; uid = 4294967296; } );\n",
@@ -328,8 +338,8 @@ static void run_warning_case(void **state)
         run_case(*state, false);
 }
 
-/* Values that must load as written (libconfig 1.5 reads plain integers
- * through an int). */
+/* Values that must load as written (libconfig 1.5 read plain integers
+ * through an int; the parser is exact). */
 static void test_large_ids(void **state)
 {
         struct mailacct_dir *d;
@@ -392,6 +402,53 @@ static void test_settings(void **state)
         mailacct_dir_free(d);
 }
 
+/* The settings and domains are loaded first wherever they stand: the
+ * mailboxes (read one at a time) name domains declared after them. */
+static void test_order(void **state)
+{
+        struct mailacct_dir *d;
+        uid_t u;
+        gid_t g;
+
+        (void)state;
+        assert_int_equal(tu_load("order.conf",
+                                 "mailboxes = ( { address = \"a@example.com\"; aliases = [ \"a\" ]; } );\n"
+                                 "contacts = ( { alias = \"p\"; address = \"p@x.test\"; } );\n"
+                                 "domains = ( { name = \"example.com\"; } );\n"
+                                 "defaults = { uid = 7; gid = 8; };\ndefault_domain = \"example.com\";\n",
+                                 &d, NULL),
+                         0);
+        assert_int_equal(mailacct_dir_settings(d)->n_mailboxes, 1);
+        assert_int_equal(mailacct_dir_settings(d)->n_contacts, 1);
+        assert_int_equal(mailacct_dir_ids(d, tu_mailbox(d, "a@example.com"), &u, &g), 0);
+        assert_int_equal(u, 7);
+        assert_int_equal(g, 8);
+        mailacct_dir_free(d);
+}
+
+/* Mailboxes in an @included file: each finding names that file and line,
+ * as libconfig named them (the @include line's name). */
+static void test_included_mailboxes(void **state)
+{
+        struct mailacct_diags dg;
+        struct mailacct_dir *d;
+        char conf[PATH_MAX + 256];
+
+        (void)state;
+        tu_write("boxes.conf", "{ address = \"a@example.com\"; },\n{ address = \"a@example.com\"; }\n", 0644);
+        snprintf(conf, sizeof(conf), "%s",
+                 tu_write("inc.conf",
+                          "domains = ( { name = \"example.com\"; } );\nmailboxes = (\n@include \"boxes.conf\"\n);\n",
+                          0644));
+        mailacct_diags_init(&dg);
+        assert_int_equal(mailacct_file_load(conf, &d, &dg, NULL), -EINVAL);
+        assert_true(dg.errors > 0);
+        assert_string_equal(dg.v[0].file, "boxes.conf");
+        assert_int_equal(dg.v[0].line, 2);
+        assert_non_null(strstr(dg.v[0].text, "duplicate address"));
+        mailacct_diags_clear(&dg);
+}
+
 /* The file itself: missing, a folder, writable by others. */
 static void test_file_checks(void **state)
 {
@@ -429,6 +486,8 @@ int main(void)
         const struct CMUnitTest misc[] = {
                 cmocka_unit_test(test_large_ids),
                 cmocka_unit_test(test_settings),
+                cmocka_unit_test(test_order),
+                cmocka_unit_test(test_included_mailboxes),
                 cmocka_unit_test(test_file_checks),
         };
         int failed = 0;

@@ -38,6 +38,8 @@ static const struct scan_case cases[] = {
         { "escapes", "index = \"g\\x2eidx\";\n", NULL, "g.idx", 0, 1 },
         { "absolute", "index = \"/var/lib/x.idx\";\n", NULL, "/var/lib/x.idx", 0, 1 },
         { "a name that starts with index", "indexes = \"no\";\n", NULL, NULL, 0, 1 },
+        /* libconfig's scanner ends the integer at the letter: "1" then "index" */
+        { "after a number it touches", "a=1index=\"l.idx\";\n", NULL, "l.idx", 0, 1 },
         { "not a string", "index = 5;\n", NULL, NULL, 0, 1 },
         { "multi-line string before it", "s = \"a\nb ( {\nc\";\nindex = \"h.idx\";\n", NULL, "h.idx", 0, 1 },
         { "from an included file", "@include \"inc.conf\"\ndomains = ( );\n", "index = \"i.idx\";\n", "i.idx", 0, 2 },
@@ -126,12 +128,57 @@ static void test_tokens(void **state)
         assert_int_equal(mailacct_lex_decode(&t, out, 4, &used), -ERANGE);
 }
 
+/* Names, booleans and numbers split as flex's longest match splits them. */
+static void test_scalars(void **state)
+{
+        static const char text[] = "1b true TRUEish 0x1FL 1LL .5e3 - 1.5.3 +. 0x 7e 1e+5L *-_ # cut off";
+        static const struct {
+                enum mailacct_tok kind;
+                enum mailacct_scalar scalar;
+                const char *text;
+        } want[] = {
+                { MAILACCT_TOK_SCALAR, MAILACCT_SCALAR_INT, "1" },
+                { MAILACCT_TOK_NAME, 0, "b" },
+                { MAILACCT_TOK_SCALAR, MAILACCT_SCALAR_BOOL, "true" },
+                { MAILACCT_TOK_NAME, 0, "TRUEish" },
+                { MAILACCT_TOK_SCALAR, MAILACCT_SCALAR_HEX64, "0x1FL" },
+                { MAILACCT_TOK_SCALAR, MAILACCT_SCALAR_INT64, "1LL" },
+                { MAILACCT_TOK_SCALAR, MAILACCT_SCALAR_FLOAT, ".5e3" },
+                { MAILACCT_TOK_GARBAGE, 0, "-" },
+                { MAILACCT_TOK_SCALAR, MAILACCT_SCALAR_FLOAT, "1.5" },
+                { MAILACCT_TOK_SCALAR, MAILACCT_SCALAR_FLOAT, ".3" },
+                { MAILACCT_TOK_SCALAR, MAILACCT_SCALAR_FLOAT, "+." },
+                { MAILACCT_TOK_SCALAR, MAILACCT_SCALAR_INT, "0" },
+                { MAILACCT_TOK_NAME, 0, "x" },
+                { MAILACCT_TOK_SCALAR, MAILACCT_SCALAR_INT, "7" },
+                { MAILACCT_TOK_NAME, 0, "e" },
+                { MAILACCT_TOK_SCALAR, MAILACCT_SCALAR_FLOAT, "1e+5" },
+                { MAILACCT_TOK_NAME, 0, "L" },
+                { MAILACCT_TOK_NAME, 0, "*-_" },
+                /* libconfig's comment rule needs the newline that ends it */
+                { MAILACCT_TOK_GARBAGE, 0, "#" },
+                { MAILACCT_TOK_END, 0, "" },
+        };
+        struct mailacct_lexer lx;
+        struct mailacct_token t;
+
+        (void)state;
+        mailacct_lex_init(&lx, text, sizeof(text) - 1);
+        for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+                mailacct_lex_next(&lx, &t);
+                if (t.kind != want[i].kind || (t.kind == MAILACCT_TOK_SCALAR && t.scalar != want[i].scalar) ||
+                    t.len != strlen(want[i].text) || memcmp(t.text, want[i].text, t.len) != 0)
+                        fail_msg("token %zu: kind %d scalar %d \"%.*s\", expected kind %d scalar %d \"%s\"", i,
+                                 t.kind, t.scalar, (int)t.len, t.text, want[i].kind, want[i].scalar, want[i].text);
+        }
+}
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 int main(void)
 {
         struct CMUnitTest *tests = calloc(N(cases), sizeof(*tests));
-        const struct CMUnitTest misc[] = { cmocka_unit_test(test_tokens) };
+        const struct CMUnitTest misc[] = { cmocka_unit_test(test_tokens), cmocka_unit_test(test_scalars) };
         int failed = 0;
 
         for (size_t i = 0; i < N(cases); i++)

@@ -106,6 +106,46 @@ static void test_exact_keys(void **state)
 }
 
 /* SipHash-1-3 depends on every key byte and every data byte. */
+/* add_unique: the first value wins, the second learns whose the key is,
+ * the same value again is no clash; places group equal keys in the order
+ * they were first added */
+static void test_add_unique(void **state)
+{
+        struct mailacct_hashmap *m = mailacct_hashmap_new(2);
+        uint32_t other = 0, out[4];
+        size_t pos = 0;
+        const char *key;
+        uint32_t value, first_place = 0, second_place = 0;
+        char k[16];
+
+        (void)state;
+        assert_non_null(m);
+        assert_int_equal(mailacct_hashmap_add_unique(m, "jdoe", 7, &other), 1);
+        assert_int_equal(mailacct_hashmap_add_unique(m, "jdoe", 7, &other), 1);
+        assert_int_equal(mailacct_hashmap_add_unique(m, "jdoe", 9, &other), 0);
+        assert_int_equal(other, 7);
+        assert_int_equal(mailacct_hashmap_get(m, "jdoe", out, 4), 1);
+        assert_int_equal(out[0], 7);
+        assert_int_equal(mailacct_hashmap_add(m, "later", 1), 0);
+        /* past several growths, still one value per key */
+        for (uint32_t i = 0; i < 1000; i++) {
+                snprintf(k, sizeof(k), "k%u", i);
+                assert_int_equal(mailacct_hashmap_add_unique(m, k, i, &other), 1);
+                assert_int_equal(mailacct_hashmap_add_unique(m, k, i + 1, &other), 0);
+                assert_int_equal(other, i);
+        }
+        assert_int_equal(mailacct_hashmap_size(m), 1002);
+        while (mailacct_hashmap_next(m, &pos, &key, &value)) {
+                assert_string_equal(mailacct_hashmap_key_at(m, mailacct_hashmap_key_place(m, key)), key);
+                if (strcmp(key, "jdoe") == 0)
+                        first_place = mailacct_hashmap_key_place(m, key);
+                if (strcmp(key, "later") == 0)
+                        second_place = mailacct_hashmap_key_place(m, key);
+        }
+        assert_true(first_place < second_place);
+        mailacct_hashmap_free(m);
+}
+
 static void test_siphash(void **state)
 {
         uint8_t k[16] = { 0 };
@@ -127,6 +167,7 @@ int main(void)
                 cmocka_unit_test(test_duplicates),
                 cmocka_unit_test(test_duplicates_across_growth),
                 cmocka_unit_test(test_exact_keys),
+                cmocka_unit_test(test_add_unique),
                 cmocka_unit_test(test_siphash),
         };
         return cmocka_run_group_tests_name("hashmap", tests, NULL, NULL);
