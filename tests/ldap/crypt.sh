@@ -212,6 +212,10 @@ check "check: the synced hashes reported" has "$OUT" "4 password hashes synced f
 check "check: sshaonly has no password (no secrets file, no synced hash)" \
         has "$OUT" "mailbox sshaonly@example.com has no password: no secrets file, and no {CRYPT} hash synced" || show
 check "check: jdoe needs no line" eval '! has "$OUT" "mailbox jdoe@example.com has no"' || show
+run -c "$C" show jdoe
+check "show: jdoe's password is the synced yescrypt" has "$OUT" "password:   yes (yescrypt, synced from the directory)" || show
+run -c "$C" show sshaonly
+check "show: sshaonly has none" has "$OUT" "password:   no (the configuration names no secrets file and no hash was synced for it)" || show
 
 # ---- equal work: the crypt_r() calls of each outcome ----------------------------
 # the shim loads before an ASan-built probe's runtime (as in hashwork.sh)
@@ -249,6 +253,10 @@ check "mailacct passwd jdoe (a yescrypt line at libxcrypt's default cost)" grep 
 "$MAILACCT" -c "$C" compile >/dev/null 2>"$T/err" || cat "$T/err"
 check "compile leaves INDEX.secrets as the sync wrote it" test "$(stat -c '%U %a' "$SEC")" = "root 600"
 expect "override: the file's password" jdoe "$FILE_PW" success jdoe@example.com
+run -c "$C" show jdoe
+check "show: jdoe's password is the file's line" eval 'has "$OUT" "password:   yes (yescrypt)" && ! has "$OUT" synced' || show
+run -c "$C" show asmith
+check "show: asmith's the directory's" has "$OUT" "password:   yes (sha512, synced from the directory)" || show
 expect "override: not the directory's" jdoe "$JDOE_PW" auth_err
 expect "override: the delegate form with the file's password" 'EXAMPLE\jdoe' "$FILE_PW" success jdoe@example.com
 expect "override: others keep the directory's" asmith "$ASMITH_PW" success asmith@example.com
