@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -203,9 +202,7 @@ static int without_password(struct pull *p, const struct mailacct_ldap_entry *e,
                 p->cap_strip = e->n_attrs;
         }
         for (size_t i = 0; i < e->n_attrs; i++) {
-                const char *name = e->attrs[i].name;
-                size_t l = strlen(MAILACCT_LDAP_USERPASSWORD);
-                if (strncasecmp(name, MAILACCT_LDAP_USERPASSWORD, l) == 0 && (name[l] == '\0' || name[l] == ';'))
+                if (mailacct_ldap_is_userpassword(e->attrs[i].name))
                         continue;
                 p->strip[n++] = e->attrs[i];
         }

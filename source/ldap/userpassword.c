@@ -9,7 +9,7 @@
 #define CRYPT_PREFIX     "{CRYPT}"
 #define CRYPT_PREFIX_LEN (sizeof(CRYPT_PREFIX) - 1)
 
-static bool is_userpassword(const char *name)
+bool mailacct_ldap_is_userpassword(const char *name)
 {
         size_t n = strlen(MAILACCT_LDAP_USERPASSWORD);
 
@@ -86,7 +86,7 @@ int mailacct_ldap_password(const struct mailacct_ldap_entry *e, struct mailacct_
         memset(out, 0, sizeof(*out));
         for (size_t a = 0; a < e->n_attrs; a++) {
                 const struct mailacct_ldap_attr *at = &e->attrs[a];
-                if (!is_userpassword(at->name))
+                if (!mailacct_ldap_is_userpassword(at->name))
                         continue;
                 for (size_t i = 0; i < at->n; i++) {
                         const struct mailacct_ldap_val *v = &at->v[i];

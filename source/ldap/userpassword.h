@@ -31,6 +31,9 @@ struct mailacct_ldap_password {
         size_t n_other;
 };
 
+/* Whether an attribute's name (as the server spells it, options
+ * included) is userPassword. */
+bool mailacct_ldap_is_userpassword(const char *name);
 /* Reads e's userPassword into *out (wiped first). Returns 1 when e has a
  * value, 0 when none. */
 int mailacct_ldap_password(const struct mailacct_ldap_entry *e, struct mailacct_ldap_password *out);
