@@ -27,6 +27,7 @@
 #include "index.h"
 #include "ixformat.h"
 #include "lock.h"
+#include "password.h"
 #include "pull.h"
 #include "secrets.h"
 #include "trust.h"
@@ -440,6 +441,33 @@ static int kept_entry(size_t i, void *ctx, const char **dn, const char **hash)
         return 0;
 }
 
+/* The settings (scheme and cost) of the kept hashes, as "$y$jAT$, $6$":
+ * an unknown user costs the slowest, so users of a cheaper one answer a
+ * wrong password sooner. How many there are (at most 8 listed). */
+static size_t kept_settings(const struct pull *p, char *list, size_t len)
+{
+        char seen[8][64];
+        size_t n = 0, more = 0;
+
+        list[0] = '\0';
+        for (uint32_t i = 0; i < p->n_kept; i++) {
+                char one[64];
+                bool known = false;
+                mailacct_password_setting(p->kept[i].hash, one, sizeof(one));
+                for (size_t k = 0; k < n && !known; k++)
+                        known = strcmp(seen[k], one) == 0;
+                if (known)
+                        continue;
+                if (n == 8) {
+                        more = 1; /* at least one more */
+                        continue;
+                }
+                memcpy(seen[n++], one, sizeof(one));
+                snprintf(list + strlen(list), len - strlen(list), "%s%s", n > 1 ? ", " : "", one);
+        }
+        return n + more;
+}
+
 /* INDEX.secrets: replaced, or removed when no hash was kept. */
 static int write_passwords(struct pull *p, const char *target, int64_t pulled_ns, char *err, size_t errlen)
 {
@@ -705,6 +733,12 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                  * only when it ends hashes an earlier sync kept */
                 if (pc->kept || pc->refused || pc->not_kept || pc->several)
                         printf("sync: passwords: %s\n", line);
+                if (kept_settings(&p, line, sizeof(line)) > 1)
+                        fprintf(stderr,
+                                "mailacct: sync: warning: the directory's {CRYPT} hashes mix schemes or costs (%s): "
+                                "an unknown user costs the slowest, so users of a cheaper one can be told apart by "
+                                "time: re-set their passwords at one setting\n",
+                                line);
                 else if (had)
                         printf("sync: passwords: no userPassword value readable (the bind's ACL?): the hashes the "
                                "last sync kept %s removed\n",

@@ -188,6 +188,8 @@ done
 check "no hash or password in the store, the index or the output" test $leak -eq 0
 grep -qaF -- "${H_JDOE##*\$}" "$SEC"
 check "the kept hashes are in INDEX.secrets" test $? -eq 0
+check "the sync warns that the kept hashes mix costs" \
+        has "$ERR" "warning: the directory's {CRYPT} hashes mix schemes or costs (\$y\$jAT\$, \$6\$)" || show
 
 # ---- logins through real libpam, no secrets file -------------------------------
 expect "address" jdoe@example.com "$JDOE_PW" success jdoe@example.com
