@@ -30,6 +30,39 @@ void mailacct_secrets_verifier(const struct mailacct_secrets *s, struct mailacct
         v->ctx = (void *)s;
 }
 
+static int passwords_verify(void *ctx, const struct mailacct_dir *d, uint32_t principal, const char *password)
+{
+        const struct mailacct_passwords *p = ctx;
+        const char *hash = mailacct_secrets_get(p->file, mailacct_dir_address(d, principal));
+        const char *dn = NULL, *upn = NULL;
+
+        /* the file's line overrides the directory's hash for that address */
+        if (!hash && p->synced && mailacct_dir_names(d, principal, &dn, &upn) == 0 && dn)
+                hash = mailacct_secrets_get(p->synced, dn);
+        if (!hash)
+                return -ENOENT;
+        return mailacct_password_verify(hash, password);
+}
+
+static void passwords_burn(void *ctx, const char *password)
+{
+        const struct mailacct_passwords *p = ctx;
+
+        mailacct_password_burn(p->burn, password);
+}
+
+void mailacct_passwords_verifier(struct mailacct_passwords *p, const struct mailacct_secrets *file,
+                                 const struct mailacct_secrets *synced, struct mailacct_verifier *v)
+{
+        p->file = file;
+        p->synced = synced;
+        /* timed now, whatever the login turns out to be */
+        p->burn = mailacct_password_slower(mailacct_secrets_any(file), mailacct_secrets_any(synced));
+        v->verify = passwords_verify;
+        v->burn = passwords_burn;
+        v->ctx = p;
+}
+
 enum mailacct_auth mailacct_authenticate_resolved(const struct mailacct_dir *d, const struct mailacct_result *r,
                                                   const char *password, const struct mailacct_verifier *v)
 {

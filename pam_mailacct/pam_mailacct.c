@@ -327,7 +327,8 @@ static bool worth_asking_again(enum mailacct_pam_decision d)
 }
 
 static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o, const struct mailacct_dir *dir,
-                          const struct mailacct_verifier *v, const struct mailacct_result *r, const char *login)
+                          const struct mailacct_verifier *v, const struct mailacct_result *r, const char *login,
+                          bool synced)
 {
         const char *principal = r->reason == MAILACCT_OK ? address_of(dir, r->principal) : NULL;
         const char *secrets = mailacct_dir_settings(dir)->secrets;
@@ -369,12 +370,18 @@ static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o,
                                       address_of(dir, r->mailbox));
                 return decide(pamh, o, d, login, "%s", r->canonical);
         case MAILACCT_PAM_NO_PASSWORD:
+                if (!secrets)
+                        return decide(pamh, o, d, login,
+                                      "%s has no password hash synced from the directory (no {CRYPT} userPassword the "
+                                      "sync may read) and there is no secrets file",
+                                      principal);
                 return decide(pamh, o, d, login,
-                              "%s has no line in the secrets file %s; set one with `mailacct passwd %s`", principal,
-                              secrets, principal);
+                              "%s has no line in the secrets file %s%s; set one with `mailacct passwd %s`", principal,
+                              secrets, synced ? " and no hash synced from the directory" : "", principal);
         case MAILACCT_PAM_BAD_HASH:
-                return decide(pamh, o, d, login, "the secrets line of %s in %s is not a hash crypt(3) can read",
-                              principal, secrets);
+                return decide(pamh, o, d, login,
+                              "the hash of %s (its line in %s, or synced) is not one crypt(3) can read", principal,
+                              secrets ? secrets : "no secrets file");
         default:
                 return decide(pamh, o, d, login, "password check failed for %s", r->canonical);
         }
@@ -490,7 +497,8 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
         struct mailacct_pam_opts o;
         struct mailacct_snapshot *snap = NULL;
         const struct mailacct_dir *dir;
-        struct mailacct_secrets *sec = NULL;
+        struct mailacct_secrets *sec = NULL, *synced = NULL;
+        struct mailacct_passwords passwords;
         struct mailacct_verifier verifier;
         struct mailacct_result *r = NULL;
         const char *item = NULL;
@@ -519,31 +527,46 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
         dir = snap->dir;
         if (!o.resolve_only) {
                 const char *secrets = mailacct_dir_settings(dir)->secrets;
-                char err[512];
-                int k;
+                char err[1024];
+                int k = 0;
 
-                if (!secrets) {
+                /* the hashes a sync kept from the directory, beside its
+                 * index: none is fine, one the trust rules refuse is not */
+                if (snap->status.ldap) {
+                        k = mailacct_secrets_open_synced(snap->status.index_path, &synced, err, sizeof(err));
+                        if (k == -ENOENT)
+                                k = 0;
+                }
+                if (k == 0 && !secrets && !synced) {
                         ret = decide(pamh, &o, MAILACCT_PAM_SECRETS_UNAVAILABLE, login,
-                                     "%s names no secrets file (secrets = \"...\";)", o.config);
+                                     snap->status.ldap ? "%s names no secrets file (secrets = \"...\";) and the sync "
+                                                         "kept no password hash from the directory"
+                                                       : "%s names no secrets file (secrets = \"...\";)",
+                                     o.config);
                         goto out;
                 }
-                k = mailacct_secrets_load(secrets, true, &sec, err, sizeof(err));
+                if (k == 0 && secrets)
+                        k = mailacct_secrets_load(secrets, true, &sec, err, sizeof(err));
                 if (k < 0) {
                         ret = decide(pamh, &o, k == -ENOMEM ? MAILACCT_PAM_NO_MEMORY : MAILACCT_PAM_SECRETS_UNAVAILABLE,
                                      login, "%s", err);
                         goto out;
                 }
-                mailacct_secrets_verifier(sec, &verifier);
+                if (synced)
+                        mailacct_passwords_verifier(&passwords, sec, synced, &verifier);
+                else
+                        mailacct_secrets_verifier(sec, &verifier);
         }
         mailacct_resolve(dir, login, r);
         if (o.resolve_only)
                 ret = r->reason == MAILACCT_OK ? PAM_SUCCESS : unresolved(pamh, &o, dir, r, login);
         else
-                ret = check_password(pamh, &o, dir, &verifier, r, login);
+                ret = check_password(pamh, &o, dir, &verifier, r, login, synced != NULL);
         if (ret == PAM_SUCCESS)
                 ret = accept_login(pamh, &o, &snap, r, login);
 out:
         mailacct_secrets_free(sec);
+        mailacct_secrets_free(synced);
         mailacct_snapshot_put(snap);
         free(r);
         free(login);

@@ -121,7 +121,13 @@ slapd_conf() {
                 echo "rootpw $ROOTPW"
                 echo "directory $d/db"
                 echo "index objectClass eq"
-                echo "access to attrs=userPassword by self write by anonymous auth by * none"
+                # SLAPD_PASSWORD_READERS: the service DN may read the hashes
+                # (tests/ldap/crypt.sh: the sync keeps {CRYPT} ones)
+                if [ -n "${SLAPD_PASSWORD_READERS:-}" ]; then
+                        echo "access to attrs=userPassword by self write by dn.exact=\"$SVC_DN\" read by anonymous auth by * none"
+                else
+                        echo "access to attrs=userPassword by self write by anonymous auth by * none"
+                fi
                 echo "access to dn.subtree=\"ou=hidden,dc=example,dc=com\" by * none"
                 echo "access to * by dn.exact=\"$SVC_DN\" read by * read"
                 echo "overlay ppolicy"
