@@ -10,16 +10,20 @@
  * SASL face, the command): the timing-sensitive part lives here once. No
  * PAM header: a face maps these answers to its own codes. */
 
-/* How a password is checked for a principal: the secrets file today
- * (mailacct_secrets_verifier()), an LDAP bind later. */
+/* How a password is checked for a principal: the secrets file
+ * (mailacct_secrets_verifier()), or a bind to the directory as the
+ * principal's DN (source/ldap/bind.h, the PAM module's). */
 struct mailacct_verifier {
         /* 0 match; -EACCES wrong (after the work); -ENOENT no password for
          * this principal; -EINVAL a stored hash crypt(3) cannot read (no
          * work done); -EHOSTUNREACH the place that checks it cannot be
          * reached; -ENOMEM */
         int (*verify)(void *ctx, const struct mailacct_dir *d, uint32_t principal, const char *password);
-        /* the work of one verification, always failing */
-        void (*burn)(void *ctx, const char *password);
+        /* the work of one verification, always failing: 0, or -EHOSTUNREACH
+         * when the place that checks passwords could not be reached (an
+         * outage then answers alike for the logins that exist and the
+         * others) */
+        int (*burn)(void *ctx, const char *password);
         void *ctx;
 };
 

@@ -1,0 +1,272 @@
+#!/bin/bash
+# passwords = "ldap-bind" (issue 14, item 2): the PAM module checks a
+# password by a simple bind as the principal's DN, against two private
+# slapd servers on 127.0.0.1 over StartTLS with a test CA made here. Every
+# login goes through the real libpam (`mailacct test`, pam_start_confdir
+# with a service file of the suite's).
+#
+#   - every login form of a synced mailbox, the delegate form (the
+#     assistant's password), a file mailbox (its secrets line, no bind);
+#   - wrong password: PAM_AUTH_ERR, wrong-password; empty password: refused
+#     before any bind;
+#   - equal work: unknown, invalid, ambiguous, contact and a wrong password
+#     each cost exactly one BIND operation in slapd's log (stats level);
+#   - a disabled entry (pwdAccountLockedTime, slapd without ppolicy lets it
+#     bind): refused by the account phase;
+#   - failover: the first server stopped, hung (ldaps:// handshake and
+#     StartTLS both), the answer from the second within the timeout;
+#   - the directory unreachable: PAM_AUTHINFO_UNAVAIL, directory-unavailable,
+#     for known and unknown logins alike, never success;
+#   - the password never in the module's log lines.
+SUITE=ldap-bind
+. "$(dirname "$0")/lib.sh"
+ldap_setup
+
+export SLAPD_DEBUG=stats SLAPD_NO_PPOLICY=1
+slapd_start s1 openldap || exit 1
+slapd_start s2 openldap || exit 1
+
+JDOE_PW='jdoe-Pw 7!'
+people() {
+        cat <<EOF
+dn: uid=jdoe,ou=people,dc=example,dc=com
+objectClass: inetOrgPerson
+objectClass: inetLocalMailRecipient
+uid: jdoe
+uid: john.doe
+cn: John Doe
+sn: Doe
+mail: jdoe@example.com
+mailLocalAddress: john@example.org
+seeAlso: uid=assistant,ou=people,dc=example,dc=com
+userPassword: $JDOE_PW
+
+dn: uid=assistant,ou=people,dc=example,dc=com
+objectClass: inetOrgPerson
+uid: assistant
+cn: Assistant
+sn: Assistant
+mail: assistant@example.com
+userPassword: assistant-pw
+
+dn: uid=locked,ou=people,dc=example,dc=com
+objectClass: inetOrgPerson
+uid: locked
+cn: Locked Out
+sn: Out
+mail: locked@example.com
+userPassword: locked-pw
+
+dn: uid=user1,ou=people,dc=example,dc=com
+objectClass: inetOrgPerson
+uid: user
+cn: User One
+sn: One
+mail: user@example.com
+userPassword: user1-pw
+
+dn: uid=user2,ou=people,dc=example,dc=com
+objectClass: inetOrgPerson
+uid: user
+cn: User Two
+sn: Two
+mail: user@other.com
+userPassword: user2-pw
+
+EOF
+}
+for s in s1 s2; do
+        people | ldif $s || exit 1
+        # the lock the sync maps to enabled = false; no overlay enforces it here
+        ldapmodify -x -D "$ROOTDN" -w "$ROOTPW" -H "ldap://127.0.0.1:$(eval echo "\$${s}_PORT")" -e relax \
+                >/dev/null <<EOF || exit 1
+dn: uid=locked,ou=people,dc=example,dc=com
+changetype: modify
+add: pwdAccountLockedTime
+pwdAccountLockedTime: 000001010000Z
+EOF
+done
+check "slapd without ppolicy lets the locked entry bind" \
+        ldapwhoami -x -H "ldap://127.0.0.1:$s1_PORT" -D "uid=locked,ou=people,dc=example,dc=com" -w locked-pw \
+        -o TLS_CACERT="$T/test-ca.pem" -ZZ >/dev/null
+
+D=$T/site
+mkdir -p "$D"
+C=$D/mailacct.conf
+# conf URIS [more top-level lines]
+conf() {
+        local uris=$1
+        shift
+        {
+                echo 'index = "mailacct.idx";'
+                echo 'passwords = "ldap-bind";'
+                echo 'secrets = "mailacct.secrets";'
+                echo 'bare_alias = "unique";'
+                echo 'default_domain = "example.com";'
+                echo 'defaults = { uid = 5000; gid = 5000; home = "/var/mail/%d/%n"; shell = "/usr/sbin/nologin"; };'
+                echo 'domains = ( { name = "example.com"; netbios = "EXAMPLE"; aliases = [ "example.org" ]; },'
+                echo '            { name = "other.com"; netbios = "OTHER"; } );'
+                echo 'mailboxes = ( { address = "postmaster@example.com"; aliases = [ "pm" ]; } );'
+                echo 'contacts = ( { alias = "partner"; address = "partner@elsewhere.test"; } );'
+                echo 'ldap = {'
+                echo "  uri = [ $uris ];"
+                echo '  base = "dc=example,dc=com";'
+                echo '  schema = "openldap";'
+                echo "  bind_dn = \"$SVC_DN\"; bind_password_file = \"$T/bind.pw\";"
+                echo '  starttls = true;'
+                echo "  tls_ca = \"$T/test-ca.pem\";"
+                echo '  timeout = 2;'
+                echo '  map = { delegates = "seeAlso"; };'
+                echo '};'
+                for l in "$@"; do echo "$l"; done
+        } >"$C"
+        chmod 0644 "$C"
+}
+U1="\"ldap://127.0.0.1:$s1_PORT\"" U2="\"ldap://127.0.0.1:$s2_PORT\""
+conf "$U1, $U2"
+PM_PW='postmaster-pw'
+printf 'postmaster@example.com:%s\n' "$(openssl passwd -6 "$PM_PW")" >"$D/mailacct.secrets"
+chmod 0600 "$D/mailacct.secrets"
+run -c "$C" sync
+check "sync with passwords = ldap-bind" test $rc -eq 0 || show
+
+mkdir -p "$T/pam.d"
+cat >"$T/pam.d/imap" <<EOF
+auth required $BUILD/pam_mailacct.so config=$C
+account required $BUILD/pam_mailacct.so config=$C
+EOF
+
+# login LOGIN PASSWORD: through libpam; $OUT has each step and the result
+login() {
+        printf '%s\n' "$2" | "$MAILACCT" -c "$C" test --service imap --pam-dir "$T/pam.d" -- "$1" >"$T/out" 2>"$T/err"
+        rc=$?
+        OUT=$(cat "$T/out")
+        ERR=$(cat "$T/err")
+}
+binds() { # SERVER: BIND operations logged so far
+        grep -c ' BIND dn=.* method=128' "$T/$1/slapd.log"
+}
+# counted LOGIN PASSWORD: login, with B1/B2 the binds it cost on s1/s2
+counted() {
+        local a b
+        a=$(binds s1) b=$(binds s2)
+        login "$1" "$2"
+        sleep 0.2 # slapd logs from its own threads
+        B1=$(($(binds s1) - a)) B2=$(($(binds s2) - b))
+}
+
+# ---- every form of the same principal --------------------------------------
+for l in jdoe john.doe JDOE 'EXAMPLE\jdoe' 'EXAMPLE/jdoe' jdoe@example.com john@example.org jdoe@example.org; do
+        counted "$l" "$JDOE_PW"
+        check "ldap-bind: $l with jdoe's password opens jdoe@example.com (one bind)" \
+                eval '[ $rc -eq 0 ] && has "$OUT" "PAM_USER:         jdoe@example.com" && [ $B1 -eq 1 ] && [ $B2 -eq 0 ]' ||
+                { show; echo "    binds s1=$B1 s2=$B2"; }
+done
+check "the bind was made as jdoe's DN, over TLS" \
+        eval 'grep -q "BIND dn=\"uid=jdoe,ou=people,dc=example,dc=com\" method=128" "$T/s1/slapd.log" &&
+              grep -q "STARTTLS" "$T/s1/slapd.log"'
+counted 'EXAMPLE\assistant\jdoe' assistant-pw
+check "the delegate form binds as the assistant, opens jdoe's mailbox" \
+        eval '[ $rc -eq 0 ] && has "$OUT" "PAM_USER:         jdoe@example.com" && [ $B1 -eq 1 ]' || show
+counted 'EXAMPLE\assistant\jdoe' "$JDOE_PW"
+check "the delegate form with the mailbox's password is a wrong password" \
+        eval '[ $rc -ne 0 ] && has "$OUT" "refused (wrong-password)" && [ $B1 -eq 1 ]' || show
+counted pm "$PM_PW"
+check "a file mailbox (no DN) is checked against the secrets file, no bind" \
+        eval '[ $rc -eq 0 ] && has "$OUT" "PAM_USER:         postmaster@example.com" && [ $B1 -eq 0 ]' || show
+
+# ---- failures, and what each costs ---------------------------------------------
+counted jdoe wrong-password
+check "wrong password: PAM_AUTH_ERR, wrong-password, one bind" \
+        eval '[ $rc -ne 0 ] && has "$OUT" "pam_authenticate: Authentication failure (7)" &&
+              has "$OUT" "refused (wrong-password)" && [ $B1 -eq 1 ]' || show
+counted jdoe ''
+check "empty password: refused before any bind" \
+        eval '[ $rc -ne 0 ] && has "$OUT" "refused (wrong-password)" && [ $B1 -eq 0 ] && [ $B2 -eq 0 ]' || show
+counted nobody ''
+check "empty password for an unknown login: no bind either" eval '[ $rc -ne 0 ] && [ $B1 -eq 0 ]' || show
+declare -A kind=([unknown]=nobody [invalid]=' jdoe' [ambiguous]=user [contact]=partner
+        [not-hosted]=jdoe@elsewhere.test [wrong-password]=jdoe)
+for k in unknown invalid ambiguous contact not-hosted wrong-password; do
+        counted "${kind[$k]}" 'some-Password'
+        check "equal work: $k (\"${kind[$k]}\") costs exactly one bind" \
+                eval '[ $rc -ne 0 ] && [ $B1 -eq 1 ] && [ $B2 -eq 0 ] && ! has "$OUT" "result:           ok"' ||
+                { show; echo "    binds s1=$B1 s2=$B2"; }
+done
+check "the burn's bind names a DN no entry has" \
+        eval 'grep -q "BIND dn=\"cn=mailacct-nobody-[0-9a-f]\{32\},dc=example,dc=com\" method=128" "$T/s1/slapd.log"'
+counted nobody 'some-Password'
+check "an unknown login is PAM_USER_UNKNOWN" has "$OUT" "pam_authenticate: User not known"
+
+# ---- the account phase ------------------------------------------------------------
+counted locked locked-pw
+check "a disabled entry: its bind succeeds, the account phase refuses it" \
+        eval '[ $rc -ne 0 ] && has "$OUT" "pam_authenticate: Success" && has "$OUT" "refused (disabled)" &&
+              [ $B1 -eq 1 ]' || show
+
+# ---- failover -----------------------------------------------------------------------
+slapd_stop s1
+counted 'EXAMPLE\jdoe' "$JDOE_PW"
+check "the first server stopped: the second answers" \
+        eval '[ $rc -eq 0 ] && has "$OUT" "PAM_USER:         jdoe@example.com" && [ $B2 -eq 1 ]' || show
+counted jdoe wrong
+check "... and a wrong password is still one bind, on the second" \
+        eval 'has "$OUT" "refused (wrong-password)" && [ $B2 -eq 1 ]' || show
+counted nobody wrong
+check "... and so is an unknown login" eval 'has "$OUT" "User not known" && [ $B2 -eq 1 ]' || show
+slapd_start s1 openldap || exit 1
+
+# a server that accepts connections and never answers (SIGSTOP): StartTLS
+slapd_hang s1
+t0=$(date +%s.%N)
+counted jdoe "$JDOE_PW"
+t=$(secs "$t0" "$(date +%s.%N)")
+check "the first server hung (StartTLS): the second answers within the timeout (${t}s)" \
+        eval '[ $rc -eq 0 ] && [ $B2 -eq 1 ] && below "$t" 6' || show
+# and over ldaps://, where the TLS handshake itself hangs
+conf "\"ldaps://127.0.0.1:$s1_SPORT\", $U2"
+t0=$(date +%s.%N)
+counted jdoe "$JDOE_PW"
+t=$(secs "$t0" "$(date +%s.%N)")
+check "the first server hung (ldaps:// handshake): the second answers within the timeout (${t}s)" \
+        eval '[ $rc -eq 0 ] && [ $B2 -eq 1 ] && below "$t" 6' || show
+slapd_resume s1
+counted jdoe "$JDOE_PW"
+check "ldaps:// binds too" eval '[ $rc -eq 0 ] && [ $B1 -eq 1 ]' || show
+
+# ---- the directory unreachable ------------------------------------------------------
+conf "$U1, $U2"
+slapd_stop s1
+slapd_stop s2
+for l in jdoe nobody partner 'EXAMPLE\assistant\jdoe'; do
+        login "$l" "$JDOE_PW"
+        check "no server answers: $l is PAM_AUTHINFO_UNAVAIL, directory-unavailable" \
+                eval '[ $rc -ne 0 ] && has "$OUT" "pam_authenticate: Authentication service cannot retrieve authentication info" &&
+                      has "$OUT" "refused (directory-unavailable)"' || show
+done
+login pm "$PM_PW"
+check "... a file mailbox still logs in with its secrets line" eval '[ $rc -eq 0 ]' || show
+# a certificate that does not verify is no way in either
+slapd_start s1 openldap || exit 1
+sed -i "s|tls_ca = .*|tls_ca = \"$T/other-ca.pem\";|" "$C"
+login jdoe "$JDOE_PW"
+check "a server whose certificate does not verify: directory-unavailable" \
+        eval '[ $rc -ne 0 ] && has "$OUT" "refused (directory-unavailable)"' || show
+conf "$U1, $U2"
+
+# ---- refused in clear ------------------------------------------------------------------
+sed -i 's|^  starttls = true;|  starttls = false;|' "$C"
+run -c "$C" check
+check "check: ldap-bind with ldap:// and no StartTLS is an error" eval '[ $rc -eq 2 ] && has "$OUT" "in clear"' || show
+login jdoe "$JDOE_PW"
+check "the module refuses the configuration rather than bind in clear" \
+        eval '[ $rc -ne 0 ] && ! has "$OUT" "result:           ok"' || show
+conf "$U1, $U2"
+
+# ---- the password in no log line ---------------------------------------------------------
+if grep -rqF -- "$JDOE_PW" "$T/out" "$T/err" "$T"/s1/slapd.log; then
+        not_ok "jdoe's password appears in an output or a log"
+else
+        ok "jdoe's password appears in no output or server log"
+fi
+finish
