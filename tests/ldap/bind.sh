@@ -234,6 +234,25 @@ slapd_resume s1
 counted jdoe "$JDOE_PW"
 check "ldaps:// binds too" eval '[ $rc -eq 0 ] && [ $B1 -eq 1 ]' || show
 
+# ---- what a login costs (a figure, not a check) -----------------------------------
+N=20
+per_login() { # LOGIN PASSWORD: ms per `mailacct test`, process start included
+        local t0 i
+        t0=$(date +%s%N)
+        for i in $(seq $N); do login "$1" "$2"; done
+        echo $((($(date +%s%N) - t0) / N / 1000000))
+}
+conf "$U1, $U2"
+a=$(binds s1)
+ms_bind=$(per_login jdoe "$JDOE_PW")
+b=$(($(binds s1) - a))
+ms_secrets=$(per_login pm "$PM_PW")
+ms_unknown=$(per_login nobody "$JDOE_PW")
+echo "# per login through libpam (mailacct test, process start included), N=$N, $(nproc) cores:" \
+        "ldap-bind ${ms_bind} ms, unknown login ${ms_unknown} ms, secrets file (sha512-crypt) ${ms_secrets} ms;" \
+        "$b binds on s1 for $N ldap-bind logins"
+check "$N ldap-bind logins cost $N binds" test "$b" -eq $N
+
 # ---- the directory unreachable ------------------------------------------------------
 conf "$U1, $U2"
 slapd_stop s1
