@@ -124,6 +124,9 @@ static int conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *ad
         /* just above the socket (LBER_SBIOD_LEVEL_PROVIDER), under TLS */
         if (ber_sockbuf_add_io(sb, &clock_io, LBER_SBIOD_LEVEL_PROVIDER + 1, k) < 0)
                 return LDAP_LOCAL_ERROR; /* no clock, no connection */
+        /* libldap's copy of the password, wiped as it is sent */
+        if (mailacct_ldap_wipe_sent(sb) < 0)
+                return LDAP_LOCAL_ERROR;
         return LDAP_SUCCESS;
 }
 
@@ -289,7 +292,6 @@ int mailacct_bind_new(const struct mailacct_ldap_conf *c, const struct mailacct_
         *out = NULL;
         if (!b)
                 return -ENOMEM;
-        mailacct_ldap_wipe_memory();
         b->c = c;
         if (fallback) {
                 b->fallback = *fallback;

@@ -1,60 +1,40 @@
 /* SPDX-License-Identifier: MIT */
-/* liblber memory functions that wipe what they free (ldapmem.h). */
+/* A Sockbuf layer that wipes what libldap sends (ldapmem.h). */
 #include "ldapmem.h"
 
-#include <lber.h>
-#include <malloc.h>
-#include <stdlib.h>
 #include <string.h>
 
-static void wipe_free(void *p, void *ctx)
+/* Nothing reads a request once it is sent: the sync and the bind never
+ * follow referrals, the only reason libldap would send one again. */
+static ber_slen_t wipe_write(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
 {
-        (void)ctx;
-        if (!p)
-                return;
-        explicit_bzero(p, malloc_usable_size(p));
-        free(p);
+        ber_slen_t n = LBER_SBIOD_WRITE_NEXT(sbiod, buf, len);
+
+        if (n > 0)
+                explicit_bzero(buf, (size_t)n);
+        return n;
 }
 
-static void *plain_malloc(ber_len_t n, void *ctx)
+static ber_slen_t wipe_read(Sockbuf_IO_Desc *sbiod, void *buf, ber_len_t len)
 {
-        (void)ctx;
-        return malloc(n ? n : 1);
+        return LBER_SBIOD_READ_NEXT(sbiod, buf, len);
 }
 
-static void *plain_calloc(ber_len_t n, ber_len_t size, void *ctx)
+static int wipe_ctrl(Sockbuf_IO_Desc *sbiod, int opt, void *arg)
 {
-        (void)ctx;
-        return calloc(n ? n : 1, size ? size : 1);
+        return LBER_SBIOD_CTRL_NEXT(sbiod, opt, arg);
 }
 
-/* realloc() would leave the old block unwiped when it moves it */
-static void *wipe_realloc(void *p, ber_len_t n, void *ctx)
+static Sockbuf_IO wipe_io = {
+        .sbi_ctrl = wipe_ctrl,
+        .sbi_read = wipe_read,
+        .sbi_write = wipe_write,
+};
+
+int mailacct_ldap_wipe_sent(Sockbuf *sb)
 {
-        size_t old;
-        void *np;
-
-        if (!p)
-                return plain_malloc(n, ctx);
-        old = malloc_usable_size(p);
-        if (n <= old)
-                return p;
-        np = malloc(n);
-        if (!np)
-                return NULL;
-        memcpy(np, p, old);
-        wipe_free(p, ctx);
-        return np;
-}
-
-void mailacct_ldap_wipe_memory(void)
-{
-        /* malloc's own blocks either way: one libldap may free what it
-         * allocated before these were installed, and the reverse */
-        static struct lber_memory_fns fns = {plain_malloc, plain_calloc, wipe_realloc, wipe_free};
-        static int done;
-
-        if (done++)
-                return;
-        (void)ber_set_option(NULL, LBER_OPT_MEMORY_FNS, &fns);
+        /* above TLS (LBER_SBIOD_LEVEL_TRANSPORT; StartTLS slides it in
+         * under this one later), under a SASL security layer: the request
+         * as libldap encoded it, in libldap's own buffer */
+        return ber_sockbuf_add_io(sb, &wipe_io, LBER_SBIOD_LEVEL_TRANSPORT + 1, NULL) < 0 ? -1 : 0;
 }

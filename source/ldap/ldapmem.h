@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* libldap's memory wiped as it is freed: the bind request holds the
- * password, encoded, in such a block. For the two places that talk LDAP:
- * the sync (pull.c, the command) and the bind verifier (bind.c, the PAM
+/* libldap's copy of a password: for the two places that bind with one, the
+ * sync (pull.c, the command) and the password bind (bind.c, the PAM
  * module). */
 #pragma once
 
-/* Installs liblber memory functions that behave as malloc's and wipe every
- * block before it is freed (process-wide; once). */
-void mailacct_ldap_wipe_memory(void);
+#include <lber.h>
+
+/* libldap 2.5 encodes a bind request, password and all, in a buffer it
+ * gets from plain malloc and frees without wiping (liblber's memory
+ * functions serve only slapd's memory contexts: a client's calls never
+ * reach them, measured). This pushes a layer above TLS on a connection's
+ * Sockbuf that wipes each request as the layers below take it; call it
+ * from libldap's connect callback. 0, or -1 (no layer: refuse the
+ * connection). */
+int mailacct_ldap_wipe_sent(Sockbuf *sb);

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <lber.h>
 #include <ldap.h>
-#include <malloc.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -35,7 +34,6 @@ void mailacct_ldap_library_init(void)
         /* what a sync does is its configuration's alone: no ldap.conf, no
          * ~/.ldaprc, no LDAPTLS_REQCERT=never from the environment */
         setenv("LDAPNOINIT", "1", 1);
-        mailacct_ldap_wipe_memory();
 }
 
 /* ---- errors ------------------------------------------------------------------ */
@@ -136,7 +134,8 @@ static int conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *ad
         (void)ctx;
         if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1)
                 watch_fd = fd;
-        return LDAP_SUCCESS;
+        /* the bind request, with the password, wiped as it is sent */
+        return mailacct_ldap_wipe_sent(sb) < 0 ? LDAP_LOCAL_ERROR : LDAP_SUCCESS;
 }
 
 static void conn_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)

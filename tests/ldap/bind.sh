@@ -17,10 +17,31 @@
 #     StartTLS both), the answer from the second within the timeout;
 #   - the directory unreachable: PAM_AUTHINFO_UNAVAIL, directory-unavailable,
 #     for known and unknown logins alike, never success;
-#   - the password never in the module's log lines.
+#   - real Dovecot (PAM passdb) with every form over IMAP and POP3, the
+#     delegate form, a wrong password, the first server stopped;
+#   - the password in no log line (the module's syslog, Dovecot's, slapd's)
+#     and nowhere in the memory of a login's process at its exit.
+#
+# It runs in mount and pid namespaces of its own (unshare): Dovecot's PAM
+# services and a /dev/log for the module's lines are mounted there only, and
+# every server it starts ends with it.
 SUITE=ldap-bind
+if [ "${1:-}" != --inside ] && [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null; then
+        exec unshare --mount --pid --fork --mount-proc --propagation private /bin/bash "$0" --inside
+fi
 . "$(dirname "$0")/lib.sh"
 ldap_setup
+DOVECOT=
+if [ "${1:-}" = --inside ] && command -v dovecot >/dev/null && [ -x /usr/lib/dovecot/pop3 ]; then
+        DOVECOT=1
+        . "$top/tests/lib/dovecot.sh"
+        mkdir -p "$T/dovecot"
+        ma_setup "$T/dovecot"
+        trap 'ma_stop; ldap_cleanup' EXIT
+        ma_dev_log # the module's log lines, in $MA_SYSLOG
+else
+        echo "# no Dovecot (apt-get install dovecot-imapd dovecot-pop3d) or no unshare: its part is skipped"
+fi
 
 export SLAPD_DEBUG=stats SLAPD_NO_PPOLICY=1
 slapd_start s1 openldap || exit 1
@@ -272,6 +293,7 @@ login jdoe "$JDOE_PW"
 check "a server whose certificate does not verify: directory-unavailable" \
         eval '[ $rc -ne 0 ] && has "$OUT" "refused (directory-unavailable)"' || show
 conf "$U1, $U2"
+slapd_start s2 openldap || exit 1
 
 # ---- refused in clear ------------------------------------------------------------------
 sed -i 's|^  starttls = true;|  starttls = false;|' "$C"
@@ -282,10 +304,125 @@ check "the module refuses the configuration rather than bind in clear" \
         eval '[ $rc -ne 0 ] && ! has "$OUT" "result:           ok"' || show
 conf "$U1, $U2"
 
+# ---- real Dovecot ---------------------------------------------------------------------------
+if [ -n "$DOVECOT" ]; then
+        conf "$U1, $U2"
+        MA_CONF=$C
+        ma_pam_services "imap pop3"
+        ma_dovecot_start
+        # dovecot_login PROTO LOGIN PASSWORD: ok or the server's refusal
+        dovecot_login() {
+                MS_PROTO=$1 MS_USER=$2 MS_PASS=$3 MS_IMAP=$MA_IMAP_PORT MS_POP3=$MA_POP3_PORT /usr/bin/python3 - <<'PY'
+import imaplib, os, poplib
+u, p = os.environ["MS_USER"], os.environ["MS_PASS"]
+try:
+    if os.environ["MS_PROTO"] == "imap":
+        m = imaplib.IMAP4("127.0.0.1", int(os.environ["MS_IMAP"]), timeout=20)
+        m.authenticate("PLAIN", lambda _: b"\0" + u.encode() + b"\0" + p.encode())
+        m.select("INBOX")
+        m.logout()
+    else:
+        m = poplib.POP3("127.0.0.1", int(os.environ["MS_POP3"]), timeout=20)
+        m.user(u)
+        m.pass_(p)
+        m.stat()
+        m.quit()
+    print("ok")
+except Exception as e:
+    print("refused:", e)
+PY
+        }
+        for l in jdoe 'EXAMPLE\jdoe' 'EXAMPLE/jdoe' jdoe@example.com john@example.org JDOE@EXAMPLE.ORG john.doe; do
+                for proto in imap pop3; do
+                        r=$(dovecot_login $proto "$l" "$JDOE_PW")
+                        check "Dovecot $proto: $l with jdoe's password opens jdoe@example.com" \
+                                eval '[ "$r" = ok ] && tail -n 5 "$MA_DOVECOT_LOG" | grep -q "Login: user=<jdoe@example.com>"' ||
+                                { echo "    $r"; tail -n 5 "$MA_DOVECOT_LOG" | sed 's/^/    log| /'; }
+                done
+        done
+        r=$(dovecot_login imap 'EXAMPLE\assistant\jdoe' assistant-pw)
+        check "Dovecot imap: the delegate form with the assistant's password opens jdoe@example.com" \
+                eval '[ "$r" = ok ] && tail -n 5 "$MA_DOVECOT_LOG" | grep -q "Login: user=<jdoe@example.com>"' ||
+                { echo "    $r"; tail -n 5 "$MA_DOVECOT_LOG" | sed 's/^/    log| /'; }
+        a=$(binds s1)
+        r=$(dovecot_login imap jdoe not-jdoes-password)
+        check "Dovecot imap: a wrong password is refused, wrong-password in the log, one bind" \
+                eval '[ "$r" != ok ] && grep -q "wrong-password login \"jdoe\"" "$MA_SYSLOG" &&
+                      [ $(($(binds s1) - a)) -eq 1 ]' || echo "    $r"
+        r=$(dovecot_login imap locked locked-pw)
+        check "Dovecot imap: a disabled entry is refused" eval '[ "$r" != ok ]' || echo "    $r"
+        slapd_stop s1
+        r=$(dovecot_login imap 'EXAMPLE\jdoe' "$JDOE_PW")
+        check "Dovecot imap: the first server stopped, the second answers" eval '[ "$r" = ok ]' || echo "    $r"
+        slapd_stop s2
+        r=$(dovecot_login imap jdoe "$JDOE_PW")
+        check "Dovecot imap: no server, no login; directory-unavailable in the log" \
+                eval '[ "$r" != ok ] && grep -q "directory-unavailable login \"jdoe\"" "$MA_SYSLOG"' || echo "    $r"
+        slapd_start s1 openldap && slapd_start s2 openldap || exit 1
+        ma_dovecot_stop
+fi
+
+# ---- no password left in the memory of a login's process ---------------------------------
+SHIM=$BUILD/tests/hardening/stop_at_exit.so
+if [ -f "$SHIM" ] && ! nm -D "$MAILACCT" 2>/dev/null | grep -q __asan_init; then
+        # mem_copies LOGIN PASSWORD: copies of PASSWORD in the memory of a
+        # `mailacct test` of LOGIN, stopped at its exit
+        mem_copies() {
+                /usr/bin/python3 - "$SHIM" "$2" "$MAILACCT" -c "$C" test --service imap --pam-dir "$T/pam.d" -- "$1" <<'PY'
+import os, re, subprocess, sys, time
+shim, canary, cmd = sys.argv[1], sys.argv[2].encode(), sys.argv[3:]
+p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     env=dict(os.environ, LD_PRELOAD=shim, STOP_AT_EXIT="1"))
+p.stdin.write(canary + b"\n")
+p.stdin.close()
+state, deadline = "", time.time() + 60
+while time.time() < deadline:
+    with open(f"/proc/{p.pid}/stat") as f:
+        state = f.read().rsplit(")", 1)[1].split()[0]
+    if state in ("T", "t", "Z"):
+        break
+    time.sleep(0.01)
+copies = 0
+with open(f"/proc/{p.pid}/maps") as maps, open(f"/proc/{p.pid}/mem", "rb", 0) as mem:
+    for line in maps:
+        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) (\S+)", line)
+        if "r" not in m.group(3) or "[vvar]" in line or "[vsyscall]" in line:
+            continue
+        try:
+            mem.seek(int(m.group(1), 16))
+            data = mem.read(int(m.group(2), 16) - int(m.group(1), 16))
+            copies += data.count(canary)
+            if canary in data:
+                i = data.index(canary)
+                sys.stderr.write("FOUND in %s at +%x: %r\n" % (line.strip(), i, data[max(0, i-64):i+48]))
+        except OSError:
+            pass
+p.kill()
+p.wait()
+print(copies if state in ("T", "t") else "never-stopped")
+PY
+        }
+        # mem_check WHAT URIS LOGIN PASSWORD
+        mem_check() {
+                conf "$2"
+                copies=$(mem_copies "$3" "$4" 2>"$T/found")
+                check "the password is nowhere in the memory of a login's process at its exit: $1 ($copies copies)" \
+                        test "$copies" = 0 || sed 's/^/    /' "$T/found"
+        }
+        mem_check "ldap-bind over ldaps://" "\"ldaps://127.0.0.1:$s1_SPORT\"" jdoe "$JDOE_PW"
+        mem_check "ldap-bind over StartTLS" "$U1" jdoe "$JDOE_PW"
+        mem_check "ldap-bind over ldapi://" "\"ldapi://$(printf %s "$s1_SOCK" | sed 's|/|%2F|g')\"" jdoe "$JDOE_PW"
+        mem_check "a wrong password over StartTLS" "$U1" jdoe "$JDOE_PW-x"
+        mem_check "an unknown login (the burn's bind)" "$U1" nobody "$JDOE_PW"
+        mem_check "a file mailbox (secrets file)" "$U1" pm "$PM_PW"
+        conf "$U1, $U2"
+fi
+
 # ---- the password in no log line ---------------------------------------------------------
-if grep -rqF -- "$JDOE_PW" "$T/out" "$T/err" "$T"/s1/slapd.log; then
+if grep -rqF -- "$JDOE_PW" "$T/out" "$T/err" "$T"/s1/slapd.log "$T"/s2/slapd.log ${MA_SYSLOG:+"$MA_SYSLOG"} \
+        ${DOVECOT:+"$MA_DOVECOT_LOG"}; then
         not_ok "jdoe's password appears in an output or a log"
 else
-        ok "jdoe's password appears in no output or server log"
+        ok "jdoe's password appears in no output, no server log${MA_SYSLOG:+, no line of the module}"
 fi
 finish
