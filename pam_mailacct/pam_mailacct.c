@@ -406,6 +406,11 @@ static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o,
                                       address_of(dir, r->mailbox));
                 return decide(pamh, o, d, login, "%s", r->canonical);
         case MAILACCT_PAM_NO_PASSWORD:
+                if (!secrets) /* passwords = "ldap-bind": a mailbox of the file */
+                        return decide(pamh, o, d, login,
+                                      "%s has no DN to bind as (a mailbox of the file), and the configuration "
+                                      "names no secrets file for it",
+                                      principal);
                 return decide(pamh, o, d, login,
                               "%s has no line in the secrets file %s; set one with `mailacct passwd %s`", principal,
                               secrets, principal);

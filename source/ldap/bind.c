@@ -180,7 +180,7 @@ static int bind_one(struct mailacct_bind *b, const char *uri, const char *dn, co
         struct clock k = {.timeout_ms = (int)c->timeout * 1000};
         struct ldap_conncb cb = {.lc_add = conn_add, .lc_del = conn_del, .lc_arg = &k};
         struct berval cred = {.bv_len = strlen(password), .bv_val = (char *)password};
-        int v3 = LDAP_VERSION3, hard = LDAP_OPT_X_TLS_HARD, zero = 0;
+        int v3 = LDAP_VERSION3, hard = LDAP_OPT_X_TLS_HARD, zero = 0, tls12 = LDAP_OPT_X_TLS_PROTOCOL_TLS1_2, min = 0;
         const char *step = "connect";
         LDAP *ld = NULL;
         int rc;
@@ -195,14 +195,19 @@ static int bind_one(struct mailacct_bind *b, const char *uri, const char *dn, co
                 note(b, "%s: not a uri libldap takes: %s", uri, ldap_err2string(rc));
                 return rc == LDAP_NO_MEMORY ? -ENOMEM : -EHOSTUNREACH;
         }
-        /* every TLS setting on the handle: ldap.conf and LDAPTLS_* in the
-         * application's environment do not decide for us */
+        /* libldap reads ldap.conf, an ldaprc in the application's folder
+         * and LDAP* variables: they cannot weaken the check. The
+         * certificate is required here; NEWCTX makes the handle's TLS
+         * context from scratch (no CA, certificate or key of theirs: no
+         * tls_ca is the system's trust store); TLS 1.2 at least. */
+        (void)ldap_get_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &min);
         if (ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3) != LDAP_OPT_SUCCESS ||
             ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
             ldap_set_option(ld, LDAP_OPT_CONNECT_CB, &cb) != LDAP_OPT_SUCCESS ||
             ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
             ldap_set_option(ld, LDAP_OPT_TIMEOUT, &tv) != LDAP_OPT_SUCCESS ||
             ldap_set_option(ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &hard) != LDAP_OPT_SUCCESS ||
+            (min < tls12 && ldap_set_option(ld, LDAP_OPT_X_TLS_PROTOCOL_MIN, &tls12) != LDAP_OPT_SUCCESS) ||
             (c->tls_ca && ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, c->tls_ca) != LDAP_OPT_SUCCESS) ||
             ldap_set_option(ld, LDAP_OPT_X_TLS_NEWCTX, &zero) != LDAP_OPT_SUCCESS) {
                 note(b, "%s: TLS settings refused by libldap (tls_ca \"%s\" unreadable?)", uri,

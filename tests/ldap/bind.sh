@@ -292,6 +292,19 @@ sed -i "s|tls_ca = .*|tls_ca = \"$T/other-ca.pem\";|" "$C"
 login jdoe "$JDOE_PW"
 check "a server whose certificate does not verify: directory-unavailable" \
         eval '[ $rc -ne 0 ] && has "$OUT" "refused (directory-unavailable)"' || show
+# libldap reads ldap.conf, an ldaprc in the working folder and LDAP*
+# variables: none of them may weaken the check
+mkdir -p "$T/cwd"
+printf 'TLS_REQCERT never\nTLS_CACERT %s\n' "$T/test-ca.pem" >"$T/cwd/ldaprc"
+(cd "$T/cwd" && LDAPTLS_REQCERT=never login jdoe "$JDOE_PW")
+OUT=$(cat "$T/out")
+check "... also with TLS_REQCERT never in ./ldaprc and LDAPTLS_REQCERT=never" \
+        eval 'has "$OUT" "refused (directory-unavailable)"' || show
+sed -i "/tls_ca = /d" "$C"
+(cd "$T/cwd" && LDAPTLS_CACERT=$T/test-ca.pem login jdoe "$JDOE_PW")
+OUT=$(cat "$T/out")
+check "without tls_ca the system's store decides, not LDAPTLS_CACERT or ./ldaprc's TLS_CACERT" \
+        eval 'has "$OUT" "refused (directory-unavailable)"' || show
 conf "$U1, $U2"
 slapd_start s2 openldap || exit 1
 
