@@ -3,14 +3,14 @@
 #include "bind.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <ldap.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -306,9 +306,11 @@ int mailacct_bind_new(const struct mailacct_ldap_conf *c, const struct mailacct_
         if (getrandom(rnd, sizeof(rnd), GRND_NONBLOCK) != (ssize_t)sizeof(rnd)) {
                 /* only uniqueness matters here, not secrecy */
                 struct timespec ts;
+                uint64_t t, pid = (uint64_t)getpid();
                 clock_gettime(CLOCK_REALTIME, &ts);
-                snprintf((char *)rnd, sizeof(rnd), "%08lx%07x", (unsigned long)ts.tv_nsec ^ (unsigned long)ts.tv_sec,
-                         (unsigned)getpid() & 0xfffffff);
+                t = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+                memcpy(rnd, &t, sizeof(t));
+                memcpy(rnd + sizeof(t), &pid, sizeof(pid));
         }
         for (size_t i = 0; i < sizeof(rnd); i++)
                 snprintf(hex + 2 * i, 3, "%02x", rnd[i]);

@@ -19,6 +19,7 @@
 #     for known and unknown logins alike, never success;
 #   - real Dovecot (PAM passdb) with every form over IMAP and POP3, the
 #     delegate form, a wrong password, the first server stopped;
+#   - memcheck over StartTLS and ldaps:// (the Sockbuf layers);
 #   - the password in no log line (the module's syslog, Dovecot's, slapd's)
 #     and nowhere in the memory of a login's process at its exit.
 #
@@ -428,6 +429,19 @@ PY
         mem_check "a wrong password over StartTLS" "$U1" jdoe "$JDOE_PW-x"
         mem_check "an unknown login (the burn's bind)" "$U1" nobody "$JDOE_PW"
         mem_check "a file mailbox (secrets file)" "$U1" pm "$PM_PW"
+        conf "$U1, $U2"
+fi
+
+# ---- memcheck: the Sockbuf layers under and above TLS ------------------------------------
+if command -v valgrind >/dev/null && ! nm -D "$MAILACCT" 2>/dev/null | grep -q __asan_init; then
+        for u in "$U1" "\"ldaps://127.0.0.1:$s1_SPORT\""; do
+                conf "$u"
+                printf '%s\n' "$JDOE_PW" | valgrind -q --error-exitcode=99 --track-origins=yes "$MAILACCT" -c "$C" \
+                        test --service imap --pam-dir "$T/pam.d" -- jdoe >"$T/out" 2>"$T/vg"
+                rc=$?
+                check "valgrind memcheck: a login over $u, no error" test $rc -eq 0 -a ! -s "$T/vg" ||
+                        sed 's/^/    /' "$T/vg" | head -30
+        done
         conf "$U1, $U2"
 fi
 
