@@ -128,7 +128,8 @@ conf() {
                 echo 'defaults = { uid = 5000; gid = 5000; home = "/var/mail/%d/%n"; shell = "/usr/sbin/nologin"; };'
                 echo 'domains = ( { name = "example.com"; netbios = "EXAMPLE"; aliases = [ "example.org" ]; },'
                 echo '            { name = "other.com"; netbios = "OTHER"; } );'
-                echo 'mailboxes = ( { address = "postmaster@example.com"; aliases = [ "pm" ]; } );'
+                echo 'mailboxes = ( { address = "postmaster@example.com"; aliases = [ "pm" ]; },'
+                echo '              { address = "nopw@example.com"; aliases = [ "nopw" ]; } );'
                 echo 'contacts = ( { alias = "partner"; address = "partner@elsewhere.test"; } );'
                 echo 'ldap = {'
                 echo "  uri = [ $uris ];"
@@ -208,8 +209,9 @@ check "empty password: refused before any bind" \
 counted nobody ''
 check "empty password for an unknown login: no bind either" eval '[ $rc -ne 0 ] && [ $B1 -eq 0 ]' || show
 declare -A kind=([unknown]=nobody [invalid]=' jdoe' [ambiguous]=user [contact]=partner
-        [not-hosted]=jdoe@elsewhere.test [wrong-password]=jdoe)
-for k in unknown invalid ambiguous contact not-hosted wrong-password; do
+        [not-hosted]=jdoe@elsewhere.test [not-delegated]='EXAMPLE\locked\jdoe'
+        [file-mailbox-without-secrets-line]=nopw [wrong-password]=jdoe)
+for k in unknown invalid ambiguous contact not-hosted not-delegated file-mailbox-without-secrets-line wrong-password; do
         counted "${kind[$k]}" 'some-Password'
         check "equal work: $k (\"${kind[$k]}\") costs exactly one bind" \
                 eval '[ $rc -ne 0 ] && [ $B1 -eq 1 ] && [ $B2 -eq 0 ] && ! has "$OUT" "result:           ok"' ||
