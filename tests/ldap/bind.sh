@@ -178,6 +178,12 @@ counted() {
         B1=$(($(binds s1) - a)) B2=$(($(binds s2) - b))
 }
 
+run -c "$C" show jdoe
+check "show: jdoe's password is the directory's, and the DN it binds as" \
+        has "$OUT" "password:   ldap-bind (a bind as uid=jdoe,ou=people,dc=example,dc=com)" || show
+run -c "$C" show pm
+check "show: a file mailbox's is still its secrets line" has "$OUT" "password:   yes (sha512)" || show
+
 # ---- every form of the same principal --------------------------------------
 for l in jdoe john.doe JDOE 'EXAMPLE\jdoe' 'EXAMPLE/jdoe' jdoe@example.com john@example.org jdoe@example.org; do
         counted "$l" "$JDOE_PW"
