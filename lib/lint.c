@@ -291,6 +291,15 @@ static void mixed_settings(const struct mailacct_secrets *s, struct mailacct_dia
                           n, list);
 }
 
+/* passwords = "ldap-bind": a mailbox with a DN needs no secrets line */
+static bool checked_by_bind(const struct mailacct_dir *d, uint32_t m)
+{
+        const char *dn = NULL, *upn = NULL;
+
+        return mailacct_dir_settings(d)->passwords == MAILACCT_PASSWORDS_LDAP_BIND &&
+               mailacct_dir_names(d, m, &dn, &upn) == 0 && dn && *dn;
+}
+
 static void secrets_findings(const struct mailacct_dir *d, const char *file, struct mailacct_diags *diags)
 {
         const char *path = mailacct_dir_settings(d)->secrets;
@@ -326,7 +335,7 @@ static void secrets_findings(const struct mailacct_dir *d, const char *file, str
                 return;
         }
         for (uint32_t i = 0; i < nm; i++)
-                if (!mailacct_secrets_get(s, address(d, i)))
+                if (!mailacct_secrets_get(s, address(d, i)) && !checked_by_bind(d, i))
                         warn(d, i, file, diags,
                              "mailbox %s has no entry in the secrets file %s: it cannot log in (set one with: "
                              "mailacct passwd %s)",

@@ -181,6 +181,10 @@ counted() {
 run -c "$C" show jdoe
 check "show: jdoe's password is the directory's, and the DN it binds as" \
         has "$OUT" "password:   ldap-bind (a bind as uid=jdoe,ou=people,dc=example,dc=com)" || show
+run -c "$C" check
+check "check: no directory mailbox is said to lack a secrets line; the file's nopw is" \
+        eval '! has "$OUT" "jdoe@example.com has no entry in the secrets file" &&
+              has "$OUT" "nopw@example.com has no entry in the secrets file"' || show
 run -c "$C" show pm
 check "show: a file mailbox's is still its secrets line" has "$OUT" "password:   yes (sha512)" || show
 
