@@ -286,10 +286,14 @@ static int load_bind(pam_handle_t *pamh, const struct mailacct_pam_opts *o, cons
                         e = &diags.v[i];
         if (r == -ENOMEM)
                 ret = decide(pamh, o, MAILACCT_PAM_NO_MEMORY, login, "out of memory");
-        else if (e)
+        else if (e && e->line > 0)
                 ret = decide(pamh, o, MAILACCT_PAM_CONFIG_UNAVAILABLE, login,
                              "passwords = \"ldap-bind\", but the ldap group cannot be read: %s:%d: %s",
                              e->file ? e->file : o->config, e->line, e->text);
+        else if (e)
+                ret = decide(pamh, o, MAILACCT_PAM_CONFIG_UNAVAILABLE, login,
+                             "passwords = \"ldap-bind\", but the ldap group cannot be read: %s: %s",
+                             e->file ? e->file : o->config, e->text);
         else
                 ret = decide(pamh, o, MAILACCT_PAM_CONFIG_UNAVAILABLE, login,
                              "passwords = \"ldap-bind\", but the ldap group cannot be read: %s: %s", o->config,

@@ -328,6 +328,11 @@ check "check: ldap-bind with ldap:// and no StartTLS is an error" eval '[ $rc -e
 login jdoe "$JDOE_PW"
 check "the module refuses the configuration rather than bind in clear" \
         eval '[ $rc -ne 0 ] && ! has "$OUT" "result:           ok"' || show
+# the ldap group gone while the index (stale, still answering) says ldap-bind
+sed -i '/^ldap = {/,/^};/d' "$C"
+login jdoe "$JDOE_PW"
+check "the ldap group gone: config-unavailable, no login" \
+        eval '[ $rc -ne 0 ] && has "$OUT" "refused (config-unavailable)"' || show
 conf "$U1, $U2"
 
 # ---- real Dovecot ---------------------------------------------------------------------------
