@@ -292,7 +292,13 @@ int cmd_show(struct cli *c, int argc, char **argv)
         for (size_t i = 0; i < own.n; i++)
                 add(&all, "%s", own.v[i]);
         delegate_forms(&all, d, m, &own);
-        pstate = password_state(c->config, d, v.address, dn, pwhy, sizeof(pwhy), &scheme);
+        if (mailacct_dir_settings(d)->passwords == MAILACCT_PASSWORDS_LDAP_BIND && dn) {
+                /* the directory checks it: no secrets line to look for */
+                pstate = "ldap-bind";
+                scheme = NULL;
+                snprintf(pwhy, sizeof(pwhy), "a bind as %s", dn);
+        } else
+                pstate = password_state(c->config, d, v.address, dn, pwhy, sizeof(pwhy), &scheme);
         have_pw = mailacct_dir_passwd(d, m, &pw) == 0;
 
         if (c->json) {

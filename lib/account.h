@@ -12,15 +12,19 @@
 
 /* How a password is checked for a principal: the secrets file
  * (mailacct_secrets_verifier()), with the hashes synced from a directory
- * (mailacct_passwords_verifier()), an LDAP bind later. */
+ * (mailacct_passwords_verifier()), or a bind to the directory as the
+ * principal's DN (source/ldap/bind.h, the PAM module's). */
 struct mailacct_verifier {
         /* 0 match; -EACCES wrong (after the work); -ENOENT no password for
          * this principal; -EINVAL a stored hash crypt(3) cannot read (no
          * work done); -EHOSTUNREACH the place that checks it cannot be
          * reached; -ENOMEM */
         int (*verify)(void *ctx, const struct mailacct_dir *d, uint32_t principal, const char *password);
-        /* the work of one verification, always failing */
-        void (*burn)(void *ctx, const char *password);
+        /* the work of one verification, always failing: 0, or -EHOSTUNREACH
+         * when the place that checks passwords could not be reached (an
+         * outage then answers alike for the logins that exist and the
+         * others) */
+        int (*burn)(void *ctx, const char *password);
         void *ctx;
 };
 
@@ -36,11 +40,11 @@ void mailacct_secrets_verifier(const struct mailacct_secrets *s, struct mailacct
  * burns at the slower of the two places' slowest settings, chosen when
  * the verifier is set up (before any password is looked at). Either place
  * may be NULL; p must outlive v. */
-struct mailacct_passwords {
+struct mailacct_hash_places {
         const struct mailacct_secrets *file, *synced;
         const char *burn;
 };
-void mailacct_passwords_verifier(struct mailacct_passwords *p, const struct mailacct_secrets *file,
+void mailacct_passwords_verifier(struct mailacct_hash_places *p, const struct mailacct_secrets *file,
                                  const struct mailacct_secrets *synced, struct mailacct_verifier *v);
 
 enum mailacct_auth {

@@ -291,6 +291,15 @@ static void mixed_settings(const struct mailacct_secrets *s, struct mailacct_dia
                           n, list);
 }
 
+/* passwords = "ldap-bind": a mailbox with a DN needs no secrets line */
+static bool checked_by_bind(const struct mailacct_dir *d, uint32_t m)
+{
+        const char *dn = NULL, *upn = NULL;
+
+        return mailacct_dir_settings(d)->passwords == MAILACCT_PASSWORDS_LDAP_BIND &&
+               mailacct_dir_names(d, m, &dn, &upn) == 0 && dn && *dn;
+}
+
 /* A directory mailbox's synced hash (by its DN), or NULL. */
 static const char *synced_hash(const struct mailacct_dir *d, uint32_t i, const struct mailacct_secrets *synced)
 {
@@ -365,7 +374,7 @@ static void secrets_findings(const struct mailacct_dir *d, const char *file, con
                 return;
         }
         for (uint32_t i = 0; i < nm; i++)
-                if (!mailacct_secrets_get(s, address(d, i)) && !synced_hash(d, i, synced))
+                if (!mailacct_secrets_get(s, address(d, i)) && !synced_hash(d, i, synced) && !checked_by_bind(d, i))
                         warn(d, i, file, diags,
                              "mailbox %s has no entry in the secrets file %s: it cannot log in (set one with: "
                              "mailacct passwd %s)",

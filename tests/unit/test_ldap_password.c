@@ -158,7 +158,7 @@ static void test_precedence(void **state)
         char jdoe_dir[256], jdoe_file[256], asmith_dir[256], imp[256], ipath[PATH_MAX], err[512];
         struct synced sy = {0};
         struct mailacct_secrets *file = NULL, *synced = NULL;
-        struct mailacct_passwords pws;
+        struct mailacct_hash_places pws;
         struct mailacct_verifier v;
         struct mailacct_diags dg;
         struct mailacct_builder *b;
