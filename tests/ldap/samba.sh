@@ -22,53 +22,11 @@
 #     a disabled account, the DC stopped (directory-unavailable).
 SUITE=ldap-samba
 . "$(dirname "$0")/lib.sh"
-for p in samba samba-tool nsenter unshare ip; do
-        command -v "$p" >/dev/null || { echo "$SUITE: $p missing (apt-get install samba-ad-dc samba-ad-provision iproute2)"; exit 77; }
-done
-if nm -D "$MAILACCT" 2>/dev/null | grep -q __asan_init; then
-        echo "$SUITE: skipped under ASan (its time is Samba's; the plain build runs it)"
-        exit 77
-fi
+. "$(dirname "$0")/samba-lib.sh"
+samba_need
 ldap_setup
-ADMIN_PW='Adm1n-Samba-Pw-7'
-S=$T/samba
-mkdir -p "$S"
-samba_pid=
+samba_start ldap
 
-samba_stop() {
-        [ -n "$samba_pid" ] || return 0
-        kill "$samba_pid" 2>/dev/null
-        for _ in $(seq 50); do kill -0 "$samba_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$samba_pid" 2>/dev/null
-        wait "$samba_pid" 2>/dev/null
-        samba_pid=
-}
-trap 'samba_stop; ldap_cleanup' EXIT
-
-# TLS with the test's CA: a certificate for 127.0.0.1; Samba wants its key 0600
-cp "$T/test-server.key" "$S/key.pem"
-chmod 0600 "$S/key.pem"
-t0=$(date +%s.%N)
-samba-tool domain provision --use-rfc2307 --dns-backend=NONE --server-role=dc --realm=EXAMPLE.COM \
-        --domain=EXAMPLE --adminpass="$ADMIN_PW" --targetdir="$S" \
-        --option="interfaces=lo" --option="bind interfaces only=yes" >"$S/provision.log" 2>&1 ||
-        { tail -20 "$S/provision.log"; exit 1; }
-# only the LDAP server, its logs and sockets in the folder, our certificate
-sed -i -e "s|server services = .*|server services = ldap|" -e "s|log file = .*|log file = $S/log.%m|" \
-        -e "/\[global\]/a\\	pid directory = $S\n\tntp signd socket directory = $S/ntp\n\twinbindd socket directory = $S/wb\n\ttls enabled = yes\n\ttls keyfile = $S/key.pem\n\ttls certfile = $T/test-server.pem\n\ttls cafile = $T/test-ca.pem" \
-        "$S/etc/smb.conf"
-unshare --net sh -c "ip link set lo up && exec samba -i -s '$S/etc/smb.conf'" >"$S/samba.out" 2>&1 &
-samba_pid=$!
-NS="nsenter --net=/proc/$samba_pid/ns/net"
-adm() { LDAPTLS_CACERT=$T/test-ca.pem $NS "$@" -x -H ldaps://127.0.0.1 -D "Administrator@example.com" -w "$ADMIN_PW"; }
-for i in $(seq 100); do
-        adm ldapsearch -s base -b "" >/dev/null 2>&1 && break
-        kill -0 "$samba_pid" 2>/dev/null || { cat "$S/samba.out"; exit 1; }
-        sleep 0.1
-done
-echo "samba: provisioned and answering in $(secs "$t0" "$(date +%s.%N)") s"
-
-upw() { printf '"%s"' "$1" | iconv -f UTF-8 -t UTF-16LE | base64 -w0; }
 PW=$(upw 'Mail-Passw0rd-1')
 adm ldapadd >"$S/add.out" 2>&1 <<EOF || { cat "$S/add.out"; exit 1; }
 dn: CN=John Doe,CN=Users,DC=example,DC=com
