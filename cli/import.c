@@ -850,7 +850,9 @@ int cmd_import(struct cli *c, int argc, char **argv)
         io.shadow = shadow;
         io.shadow_len = shadowlen;
         mailacct_diags_init(&diags);
+        cli_progress_start(c, "mailacct: import: reading %s", io.file);
         r = mailacct_import_parse(fmt, src, srclen, &io, &set, &diags);
+        cli_progress_stop();
         cli_print_diags(stderr, &diags, io.file);
         mailacct_diags_clear(&diags);
         if (r < 0) {
@@ -871,7 +873,9 @@ int cmd_import(struct cli *c, int argc, char **argv)
                 struct mailacct_diags ld;
                 int fd;
                 mailacct_diags_init(&ld);
+                cli_progress_start(c, "mailacct: import: reading %s", c->config);
                 r = mailacct_file_load(c->config, &R.d, &ld, NULL);
+                cli_progress_stop();
                 if (r < 0) {
                         cli_print_diags(stderr, &ld, c->config);
                         fprintf(stderr, "mailacct: import: %s must load before mailboxes are added to it\n", c->config);
@@ -906,7 +910,10 @@ int cmd_import(struct cli *c, int argc, char **argv)
                 }
                 free(dir);
         }
+        /* hashing {PLAIN} passwords is the long part of a large import */
+        cli_progress_start(c, "mailacct: import: comparing %zu accounts", set.n);
         r = plan(&R, &set, io.file);
+        cli_progress_stop();
         if (r < 0) {
                 fprintf(stderr, "mailacct: import: %s\n", strerror(-r));
                 status = EXIT_SOFTWARE;
@@ -933,10 +940,13 @@ int cmd_import(struct cli *c, int argc, char **argv)
                         goto out;
                 }
                 if (!R.dry_run) {
+                        cli_progress_start(c, "mailacct: import: writing %s", c->config);
                         status = write_config(&R, text.p, text.len, &cst, exists);
+                        if (status == EXIT_OK)
+                                status = write_secrets(&R);
+                        cli_progress_stop();
                         if (status != EXIT_OK)
                                 goto out;
-                        status = write_secrets(&R);
                 }
         }
         report(&R, io.file);

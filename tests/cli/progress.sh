@@ -1,5 +1,5 @@
 #!/bin/sh
-# Progress on a terminal: `compile` and `check` of a directory that takes more
+# Progress on a terminal: `compile`, `check` and `import` of what takes more
 # than a second show what they are doing on stderr, a line rewritten in place
 # and erased at the end, when stderr is a terminal (a real pty, from Python's
 # pty module); with stderr a file or a pipe they print nothing of it.
@@ -79,6 +79,29 @@ check "check on a terminal shows a step ($took ms): $(tr '\r\033' '|^' <"$T/chec
 check "compile with stderr to a file prints no progress: $(head -c 200 "$T/err.file")" '! grep -q "reading" "$T/err.file"'
 "$BUILD/mailacct" -c "$C" check 2>&1 >/dev/null | cat >"$T/err.pipe"
 check "check with stderr to a pipe prints no progress" '! grep -q "mailacct: check: " "$T/err.pipe"'
+
+# import: hashing {PLAIN} passwords with the default scheme is its long step
+I=$T/imp
+mkdir -p "$I" && chmod 0755 "$I"
+i=0
+while [ $i -lt 200 ]; do
+        printf 'user%d@example.com:{PLAIN}Plain-Pw-%d:%d:%d::/srv/vmail/user%d\n' $i $i $((20000 + i)) 5000 $i
+        i=$((i + 1))
+done >"$I/users"
+start=$(ms)
+on_tty "$I/import" "$BUILD/mailacct" -c "$I/mailacct.conf" import dovecot-passwd "$I/users"
+rc=$?
+took=$(($(ms) - start))
+check "import on a terminal exits 0 (exit $rc)" '[ $rc -eq 0 ]'
+if [ "$took" -ge 2500 ]; then
+        check "import on a terminal shows its step: $(tr '\r\033' '|^' <"$I/import.tty" | head -c 300)" \
+                'grep -q "mailacct: import: comparing 200 accounts" "$I/import.tty"'
+else
+        echo "note: import took under 2.5 s here ($took ms); progress not expected"
+fi
+rm -f "$I/mailacct.conf" "$I/mailacct.secrets"
+"$BUILD/mailacct" -c "$I/mailacct.conf" import dovecot-passwd "$I/users" >/dev/null 2>"$I/err.file"
+check "import with stderr to a file prints no progress" '! grep -q "mailacct: import: comparing" "$I/err.file"'
 
 echo "progress: $checks checks, $fails failed"
 [ $fails -eq 0 ]
