@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* mailacct sync: the directory's mailboxes and contacts into the index.
- * A full pull (RFC 2696 pages) from the first server of `uri` that answers,
+ * Incremental when it can be (RFC 4533 refreshOnly from the last sync's
+ * cookies, the changes applied to the store and written as a delta beside
+ * the index), else a full pull (RFC 2696 pages) from the first server of
+ * `uri` that answers,
  * through the builder with the file's own entries, under the writer lock;
  * the pulled entries go to the store beside the index (so that compile
  * rebuilds without a pull), then the index. Nothing is written when a
@@ -10,13 +13,16 @@
  * (4, unless --force). */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "changes.h"
 #include "cli.h"
 #include "declare.h"
 #include "diff.h"
@@ -111,6 +117,15 @@ struct pull {
         uint32_t n_dns, cap_dns;
         int status;        /* the failure's exit status */
         uint32_t unstored; /* entries seen and left out before the store */
+        /* RFC 4533: one search a base and kind (mailboxes 2j, contacts
+         * 2j+1); the cookies of the last sync and of this one */
+        const struct mailacct_ldap_store *old;
+        bool incremental, want_cookies;
+        size_t n_searches;
+        char **cookie_in, **cookie_out;
+        size_t *cookie_in_len, *cookie_out_len;
+        size_t received;
+        const char *no_cookie; /* why this full pull leaves no cookie */
 };
 
 static void on_leave_out(void *ctx, uint32_t tag)
@@ -183,6 +198,169 @@ static int add_netbios(void *ctx, const char *dns, const char *netbios)
         return r == -E2BIG ? 0 : r;
 }
 
+/* ---- RFC 4533: cookies and changes --------------------------------------------- */
+
+static const char *search_filter(const struct pull *p, size_t i)
+{
+        return i % 2 ? p->contact_filter : p->mailbox_filter;
+}
+
+static enum mailacct_ldap_kind search_kind(size_t i)
+{
+        return i % 2 ? MAILACCT_LDAP_CONTACT : MAILACCT_LDAP_MAILBOX;
+}
+
+static int ignore_entry(void *ctx, const struct mailacct_ldap_entry *e)
+{
+        (void)ctx;
+        (void)e;
+        return 0;
+}
+
+static int ignore_uuid(void *ctx, const char *uuid, bool present)
+{
+        (void)ctx;
+        (void)uuid;
+        (void)present;
+        return 0;
+}
+
+/* Before a full pull from a server that offers RFC 4533: the cookie of
+ * each search, from a refreshOnly run that asks for no attribute. Taken
+ * first, so that whatever changes during the pull comes again in the next
+ * run (an entry sent twice is the same entry). A run that fails leaves no
+ * cookie, and the next sync is a full one again. */
+static void take_cookies(struct pull *p)
+{
+        static const struct mailacct_ldap_sync_ops ops = {ignore_entry, ignore_uuid};
+
+        for (size_t i = 0; i < p->n_searches; i++) {
+                struct mailacct_ldap_sync_result res;
+                struct mailacct_ldap_error err;
+                if (!search_filter(p, i))
+                        continue;
+                if (mailacct_ldap_sync(p->session, p->c->base[i / 2], search_filter(p, i), search_kind(i), NULL, NULL,
+                                       NULL, 0, &ops, NULL, &res, &err) < 0 ||
+                    !res.cookie) {
+                        free(res.cookie);
+                        fprintf(stderr, "mailacct: sync: no RFC 4533 cookie (%s): the next sync is a full one too\n",
+                                err.kind ? err.text : "the server sent none");
+                        p->no_cookie = "no cookie";
+                        return;
+                }
+                free(p->cookie_out[i]);
+                p->cookie_out[i] = res.cookie;
+                p->cookie_out_len[i] = res.cookie_len;
+        }
+}
+
+struct sync_ctx {
+        struct mailacct_ldap_changes *ch;
+        size_t search;
+        enum mailacct_ldap_kind kind;
+};
+
+static int change_entry(void *ctx, const struct mailacct_ldap_entry *e)
+{
+        struct sync_ctx *s = ctx;
+
+        return mailacct_ldap_changes_entry(s->ch, s->search, e);
+}
+
+static int change_uuid(void *ctx, const char *uuid, bool present)
+{
+        struct sync_ctx *s = ctx;
+
+        return mailacct_ldap_changes_uuid(s->ch, s->search, s->kind, uuid, present);
+}
+
+/* The search of the last sync that found e: its kind, and the first base
+ * its DN is under (SIZE_MAX when none is: no present phase judges it). */
+static size_t search_of(const struct pull *p, const struct mailacct_ldap_entry *e)
+{
+        for (size_t j = 0; j < p->c->n_base; j++) {
+                size_t bl = strlen(p->c->base[j]);
+                if (e->dn_len >= bl && strncasecmp(e->dn + e->dn_len - bl, p->c->base[j], bl) == 0 &&
+                    (e->dn_len == bl || e->dn[e->dn_len - bl - 1] == ','))
+                        return 2 * j + (e->kind == MAILACCT_LDAP_CONTACT);
+        }
+        return SIZE_MAX;
+}
+
+/* The hook of an incremental run: what changed since the cookies, then
+ * the store's entries that stay and the changed ones, each as a pull
+ * declares it. */
+static int pull_changes(void *ctx, struct mailacct_builder *b, const struct mailacct_file_info *info,
+                        struct mailacct_diags *diags)
+{
+        static const struct mailacct_ldap_sync_ops ops = {change_entry, change_uuid};
+        struct pull *p = ctx;
+        const char *const *attrs;
+        const char *key = mailacct_ldap_key_attr(p->c->schema);
+        struct mailacct_ldap_changes *ch;
+        struct mailacct_ldap_store_iter *it = NULL;
+        struct mailacct_ldap_entry e;
+        uint32_t ordinal;
+        int r = 0;
+
+        (void)info;
+        r = mailacct_ldap_declarer_init(&p->x, b, p->c, diags);
+        if (r < 0)
+                return r;
+        mailacct_builder_on_leave_out(b, on_leave_out, p);
+        if (mailacct_ldap_netbios_names(p->session, &p->root, add_netbios, p, &p->err) < 0)
+                return -EIO;
+        attrs = mailacct_ldap_mapper_attrs(p->x.m);
+        ch = mailacct_ldap_changes_new(p->n_searches);
+        if (!ch)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_searches; i++) {
+                struct sync_ctx sc = {ch, i, search_kind(i)};
+                struct mailacct_ldap_sync_result res;
+                if (!search_filter(p, i))
+                        continue;
+                if (mailacct_ldap_sync(p->session, p->c->base[i / 2], search_filter(p, i), search_kind(i), attrs, key,
+                                       p->cookie_in[i], p->cookie_in_len[i], &ops, &sc, &res, &p->err) < 0) {
+                        mailacct_ldap_changes_free(ch);
+                        return p->err.kind == MAILACCT_LDAP_STOPPED || p->err.kind == MAILACCT_LDAP_NOMEM ? -ENOMEM
+                                                                                                          : -EIO;
+                }
+                mailacct_ldap_changes_done(ch, i, res.refresh_deletes);
+                p->received += res.received;
+                /* no new cookie: the old one still stands */
+                free(p->cookie_out[i]);
+                p->cookie_out[i] = res.cookie;
+                p->cookie_out_len[i] = res.cookie_len;
+                if (!res.cookie && p->cookie_in_len[i]) {
+                        p->cookie_out[i] = malloc(p->cookie_in_len[i]);
+                        if (!p->cookie_out[i]) {
+                                mailacct_ldap_changes_free(ch);
+                                return -ENOMEM;
+                        }
+                        memcpy(p->cookie_out[i], p->cookie_in[i], p->cookie_in_len[i]);
+                        p->cookie_out_len[i] = p->cookie_in_len[i];
+                }
+        }
+        it = mailacct_ldap_store_iter_new(p->old);
+        while (r == 0 && it && (r = mailacct_ldap_store_next(it, &e, &ordinal, NULL, NULL)) == 1) {
+                r = 0;
+                if (mailacct_ldap_changes_keeps(ch, search_of(p, &e), &e) && one(p, &e))
+                        r = -ENOMEM;
+        }
+        if (!it)
+                r = -ENOMEM;
+        mailacct_ldap_store_iter_free(it);
+        for (size_t i = 0; r == 0 && i < mailacct_ldap_changes_count(ch); i++)
+                if (one(p, mailacct_ldap_changes_at(ch, i)))
+                        r = -ENOMEM;
+        mailacct_ldap_changes_free(ch);
+        if (r < 0 && r != -ENOMEM) {
+                fprintf(stderr, "mailacct: sync: the last sync's store: %s\n", strerror(-r));
+                return -ENOMEM;
+        }
+        return r;
+}
+
 /* The hook of the file's load: the directory's entries after the file's. */
 static int pull_all(void *ctx, struct mailacct_builder *b, const struct mailacct_file_info *info,
                     struct mailacct_diags *diags)
@@ -200,6 +378,8 @@ static int pull_all(void *ctx, struct mailacct_builder *b, const struct mailacct
         mailacct_builder_on_leave_out(b, on_leave_out, p);
         if (mailacct_ldap_netbios_names(p->session, &p->root, add_netbios, p, &p->err) < 0)
                 return -EIO;
+        if (p->want_cookies)
+                take_cookies(p);
         attrs = mailacct_ldap_mapper_attrs(p->x.m);
         for (size_t i = 0; i < p->c->n_base; i++) {
                 if (mailacct_ldap_search(p->session, p->c->base[i], p->mailbox_filter, MAILACCT_LDAP_MAILBOX, attrs,
@@ -225,6 +405,93 @@ static void pull_reset(struct pull *p)
         for (uint32_t i = 0; i < p->n_dns; i++)
                 free(p->dns[i]);
         p->n_dns = 0;
+        for (size_t i = 0; p->cookie_out && i < p->n_searches; i++) {
+                free(p->cookie_out[i]);
+                p->cookie_out[i] = NULL;
+                p->cookie_out_len[i] = 0;
+        }
+        p->received = 0;
+        p->no_cookie = NULL;
+}
+
+/* ---- the sync state ----------------------------------------------------------- */
+
+#define STATE_URIS "uris" /* the configured servers, one a line: another list is another directory's state */
+
+/* The configured uris, one a line, into buf. */
+static void uris_text(const struct mailacct_ldap_conf *lc, char *buf, size_t len)
+{
+        buf[0] = '\0';
+        for (size_t i = 0; i < lc->n_uri; i++)
+                snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "\n" : "", lc->uri[i]);
+}
+
+static int hexval(char ch)
+{
+        return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+/* The cookies of the last sync, one a line in hex (empty: that search has
+ * none): false when the state holds none or not as many as this run makes. */
+static bool read_cookies(struct pull *p, const struct mailacct_ldap_store *old)
+{
+        const void *v;
+        const char *at, *end;
+        size_t len, i = 0;
+
+        if (!old || mailacct_ldap_store_state(old, MAILACCT_LDAP_STATE_COOKIE, &v, &len) < 0 || !len)
+                return false;
+        at = v;
+        end = at + len;
+        while (at <= end && i < p->n_searches) {
+                const char *nl = memchr(at, '\n', (size_t)(end - at));
+                size_t n = (size_t)((nl ? nl : end) - at);
+                if (n % 2 || (!n && search_filter(p, i)))
+                        return false;
+                p->cookie_in[i] = malloc(n / 2 + 1);
+                if (!p->cookie_in[i])
+                        return false;
+                for (size_t k = 0; k < n / 2; k++) {
+                        int hi = hexval(at[2 * k]), lo = hexval(at[2 * k + 1]);
+                        if (hi < 0 || lo < 0)
+                                return false;
+                        p->cookie_in[i][k] = (char)(hi << 4 | lo);
+                }
+                p->cookie_in_len[i] = n / 2;
+                i++;
+                if (!nl)
+                        break;
+                at = nl + 1;
+        }
+        return i == p->n_searches;
+}
+
+static int put_cookies(struct pull *p)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t len = 0, at = 0;
+        char *buf;
+        int r;
+
+        for (size_t i = 0; i < p->n_searches; i++) {
+                if (search_filter(p, i) && !p->cookie_out[i])
+                        return 0; /* a search without one: no state to continue from */
+                len += 2 * p->cookie_out_len[i] + 1;
+        }
+        buf = malloc(len + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_searches; i++) {
+                for (size_t k = 0; k < p->cookie_out_len[i]; k++) {
+                        buf[at++] = hex[(unsigned char)p->cookie_out[i][k] >> 4];
+                        buf[at++] = hex[(unsigned char)p->cookie_out[i][k] & 15];
+                }
+                if (i + 1 < p->n_searches)
+                        buf[at++] = '\n';
+        }
+        r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_COOKIE, buf, at);
+        free(buf);
+        return r;
 }
 
 static int64_t now_ns(void)
@@ -259,6 +526,68 @@ static void print_changes(struct pull *p, const struct mailacct_ldap_store *old)
 
 /* The store, then the index that records it: a failure between the two
  * leaves an index that `check` calls stale and `compile` rebuilds. */
+/* The delta's limit; MAILACCT_DELTA_LIMIT (keys) can lower it, for tests. */
+static size_t delta_limit(const struct mailacct_index *base)
+{
+        size_t limit = mailacct_delta_limit(base);
+        const char *e = secure_getenv("MAILACCT_DELTA_LIMIT");
+        char *end;
+        unsigned long long v;
+
+        if (!e || !*e)
+                return limit;
+        v = strtoull(e, &end, 10);
+        return *end || v >= limit ? limit : (size_t)v;
+}
+
+/* The index: a delta beside the one in place after an incremental run,
+ * unless it cannot hold the change (then, and after a full pull, a new
+ * base, then the delta removed: a reader sees the old pair, the new base
+ * with an obsolete delta it ignores, or the new base alone). */
+static int write_index(struct mailacct_dir *d, const struct mailacct_index_meta *meta, const char *target,
+                       bool incremental, char *err, size_t errlen)
+{
+        char dpath[4200], why[1024];
+        struct mailacct_dir *base = NULL;
+        struct mailacct_delta_stats st;
+        int r;
+
+        if (mailacct_delta_path(target, dpath, sizeof(dpath)) < 0) {
+                snprintf(err, errlen, "index path too long");
+                return -ENAMETOOLONG;
+        }
+        if (incremental) {
+                r = mailacct_dir_open_index(target, &base, why, sizeof(why));
+                if (r == 0 && !(mailacct_index_flags(mailacct_dir_index(base)) & IX_F_LDAP)) {
+                        snprintf(why, sizeof(why), "%s holds no directory's mailboxes", target);
+                        r = -EINVAL;
+                }
+                if (r == 0) {
+                        r = mailacct_delta_write(base, d, meta, dpath, delta_limit(mailacct_dir_index(base)), &st, why,
+                                                 sizeof(why));
+                        if (r == 0)
+                                printf("sync: delta: %zu keys, %u mailboxes (%u added, %u changed, %u removed) beside "
+                                       "%s\n",
+                                       st.keys, st.mailboxes, st.added, st.changed, st.removed, target);
+                }
+                mailacct_dir_free(base);
+                if (r == 0)
+                        return 0;
+                if (r != -EXDEV && r != -ENOENT && r != -EBADMSG && r != -EPROTO && r != -EINVAL) {
+                        snprintf(err, errlen, "%s", why);
+                        return r;
+                }
+                printf("sync: index rebuilt: %s\n", why);
+        }
+        /* the directory is freed next: its tables go as they are written */
+        r = mailacct_index_write_consume(d, meta, target, 0644, err, errlen);
+        if (r == 0 && unlink(dpath) < 0 && errno != ENOENT) {
+                snprintf(err, errlen, "%s: %s", dpath, strerror(errno));
+                return -errno;
+        }
+        return r;
+}
+
 static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_info *info, struct mailacct_dir *d,
                      const char *target, const char *spath, int64_t pulled_ns, uint32_t seen)
 {
@@ -266,17 +595,20 @@ static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_i
         struct mailacct_stamp stamps[MAILACCT_CONF_FILES_MAX + 2];
         struct mailacct_index_meta meta;
         const char *server = mailacct_ldap_session_uri(p->session);
-        char bases[8192] = "", sync_text[8400], err[1024];
+        char bases[8192] = "", uris[8192], sync_text[8400], err[1024];
         struct stat st;
         size_t n = 0;
         int r;
 
         for (size_t i = 0; i < lc->n_base; i++)
                 snprintf(bases + strlen(bases), sizeof(bases) - strlen(bases), "%s%s", i ? "\n" : "", lc->base[i]);
+        uris_text(lc, uris, sizeof(uris));
         if ((r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_SERVER, server, strlen(server))) < 0 ||
             (r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_METHOD, p->root.method,
                                                strlen(p->root.method))) < 0 ||
-            (r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_BASES, bases, strlen(bases))) < 0) {
+            (r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_BASES, bases, strlen(bases))) < 0 ||
+            (r = mailacct_ldap_store_put_state(p->w, STATE_URIS, uris, strlen(uris))) < 0 ||
+            (!p->no_cookie && (r = put_cookies(p)) < 0)) {
                 fprintf(stderr, "mailacct: sync: %s\n", strerror(-r));
                 return EXIT_SOFTWARE;
         }
@@ -304,8 +636,7 @@ static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_i
                 .stamps = stamps,
                 .n_stamps = n,
         };
-        /* the directory is freed next: its tables go as they are written */
-        r = mailacct_index_write_consume(d, &meta, target, 0644, err, sizeof(err));
+        r = write_index(d, &meta, target, p->incremental, err, sizeof(err));
         if (r < 0) {
                 fprintf(stderr,
                         "mailacct: sync: %s (the store is written: 'mailacct compile' builds the index from "
@@ -327,7 +658,9 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                 CLI_LONG_COMMON,
                 {},
         };
-        bool dry_run = false, force = false;
+        bool dry_run = false, force = false, full_asked = false, have_cookies = false;
+        const char *why_full = NULL, *reason = NULL;
+        char uris[8192];
         struct mailacct_file_info info0 = {0}, info = {0};
         struct mailacct_diags diags;
         struct mailacct_dir *d = NULL;
@@ -342,7 +675,8 @@ int cmd_sync(struct cli *c, int argc, char **argv)
         while ((o = getopt_long(argc, argv, CLI_SHORT("nf"), opts, NULL)) != -1) {
                 switch (o) {
                 case 'U':
-                        break; /* every run is a full pull (the incremental one is to come) */
+                        full_asked = true;
+                        break;
                 case 'n':
                         dry_run = true;
                         break;
@@ -415,15 +749,42 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                 }
         }
         p.c = lc;
+        p.old = old;
         p.dry_run = dry_run;
         p.mailbox_filter = mailacct_ldap_mailbox_filter(lc);
+        p.n_searches = 2 * lc->n_base;
+        p.cookie_in = calloc(p.n_searches, sizeof(*p.cookie_in));
+        p.cookie_out = calloc(p.n_searches, sizeof(*p.cookie_out));
+        p.cookie_in_len = calloc(p.n_searches, sizeof(*p.cookie_in_len));
+        p.cookie_out_len = calloc(p.n_searches, sizeof(*p.cookie_out_len));
         {
                 bool oom;
                 p.contact_filter = mailacct_ldap_contact_filter(lc, &oom);
-                if (!p.mailbox_filter || oom) {
+                if (!p.mailbox_filter || oom || !p.cookie_in || !p.cookie_out || !p.cookie_in_len ||
+                    !p.cookie_out_len) {
                         status = EXIT_SOFTWARE;
                         goto out;
                 }
+        }
+        /* what the last sync left decides whether this one can continue
+         * from it; the server's offer is asked once connected */
+        uris_text(lc, uris, sizeof(uris));
+        if (full_asked)
+                why_full = "--full";
+        else if (dry_run)
+                why_full = "dry run";
+        else if (!old)
+                why_full = r == -ENOENT ? "first sync" : "sync state unusable";
+        else if (mailacct_ldap_store_fingerprint(old) != mailacct_ldap_conf_fingerprint(lc) ||
+                 mailacct_ldap_store_schema(old) != lc->schema)
+                why_full = "schema, base, filter or map changed";
+        else {
+                const void *v;
+                size_t len;
+                if (mailacct_ldap_store_state(old, STATE_URIS, &v, &len) < 0 || len != strlen(uris) ||
+                    memcmp(v, uris, len) != 0)
+                        why_full = "uri changed";
+                have_cookies = read_cookies(&p, old);
         }
         /* the servers in order: one that cannot be reached sends the sync
          * on; one that refuses what the configuration asks ends it */
@@ -444,6 +805,29 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                         goto out;
                 }
                 reached++;
+                /* incremental: RFC 4533 with cookies from this very
+                 * configuration, entries named by entryUUID (the deletions
+                 * name them so) */
+                {
+                        bool rfc4533 = strcmp(p.root.method, "rfc4533") == 0;
+                        bool uuid_key = strcmp(mailacct_ldap_key_attr(lc->schema), "entryUUID") == 0;
+                        if (!rfc4533 && i == 0)
+                                fprintf(stderr,
+                                        "mailacct: sync: %s offers no incremental method this build implements "
+                                        "(%s): every sync is a full pull\n",
+                                        lc->uri[i],
+                                        strcmp(p.root.method, "none") == 0 ? "it offers none" : p.root.method);
+                        reason = why_full                                         ? why_full
+                                 : !rfc4533 && strcmp(p.root.method, "none") == 0 ? "none offered"
+                                 : !rfc4533 && strcmp(p.root.method, "dirsync") == 0
+                                         ? "dirsync offered, not implemented"
+                                 : !rfc4533      ? "usn offered, not implemented"
+                                 : !uuid_key     ? "key is objectGUID"
+                                 : !have_cookies ? "no cookie"
+                                                 : NULL;
+                        p.incremental = !reason;
+                        p.want_cookies = !dry_run && rfc4533 && uuid_key && reason;
+                }
                 /* a dry run creates no file at all, not even a temporary one */
                 p.w = mailacct_ldap_store_begin(dry_run ? NULL : spath, lc->schema, mailacct_ldap_conf_fingerprint(lc),
                                                 pulled_ns, err, sizeof(err));
@@ -456,10 +840,21 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                 mailacct_file_info_free(&info);
                 mailacct_diags_clear(&diags);
                 mailacct_diags_init(&diags);
+                hook.add = p.incremental ? pull_changes : pull_all;
                 r = mailacct_file_load_with(c->config, &d, &diags, &info, &hook);
                 if (r == 0) {
                         status = EXIT_OK;
                         break;
+                }
+                if (r == -EIO && p.err.kind == MAILACCT_LDAP_REFRESH) {
+                        /* the server cannot continue from the cookies: a
+                         * full pull from it, at once */
+                        fprintf(stderr, "mailacct: sync: %s; a full pull instead\n", p.err.text);
+                        why_full = "cookie refused";
+                        mailacct_dir_free(d);
+                        d = NULL;
+                        i--;
+                        continue;
                 }
                 if (r == -EIO) {
                         fprintf(stderr, "mailacct: sync: %s\n", p.err.text);
@@ -494,8 +889,12 @@ int cmd_sync(struct cli *c, int argc, char **argv)
         counts.left_out += p.unstored;
         if (dry_run)
                 print_changes(&p, old);
-        printf("sync: full (%s), %u seen, %u added, %u changed, %u removed, %u left out\n", p.root.method, counts.seen,
-               counts.added, counts.changed, counts.removed, counts.left_out);
+        if (p.incremental)
+                printf("sync: incremental (rfc4533), %zu received, %u added, %u changed, %u removed, %u left out\n",
+                       p.received, counts.added, counts.changed, counts.removed, counts.left_out);
+        else
+                printf("sync: full (%s), %u seen, %u added, %u changed, %u removed, %u left out\n", reason, counts.seen,
+                       counts.added, counts.changed, counts.removed, counts.left_out);
         if (mailacct_ldap_removal_refused(counts.last_mailboxes, counts.removed_mailboxes, lc->max_removal) && !force) {
                 fprintf(stderr,
                         "mailacct: sync: refused: %u of the %u mailboxes of the last sync would go (gone from the "
@@ -515,6 +914,12 @@ out:
         cli_free_bind_password(password);
         pull_reset(&p);
         free(p.dns);
+        for (size_t i = 0; p.cookie_in && i < p.n_searches; i++)
+                free(p.cookie_in[i]);
+        free(p.cookie_in);
+        free(p.cookie_out);
+        free(p.cookie_in_len);
+        free(p.cookie_out_len);
         free(p.mailbox_filter);
         free(p.contact_filter);
         mailacct_ldap_store_close(old);

@@ -812,3 +812,194 @@ int mailacct_ldap_netbios_names(struct mailacct_ldap_session *s, const struct ma
         }
         return 0;
 }
+
+/* ---- RFC 4533 content synchronisation (refreshOnly) ---------------------------- */
+
+struct sync_run {
+        struct mailacct_ldap_session *s;
+        enum mailacct_ldap_kind kind;
+        const char *key_attr;
+        const struct mailacct_ldap_sync_ops *ops;
+        void *ctx;
+        struct scratch x;
+        int failed;         /* a callback's error: 1 stopped, -errno */
+        int code;           /* the search's result code */
+        bool done, deletes; /* the result came; refreshDeletes */
+        size_t received;
+};
+
+/* libldap's refreshOnly loop waits on the server without a limit: every
+ * message that comes sets the watchdog again (pull.c's, which shuts the
+ * socket down), so a server that stops answering midway ends the run
+ * within the timeout instead of never. */
+static void sync_alive(const struct sync_run *r)
+{
+        struct itimerval it = {.it_value = {.tv_sec = r->s->c->timeout}};
+
+        setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* An entryUUID of the sync state control (16 bytes) as slapd spells the
+ * attribute: lower-case hex, 8-4-4-4-12. */
+static bool uuid_text(const struct berval *u, char out[37])
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t o = 0;
+
+        if (!u || u->bv_len != 16)
+                return false;
+        for (size_t i = 0; i < 16; i++) {
+                if (i == 4 || i == 6 || i == 8 || i == 10)
+                        out[o++] = '-';
+                out[o++] = hex[(unsigned char)u->bv_val[i] >> 4];
+                out[o++] = hex[(unsigned char)u->bv_val[i] & 15];
+        }
+        out[o] = '\0';
+        return true;
+}
+
+static int sync_uuid(struct sync_run *r, const struct berval *u, bool present)
+{
+        char text[37];
+
+        if (!uuid_text(u, text)) {
+                r->failed = -EBADMSG;
+                return 1;
+        }
+        r->failed = r->ops->uuid(r->ctx, text, present);
+        return r->failed ? 1 : 0;
+}
+
+static int sync_entry(ldap_sync_t *ls, LDAPMessage *msg, struct berval *uuid, ldap_sync_refresh_t phase)
+{
+        struct sync_run *r = ls->ls_private;
+
+        sync_alive(r);
+        r->received++;
+        switch (phase) {
+        case LDAP_SYNC_CAPI_ADD:
+        case LDAP_SYNC_CAPI_MODIFY:
+                r->failed = one_entry(r->s, msg, r->kind, r->key_attr, r->ops->entry, r->ctx, &r->x);
+                return r->failed ? 1 : 0;
+        case LDAP_SYNC_CAPI_PRESENT:
+        case LDAP_SYNC_CAPI_DELETE:
+                return sync_uuid(r, uuid, phase == LDAP_SYNC_CAPI_PRESENT);
+        default:
+                return 0;
+        }
+}
+
+static int sync_reference(ldap_sync_t *ls, LDAPMessage *msg)
+{
+        (void)msg;
+        sync_alive(ls->ls_private);
+        return 0;
+}
+
+static int sync_intermediate(ldap_sync_t *ls, LDAPMessage *msg, BerVarray uuids, ldap_sync_refresh_t phase)
+{
+        struct sync_run *r = ls->ls_private;
+
+        (void)msg;
+        sync_alive(r);
+        if (phase != LDAP_SYNC_CAPI_PRESENTS_IDSET && phase != LDAP_SYNC_CAPI_DELETES_IDSET)
+                return 0;
+        for (size_t i = 0; uuids && uuids[i].bv_val; i++)
+                if (sync_uuid(r, &uuids[i], phase == LDAP_SYNC_CAPI_PRESENTS_IDSET))
+                        return 1;
+        return 0;
+}
+
+static int sync_result(ldap_sync_t *ls, LDAPMessage *msg, int refresh_deletes)
+{
+        struct sync_run *r = ls->ls_private;
+        int code = LDAP_OTHER;
+
+        /* the code itself: libldap's return does not always carry it */
+        if (ldap_parse_result(ls->ls_ld, msg, &code, NULL, NULL, NULL, NULL, 0) != LDAP_SUCCESS)
+                code = LDAP_OTHER;
+        r->code = code;
+        r->done = true;
+        r->deletes = refresh_deletes != 0;
+        return 0;
+}
+
+int mailacct_ldap_sync(struct mailacct_ldap_session *s, const char *base, const char *filter,
+                       enum mailacct_ldap_kind kind, const char *const *attrs, const char *key_attr, const void *cookie,
+                       size_t cookie_len, const struct mailacct_ldap_sync_ops *ops, void *ctx,
+                       struct mailacct_ldap_sync_result *res, struct mailacct_ldap_error *err)
+{
+        static char no_attrs_name[] = LDAP_NO_ATTRS;
+        static char *no_attrs[] = {no_attrs_name, NULL};
+        struct sync_run run = {.s = s, .kind = kind, .key_attr = key_attr, .ops = ops, .ctx = ctx};
+        ldap_sync_t ls;
+        char what[1200];
+        int rc, ret = -1;
+        bool fired;
+
+        memset(res, 0, sizeof(*res));
+        snprintf(what, sizeof(what), "content sync (RFC 4533) of %s for %s", base, filter);
+        ldap_sync_initialize(&ls);
+        ls.ls_base = (char *)base;
+        ls.ls_scope = LDAP_SCOPE_SUBTREE;
+        ls.ls_filter = (char *)filter;
+        ls.ls_attrs = attrs ? (char **)attrs : no_attrs;
+        ls.ls_timelimit = 0;
+        ls.ls_sizelimit = 0;
+        ls.ls_timeout = (int)s->c->timeout;
+        ls.ls_search_entry = sync_entry;
+        ls.ls_search_reference = sync_reference;
+        ls.ls_intermediate = sync_intermediate;
+        ls.ls_search_result = sync_result;
+        ls.ls_private = &run;
+        ls.ls_ld = s->ld;
+        if (cookie && cookie_len && !ber_mem2bv((char *)cookie, cookie_len, 1, &ls.ls_cookie))
+                return fail(err, MAILACCT_LDAP_NOMEM, LDAP_NO_MEMORY, s->uri, "out of memory");
+        watch_start(s->c->timeout);
+        rc = ldap_sync_init_refresh_only(&ls);
+        fired = watch_stop();
+        if (run.failed) {
+                if (run.failed == 1)
+                        fail(err, MAILACCT_LDAP_STOPPED, 0, s->uri, "stopped");
+                else if (run.failed == -ENOMEM)
+                        fail(err, MAILACCT_LDAP_NOMEM, LDAP_NO_MEMORY, s->uri, "out of memory");
+                else
+                        fail(err, MAILACCT_LDAP_UNREACHABLE, LDAP_DECODING_ERROR, s->uri,
+                             "%s: a message that does not decode", what);
+                goto out;
+        }
+        if (fired) {
+                fail(err, MAILACCT_LDAP_UNREACHABLE, LDAP_TIMEOUT, s->uri, "%s: no answer within %u s", what,
+                     s->c->timeout);
+                goto out;
+        }
+        if (run.done && run.code != LDAP_SUCCESS)
+                rc = run.code;
+        if (rc == LDAP_SYNC_REFRESH_REQUIRED) {
+                fail(err, MAILACCT_LDAP_REFRESH, rc, s->uri,
+                     "%s: the server cannot continue from the state (e-syncRefreshRequired)", what);
+                goto out;
+        }
+        if (rc != LDAP_SUCCESS || !run.done) {
+                if (rc == LDAP_SUCCESS)
+                        rc = LDAP_OTHER;
+                ldap_fail(err, s->ld, rc, s->uri, what);
+                goto out;
+        }
+        if (ls.ls_cookie.bv_val && ls.ls_cookie.bv_len) {
+                res->cookie = malloc(ls.ls_cookie.bv_len);
+                if (!res->cookie) {
+                        fail(err, MAILACCT_LDAP_NOMEM, LDAP_NO_MEMORY, s->uri, "out of memory");
+                        goto out;
+                }
+                memcpy(res->cookie, ls.ls_cookie.bv_val, ls.ls_cookie.bv_len);
+                res->cookie_len = ls.ls_cookie.bv_len;
+        }
+        res->refresh_deletes = run.deletes;
+        res->received = run.received;
+        ret = 0;
+out:
+        ber_memfree(ls.ls_cookie.bv_val);
+        scratch_free(&run.x);
+        return ret;
+}

@@ -121,11 +121,15 @@ slapd_conf() {
                 echo "rootpw $ROOTPW"
                 echo "directory $d/db"
                 echo "index objectClass eq"
+                [ -n "${SLAPD_SYNCPROV:-}" ] && echo "index entryCSN,entryUUID eq"
                 echo "access to attrs=userPassword by self write by anonymous auth by * none"
                 echo "access to dn.subtree=\"ou=hidden,dc=example,dc=com\" by * none"
                 echo "access to * by dn.exact=\"$SVC_DN\" read by * read"
                 echo "overlay ppolicy"
                 [ -n "${SLAPD_SYNCPROV:-}" ] && echo "overlay syncprov"
+                # the changes kept in memory for RFC 4533 deletions (none: a
+                # present phase tells them)
+                [ -n "${SLAPD_SESSIONLOG:-}" ] && echo "syncprov-sessionlog $SLAPD_SESSIONLOG"
         } >"$d/slapd.conf"
 }
 

@@ -1,0 +1,271 @@
+#!/bin/bash
+# Incremental `mailacct sync` (issue 16): RFC 4533 refreshOnly against
+# Debian's slapd with the syncprov overlay, schema = "openldap". Each kind
+# of change is seen by an incremental run and answered from base + delta:
+# an addition, a modification, a rename (modrdn), a deletion, an alias
+# becoming ambiguous; a deletion while no sync ran and slapd restarted (its
+# session log gone: a present phase says what is left); a change of the
+# configuration (filter, uri) and --full make a full pull; a delta past its
+# limit makes a new base and the delta goes; a damaged delta fails closed;
+# readers through the NSS module and `mailacct resolve` during delta swaps
+# see no wrong and no unavailable answer.
+SUITE=ldap-incremental
+. "$(dirname "$0")/lib.sh"
+ldap_setup
+SLAPD_SYNCPROV=1 SLAPD_SESSIONLOG=100 slapd_start s1 openldap || exit 1
+
+person() { # UID MAIL [extra lines...]
+        local u=$1 m=$2
+        shift 2
+        printf 'dn: uid=%s,ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: %s\ncn: %s\nsn: %s\nmail: %s\n' \
+                "$u" "$u" "$u" "$u" "$m"
+        for l in "$@"; do echo "$l"; done
+        echo
+}
+{
+        person jdoe jdoe@example.com "uid: john.doe"
+        person asmith asmith@example.com
+        person stable1 stable1@example.com
+        person stable2 stable2@example.com "uid: steady"
+        for i in $(seq 1 20); do person "churn$i" "churn$i@example.com"; done
+} | ldif s1 || exit 1
+
+conf() { # FILE URI [ldap settings...]
+        local f=$1 uri=$2
+        shift 2
+        {
+                echo 'index = "mailacct.idx";'
+                echo 'default_domain = "example.com";'
+                echo 'defaults = { uid = 5000; gid = 5000; home = "/var/mail/%d/%n"; shell = "/usr/sbin/nologin"; };'
+                echo 'domains = ( { name = "example.com"; netbios = "EXAMPLE"; aliases = [ "example.org" ]; } );'
+                echo 'mailboxes = ( { address = "postmaster@example.com"; aliases = [ "pm" ]; uid = 4999; } );'
+                echo 'ldap = {'
+                echo "  uri = [ $uri ];"
+                echo '  schema = "openldap";'
+                echo "  tls_ca = \"$T/test-ca.pem\";"
+                echo '  timeout = 3;'
+                echo "  bind_dn = \"$SVC_DN\"; bind_password_file = \"$T/bind.pw\";"
+                echo '  base = "dc=example,dc=com";'
+                for s in "$@"; do echo "  $s"; done
+                echo '};'
+        } >"$f"
+        chmod 0644 "$f"
+}
+D=$T/site
+mkdir -p "$D"
+C=$D/mailacct.conf
+IDX=$D/mailacct.idx
+URI="\"ldap://127.0.0.1:$s1_PORT\""
+conf "$C" "$URI" "starttls = true;"
+
+# resolve LOGIN: the canonical name, or the reason
+resolved() { "$MAILACCT" -c "$C" resolve "$1" 2>&1 | head -1; }
+
+run -c "$C" sync
+check "first sync: a full pull that says why" \
+        test "$OUT" = "sync: full (first sync), 24 seen, 24 added, 0 changed, 0 removed, 0 left out" || show
+run -c "$C" sync
+check "second sync: incremental, nothing changed" \
+        eval 'has "$OUT" "sync: incremental (rfc4533), 0 received, 0 added, 0 changed, 0 removed, 0 left out" &&
+              has "$OUT" "sync: delta: 0 keys"' || show
+check "the delta beside the index" test -f "$IDX.delta"
+
+# ---- each kind of change, seen by an incremental run ------------------------------
+person newbie newbie@example.com "uid: nb" | ldif s1
+run -c "$C" sync
+check "an addition: incremental, 1 added" \
+        has "$OUT" "sync: incremental (rfc4533), 1 received, 1 added, 0 changed, 0 removed, 0 left out" || show
+check "the added mailbox answers (its alias too)" \
+        eval '[ "$(resolved nb)" = "newbie@example.com" ] && [ "$(resolved EXAMPLE\\newbie)" = "newbie@example.com" ]'
+
+ldif s1 ldapmodify <<EOF
+dn: uid=asmith,ou=people,dc=example,dc=com
+changetype: modify
+add: uid
+uid: alice
+-
+replace: cn
+cn: Alice Smith
+EOF
+run -c "$C" sync
+check "a modification: incremental, 1 changed" \
+        has "$OUT" "sync: incremental (rfc4533), 1 received, 0 added, 1 changed, 0 removed, 0 left out" || show
+check "the new alias answers" test "$(resolved alice)" = "asmith@example.com"
+
+ldif s1 ldapmodify <<EOF
+dn: uid=jdoe,ou=people,dc=example,dc=com
+changetype: modrdn
+newrdn: uid=johnd
+deleteoldrdn: 1
+EOF
+run -c "$C" sync
+check "a rename (modrdn): incremental, a change of the same entry (entryUUID), not a removal" \
+        has "$OUT" "sync: incremental (rfc4533), 1 received, 0 added, 1 changed, 0 removed, 0 left out" || show
+check "after the rename: the new uid answers, the entry has its new DN" \
+        eval '[ "$(resolved johnd)" = "jdoe@example.com" ] && [ "$(resolved jdoe)" = "jdoe@example.com" ] &&
+              "$MAILACCT" -c "$C" show jdoe@example.com | grep -q "uid=johnd,ou=people"'
+
+ldif s1 ldapdelete <<EOF
+uid=newbie,ou=people,dc=example,dc=com
+EOF
+run -c "$C" sync
+check "a deletion: incremental, 1 removed" \
+        has "$OUT" "sync: incremental (rfc4533), 0 received, 0 added, 0 changed, 1 removed, 0 left out" || show
+check "the deleted mailbox and its alias no longer answer" \
+        eval 'resolved nb | grep -q not-found && resolved newbie@example.com | grep -q not-found'
+run -c "$C" list
+check "mailacct list leaves the removed mailbox out" eval '! has "$OUT" newbie@example.com && has "$OUT" stable1@example.com' || show
+
+# the bare alias "shared": one mailbox, then two (ambiguous), then one again
+ldif s1 ldapmodify <<EOF
+dn: uid=stable1,ou=people,dc=example,dc=com
+changetype: modify
+add: uid
+uid: shared
+EOF
+"$MAILACCT" -c "$C" sync >/dev/null 2>&1
+check "an alias of one mailbox answers it" test "$(resolved shared)" = "stable1@example.com"
+ldif s1 ldapmodify <<EOF
+dn: uid=churn1,ou=people,dc=example,dc=com
+changetype: modify
+add: uid
+uid: shared
+EOF
+run -c "$C" sync
+check "an alias becoming ambiguous: incremental, 1 changed" \
+        has "$OUT" "sync: incremental (rfc4533), 1 received, 0 added, 1 changed, 0 removed, 0 left out" || show
+check "the alias now answers ambiguous, naming both" \
+        eval 'r=$("$MAILACCT" -c "$C" resolve shared 2>&1); has "$r" ambiguous && has "$r" stable1@example.com &&
+              has "$r" churn1@example.com'
+ldif s1 ldapmodify <<EOF
+dn: uid=churn1,ou=people,dc=example,dc=com
+changetype: modify
+delete: uid
+uid: shared
+EOF
+"$MAILACCT" -c "$C" sync >/dev/null 2>&1
+check "unique again when the second lets it go" test "$(resolved shared)" = "stable1@example.com"
+
+# ---- the NSS module answers from base + delta ------------------------------------------
+if [ -x "$BUILD/tests/index-reader" ]; then
+        printf 'alice\tasmith@example.com\njohnd\tjdoe@example.com\nnb\t-\n' >"$T/exp"
+        MAILACCT_CONF=$C "$BUILD/tests/index-reader" "$BUILD/libnss_mailacct.so.2" "$T/exp" 1 >"$T/r.out" 2>&1
+        check "getpwnam through the NSS module: the delta's answers" test $? -eq 0 || cat "$T/r.out"
+fi
+
+# ---- a deletion while no sync ran, and slapd restarted (no session log) ---------------------
+ldif s1 ldapdelete <<EOF
+uid=churn2,ou=people,dc=example,dc=com
+EOF
+slapd_stop s1
+SLAPD_SYNCPROV=1 SLAPD_SESSIONLOG=100 slapd_start s1 openldap || exit 1
+run -c "$C" sync
+check "deleted while no sync ran, across a restart of slapd: the next run removes it" \
+        eval 'has "$OUT" "sync: incremental (rfc4533)" && has "$OUT" "1 removed"' || show
+check "the mailbox deleted meanwhile no longer answers; the others do" \
+        eval 'resolved churn2 | grep -q not-found && [ "$(resolved churn3)" = "churn3@example.com" ]'
+
+# ---- what makes a full pull ------------------------------------------------------------
+run -c "$C" sync --full
+check "--full: a full pull, nothing changed, the delta gone" \
+        eval 'has "$OUT" "sync: full (--full), 23 seen, 0 added, 0 changed, 0 removed, 0 left out" &&
+              [ ! -e "$IDX.delta" ]' || show
+conf "$C" "$URI" "starttls = true;" 'filter = "(objectClass=inetOrgPerson)";'
+run -c "$C" sync
+check "a changed filter: a full pull" \
+        has "$OUT" "sync: full (schema, base, filter or map changed), 23 seen, 0 added, 0 changed, 0 removed" || show
+run -c "$C" sync
+check "and incremental again after it" has "$OUT" "sync: incremental (rfc4533)" || show
+conf "$C" "\"ldaps://127.0.0.1:$s1_SPORT\"" 'filter = "(objectClass=inetOrgPerson)";'
+run -c "$C" sync
+check "a changed uri: a full pull" has "$OUT" "sync: full (uri changed)" || show
+
+# ---- a delta past its limit: a new base, then the delta removed --------------------------
+run -c "$C" sync
+ldif s1 ldapmodify <<EOF
+dn: uid=churn3,ou=people,dc=example,dc=com
+changetype: modify
+add: uid
+uid: c3a
+uid: c3b
+uid: c3c
+EOF
+MAILACCT_DELTA_LIMIT=2 "$MAILACCT" -c "$C" sync >"$T/out" 2>"$T/err"
+rc=$? OUT=$(cat "$T/out") ERR=$(cat "$T/err")
+check "a delta past its limit: the pull stays incremental, the index is rebuilt, the delta removed" \
+        eval '[ $rc -eq 0 ] && has "$OUT" "sync: incremental (rfc4533)" && has "$OUT" "sync: index rebuilt:" &&
+              has "$OUT" "past its limit of 2" && [ ! -e "$IDX.delta" ]' || show
+check "the rebuilt index answers the change" test "$(resolved c3b)" = "churn3@example.com"
+
+# ---- a damaged delta fails closed ---------------------------------------------------------
+ldif s1 ldapmodify <<EOF
+dn: uid=churn4,ou=people,dc=example,dc=com
+changetype: modify
+add: uid
+uid: c4a
+EOF
+"$MAILACCT" -c "$C" sync >/dev/null 2>&1
+check "a delta again" eval '[ -f "$IDX.delta" ] && [ "$(resolved c4a)" = "churn4@example.com" ]'
+cp "$IDX.delta" "$T/delta.good"
+# a byte of the changed mailbox's record (its address, in the delta's pool)
+at=$(grep -obUa "churn4@example.com" "$IDX.delta" | head -1 | cut -d: -f1)
+printf 'X' | dd of="$IDX.delta" bs=1 seek=$((at + 2)) conv=notrunc status=none
+run -c "$C" resolve c4a
+check "a damaged record in the delta: its lookup answers unavailable, never another mailbox" \
+        eval '[ $rc -ne 0 ] && has "$ERR" "c4a: unavailable" && ! has "$OUT" "@example.com"' || show
+cp "$T/delta.good" "$IDX.delta"
+# the header's key: its checksum fails, the pair is damaged
+printf '\x5a\x5a' | dd of="$IDX.delta" bs=1 seek=40 conv=notrunc status=none
+run -c "$C" resolve stable1
+check "a delta with a damaged header: every lookup fails closed (exit 2), the reason named" \
+        eval '[ $rc -eq 2 ] && has "$ERR" "mailacct.idx.delta: damaged"' || show
+cp "$T/delta.good" "$IDX.delta"
+check "the delta restored: answers again" test "$(resolved c4a)" = "churn4@example.com"
+
+# ---- readers during delta swaps -----------------------------------------------------------
+printf 'stable1\tstable1@example.com\nsteady\tstable2@example.com\npm\tpostmaster@example.com\nnosuch\t-\nalice\tasmith@example.com\n' \
+        >"$T/expected"
+if [ -x "$BUILD/tests/index-reader" ]; then
+        MAILACCT_CONF=$C "$BUILD/tests/index-reader" "$BUILD/libnss_mailacct.so.2" "$T/expected" 12 \
+                >"$T/reader.out" 2>&1 &
+        reader=$!
+fi
+(
+        wrong=0 unavail=0 n=0
+        end=$((SECONDS + 11))
+        while [ $SECONDS -lt $end ]; do
+                out=$("$MAILACCT" -c "$C" resolve stable1 steady pm 2>>"$T/resolve.err")
+                case $? in 0) ;; 2) unavail=$((unavail + 1)) ;; *) wrong=$((wrong + 1)) ;; esac
+                [ "$(printf '%s\n' "$out" | tr '\n' ' ')" = \
+                  "stable1@example.com stable2@example.com postmaster@example.com " ] ||
+                        { wrong=$((wrong + 1)); printf '%s\n' "$out" >>"$T/resolve.wrong"; }
+                n=$((n + 1))
+        done
+        echo "$n $wrong $unavail" >"$T/resolve.count"
+) &
+resolver=$!
+swaps=0 end=$((SECONDS + 10))
+while [ $SECONDS -lt $end ]; do
+        i=$((swaps % 15 + 5))
+        ldif s1 ldapmodify <<EOF
+dn: uid=churn$i,ou=people,dc=example,dc=com
+changetype: modify
+replace: cn
+cn: churned $swaps
+EOF
+        "$MAILACCT" -c "$C" sync >>"$T/swaps.out" 2>&1 && swaps=$((swaps + 1))
+done
+wait $resolver
+read -r rn rwrong runavail <"$T/resolve.count"
+check "$swaps incremental syncs swapped deltas under $rn resolve runs: 0 wrong, 0 unavailable" \
+        eval '[ "$swaps" -ge 5 ] && [ "$rwrong" -eq 0 ] && [ "$runavail" -eq 0 ]' || { echo "    $rn $rwrong $runavail"; tail -5 "$T/swaps.out"; }
+if [ -n "${reader:-}" ]; then
+        wait $reader
+        rc=$?
+        check "a reader through the NSS module (4 threads) during the swaps: 0 wrong, 0 unavailable" \
+                eval '[ $rc -eq 0 ] && grep -q " 0 wrong, 0 unavailable" "$T/reader.out"' || tail -5 "$T/reader.out"
+        tail -1 "$T/reader.out"
+fi
+check "every swap was incremental" eval '! grep -q "sync: full" "$T/swaps.out" && grep -q "sync: incremental" "$T/swaps.out"'
+
+finish
