@@ -433,37 +433,64 @@ static int hexval(char ch)
 
 /* The cookies of the last sync, one a line in hex (empty: that search has
  * none): false when the state holds none or not as many as this run makes. */
-static bool read_cookies(struct pull *p, const struct mailacct_ldap_store *old)
+int cli_sync_cookies(const struct mailacct_ldap_store *s, size_t n, char **cookies, size_t *lens)
 {
         const void *v;
         const char *at, *end;
         size_t len, i = 0;
 
-        if (!old || mailacct_ldap_store_state(old, MAILACCT_LDAP_STATE_COOKIE, &v, &len) < 0 || !len)
-                return false;
+        for (size_t k = 0; k < n; k++)
+                cookies[k] = NULL, lens[k] = 0;
+        if (!s || mailacct_ldap_store_state(s, MAILACCT_LDAP_STATE_COOKIE, &v, &len) < 0 || !len)
+                return -ENOENT;
         at = v;
         end = at + len;
-        while (at <= end && i < p->n_searches) {
+        while (i < n) {
                 const char *nl = memchr(at, '\n', (size_t)(end - at));
-                size_t n = (size_t)((nl ? nl : end) - at);
-                if (n % 2 || (!n && search_filter(p, i)))
-                        return false;
-                p->cookie_in[i] = malloc(n / 2 + 1);
-                if (!p->cookie_in[i])
-                        return false;
-                for (size_t k = 0; k < n / 2; k++) {
-                        int hi = hexval(at[2 * k]), lo = hexval(at[2 * k + 1]);
-                        if (hi < 0 || lo < 0)
-                                return false;
-                        p->cookie_in[i][k] = (char)(hi << 4 | lo);
+                size_t m = (size_t)((nl ? nl : end) - at);
+                if (m % 2)
+                        break;
+                if (m) {
+                        cookies[i] = malloc(m / 2);
+                        if (!cookies[i])
+                                break;
+                        for (size_t k = 0; k < m / 2; k++) {
+                                int hi = hexval(at[2 * k]), lo = hexval(at[2 * k + 1]);
+                                if (hi < 0 || lo < 0)
+                                        goto bad;
+                                cookies[i][k] = (char)(hi << 4 | lo);
+                        }
+                        lens[i] = m / 2;
                 }
-                p->cookie_in_len[i] = n / 2;
                 i++;
                 if (!nl)
                         break;
                 at = nl + 1;
         }
-        return i == p->n_searches;
+        if (i == n)
+                return 0;
+bad:
+        cli_sync_cookies_free(n, cookies);
+        return -ENOENT;
+}
+
+void cli_sync_cookies_free(size_t n, char **cookies)
+{
+        for (size_t k = 0; k < n; k++) {
+                free(cookies[k]);
+                cookies[k] = NULL;
+        }
+}
+
+/* The last sync's cookies: one for every search this run makes. */
+static bool read_cookies(struct pull *p, const struct mailacct_ldap_store *old)
+{
+        if (cli_sync_cookies(old, p->n_searches, p->cookie_in, p->cookie_in_len) < 0)
+                return false;
+        for (size_t i = 0; i < p->n_searches; i++)
+                if (search_filter(p, i) && !p->cookie_in_len[i])
+                        return false;
+        return true;
 }
 
 static int put_cookies(struct pull *p)
@@ -655,22 +682,12 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                 {"full", no_argument, NULL, 'U'},
                 {"dry-run", no_argument, NULL, 'n'},
                 {"force", no_argument, NULL, 'f'},
+                {"watch", no_argument, NULL, 'W'},
                 CLI_LONG_COMMON,
                 {},
         };
-        bool dry_run = false, force = false, full_asked = false, have_cookies = false;
-        const char *why_full = NULL, *reason = NULL;
-        char uris[8192];
-        struct mailacct_file_info info0 = {0}, info = {0};
-        struct mailacct_diags diags;
-        struct mailacct_dir *d = NULL;
-        struct mailacct_ldap_store *old = NULL;
-        struct pull p = {0};
-        struct mailacct_ldap_counts counts;
-        char target[4096], spath[4200], why[1024], err[1024], *password = NULL;
-        const struct mailacct_ldap_conf *lc;
-        int o, r, lock = -1, status = EXIT_CONFIG, reached = 0;
-        int64_t pulled_ns = 0;
+        bool dry_run = false, force = false, full_asked = false, watch = false;
+        int o, r;
 
         while ((o = getopt_long(argc, argv, CLI_SHORT("nf"), opts, NULL)) != -1) {
                 switch (o) {
@@ -683,6 +700,9 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                 case 'f':
                         force = true;
                         break;
+                case 'W':
+                        watch = true;
+                        break;
                 default:
                         if ((r = cli_option(c, o)) != CLI_GO_ON)
                                 return r;
@@ -690,6 +710,27 @@ int cmd_sync(struct cli *c, int argc, char **argv)
         }
         if (optind != argc)
                 return cli_usage_error(c, "unexpected argument \"%s\"", argv[optind]);
+        if (watch && dry_run)
+                return cli_usage_error(c, "--watch writes: it takes no --dry-run");
+        return watch ? cli_sync_watch(c, force, full_asked) : cli_sync_once(c, dry_run, force, full_asked);
+}
+
+int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
+{
+        bool have_cookies = false;
+        const char *why_full = NULL, *reason = NULL;
+        char uris[8192];
+        struct mailacct_file_info info0 = {0}, info = {0};
+        struct mailacct_diags diags;
+        struct mailacct_dir *d = NULL;
+        struct mailacct_ldap_store *old = NULL;
+        struct pull p = {0};
+        struct mailacct_ldap_counts counts;
+        char target[4096], spath[4200], why[1024], err[1024], *password = NULL;
+        const struct mailacct_ldap_conf *lc;
+        int r, lock = -1, status = EXIT_CONFIG, reached = 0;
+        int64_t pulled_ns = 0;
+
         mailacct_diags_init(&diags);
         if (mailacct_writer_target(c->config, target, sizeof(target)) < 0 ||
             mailacct_ldap_store_path(target, spath, sizeof(spath)) < 0) {

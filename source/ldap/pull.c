@@ -1003,3 +1003,124 @@ out:
         scratch_free(&run.x);
         return ret;
 }
+
+/* ---- RFC 4533 refreshAndPersist: waiting for a change --------------------------- */
+
+int mailacct_ldap_persist_start(struct mailacct_ldap_session *s, const char *base, const char *filter,
+                                const void *cookie, size_t cookie_len, struct mailacct_ldap_error *err)
+{
+        static char no_attrs_name[] = LDAP_NO_ATTRS;
+        static char *no_attrs[] = {no_attrs_name, NULL};
+        struct berval value = {0, NULL}, ck = {cookie_len, (char *)cookie};
+        LDAPControl *ctrl = NULL, *ctrls[2] = {NULL, NULL};
+        BerElement *ber = ber_alloc_t(LBER_USE_DER);
+        int rc, msgid;
+
+        if (!ber)
+                return fail(err, MAILACCT_LDAP_NOMEM, LDAP_NO_MEMORY, s->uri, "out of memory");
+        /* syncRequestValue: mode, the cookie; reloadHint FALSE is DER's default */
+        rc = cookie_len ? ber_printf(ber, "{eO}", (ber_int_t)LDAP_SYNC_REFRESH_AND_PERSIST, &ck)
+                        : ber_printf(ber, "{e}", (ber_int_t)LDAP_SYNC_REFRESH_AND_PERSIST);
+        if (rc < 0 || ber_flatten2(ber, &value, 0) < 0 ||
+            ldap_control_create(LDAP_CONTROL_SYNC, 1, &value, 1, &ctrl) != LDAP_SUCCESS) {
+                ber_free(ber, 1);
+                return fail(err, MAILACCT_LDAP_NOMEM, LDAP_NO_MEMORY, s->uri, "out of memory");
+        }
+        ber_free(ber, 1);
+        ctrls[0] = ctrl;
+        /* no attribute: a change is only a reason to run an incremental sync */
+        rc = ldap_search_ext(s->ld, base, LDAP_SCOPE_SUBTREE, filter, no_attrs, 0, ctrls, NULL, NULL, LDAP_NO_LIMIT,
+                             &msgid);
+        ldap_control_free(ctrl);
+        if (rc != LDAP_SUCCESS)
+                return ldap_fail(err, s->ld, rc, s->uri, "content sync (refreshAndPersist)");
+        return 0;
+}
+
+/* Whether an entry message tells a change: its sync state is add, modify
+ * or delete (present: the entry is as the cookie knew it). */
+static bool entry_changed(LDAP *ld, LDAPMessage *msg)
+{
+        LDAPControl **ctrls = NULL, *st;
+        BerElement *ber;
+        ber_int_t state = LDAP_SYNC_ADD;
+
+        if (ldap_get_entry_controls(ld, msg, &ctrls) != LDAP_SUCCESS)
+                return true;
+        st = ldap_control_find(LDAP_CONTROL_SYNC_STATE, ctrls, NULL);
+        if (st && (ber = ber_init(&st->ldctl_value))) {
+                if (ber_scanf(ber, "{e", &state) == LBER_ERROR)
+                        state = LDAP_SYNC_ADD;
+                ber_free(ber, 1);
+        }
+        ldap_controls_free(ctrls);
+        return state != LDAP_SYNC_PRESENT;
+}
+
+/* Whether a syncInfo message tells a change: a syncIdSet of deletions
+ * (refreshDeletes TRUE); the phase markers and a new cookie do not. */
+static bool info_changed(LDAP *ld, LDAPMessage *msg)
+{
+        struct berval *data = NULL;
+        char *oid = NULL;
+        bool changed = false;
+
+        if (ldap_parse_intermediate(ld, msg, &oid, &data, NULL, 0) != LDAP_SUCCESS)
+                return true;
+        if (oid && strcmp(oid, LDAP_SYNC_INFO) == 0 && data && data->bv_len &&
+            (unsigned char)data->bv_val[0] == LDAP_TAG_SYNC_ID_SET) {
+                BerElement *ber = ber_init(data);
+                ber_tag_t tag;
+                ber_len_t len;
+                ber_int_t deletes = 0;
+                changed = true;
+                if (ber && ber_skip_tag(ber, &len) != LBER_ERROR) {
+                        tag = ber_peek_tag(ber, &len);
+                        if (tag == LDAP_TAG_SYNC_COOKIE) {
+                                struct berval skip;
+                                (void)ber_scanf(ber, "m", &skip);
+                                tag = ber_peek_tag(ber, &len);
+                        }
+                        /* refreshDeletes absent: FALSE, the ids are present ones */
+                        if (tag == LBER_BOOLEAN && ber_scanf(ber, "b", &deletes) != LBER_ERROR)
+                                changed = deletes != 0;
+                        else if (tag != LBER_BOOLEAN)
+                                changed = false;
+                }
+                if (ber)
+                        ber_free(ber, 1);
+        }
+        ldap_memfree(oid);
+        ber_bvfree(data);
+        return changed;
+}
+
+int mailacct_ldap_persist_wait(struct mailacct_ldap_session *s, unsigned seconds, struct mailacct_ldap_error *err)
+{
+        struct timeval tv = {.tv_sec = seconds};
+        LDAPMessage *msg = NULL;
+        int rc = ldap_result(s->ld, LDAP_RES_ANY, LDAP_MSG_ONE, &tv, &msg), type, code = LDAP_OTHER, changed = 0;
+
+        if (rc == 0)
+                return 0;
+        if (rc < 0) {
+                ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
+                return ldap_fail(err, s->ld, code, s->uri, "content sync (refreshAndPersist)");
+        }
+        type = ldap_msgtype(msg);
+        if (type == LDAP_RES_SEARCH_ENTRY)
+                changed = entry_changed(s->ld, msg);
+        else if (type == LDAP_RES_INTERMEDIATE)
+                changed = info_changed(s->ld, msg);
+        else if (type == LDAP_RES_SEARCH_RESULT) {
+                /* the server ended the search (shutting down, or it cannot
+                 * continue the state): the caller syncs and starts again */
+                if (ldap_parse_result(s->ld, msg, &code, NULL, NULL, NULL, NULL, 0) != LDAP_SUCCESS)
+                        code = LDAP_OTHER;
+                ldap_msgfree(msg);
+                return fail(err, code == LDAP_SYNC_REFRESH_REQUIRED ? MAILACCT_LDAP_REFRESH : classify(code), code,
+                            s->uri, "content sync (refreshAndPersist) ended: %s (%d)", ldap_err2string(code), code);
+        }
+        ldap_msgfree(msg);
+        return changed;
+}

@@ -104,3 +104,15 @@ int mailacct_ldap_sync(struct mailacct_ldap_session *s, const char *base, const 
                        enum mailacct_ldap_kind kind, const char *const *attrs, const char *key_attr, const void *cookie,
                        size_t cookie_len, const struct mailacct_ldap_sync_ops *ops, void *ctx,
                        struct mailacct_ldap_sync_result *res, struct mailacct_ldap_error *err);
+
+/* RFC 4533 refreshAndPersist, for `sync --watch`: a search of base for
+ * filter that stays open from cookie on, asking no attribute (a change is
+ * only a reason to run an incremental sync). 0 or -1 with err. */
+int mailacct_ldap_persist_start(struct mailacct_ldap_session *s, const char *base, const char *filter,
+                                const void *cookie, size_t cookie_len, struct mailacct_ldap_error *err);
+/* Waits up to seconds for the next message of the session's persistent
+ * searches: 1 when it tells a change (an entry added, modified, renamed or
+ * deleted), 0 when not or nothing came, -1 with err when the connection is
+ * lost or the server ended a search (MAILACCT_LDAP_REFRESH: it cannot
+ * continue the cookie). */
+int mailacct_ldap_persist_wait(struct mailacct_ldap_session *s, unsigned seconds, struct mailacct_ldap_error *err);

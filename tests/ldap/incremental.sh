@@ -8,7 +8,8 @@
 # configuration (filter, uri) and --full make a full pull; a delta past its
 # limit makes a new base and the delta goes; a damaged delta fails closed;
 # readers through the NSS module and `mailacct resolve` during delta swaps
-# see no wrong and no unavailable answer.
+# see no wrong and no unavailable answer; `sync --watch` answers each kind
+# of change within seconds and survives a restart of slapd.
 SUITE=ldap-incremental
 . "$(dirname "$0")/lib.sh"
 ldap_setup
@@ -267,5 +268,87 @@ if [ -n "${reader:-}" ]; then
         tail -1 "$T/reader.out"
 fi
 check "every swap was incremental" eval '! grep -q "sync: full" "$T/swaps.out" && grep -q "sync: incremental" "$T/swaps.out"'
+
+# ---- sync --watch: refreshAndPersist, each change answered within seconds -------------------
+# answered_within LOGIN WANT LIMIT: LOGIN resolves to WANT ("-": to nothing)
+# within LIMIT seconds; prints the seconds it took
+answered_within() {
+        local login=$1 want=$2 limit=$3 t0 got
+        t0=$(date +%s.%N)
+        while :; do
+                got=$("$MAILACCT" -c "$C" resolve "$login" 2>/dev/null | head -1)
+                [ -n "$got" ] || got=-
+                if [ "$got" = "$want" ]; then
+                        secs "$t0" "$(date +%s.%N)"
+                        return 0
+                fi
+                below "$(secs "$t0" "$(date +%s.%N)")" "$limit" || return 1
+                sleep 0.05
+        done
+}
+"$MAILACCT" -c "$C" sync --watch >"$T/watch.out" 2>"$T/watch.err" &
+watcher=$!
+sleep 1.5
+person watched watched@example.com "uid: w1" | ldif s1
+if took=$(answered_within w1 watched@example.com 5); then
+        ok "--watch: an addition answered in $took s"
+else
+        not_ok "--watch: an addition answered within 5 s"
+fi
+ldif s1 ldapmodify <<EOF
+dn: uid=watched,ou=people,dc=example,dc=com
+changetype: modify
+add: uid
+uid: w2
+EOF
+if took=$(answered_within w2 watched@example.com 5); then
+        ok "--watch: a modification answered in $took s"
+else
+        not_ok "--watch: a modification answered within 5 s"
+fi
+ldif s1 ldapmodify <<EOF
+dn: uid=watched,ou=people,dc=example,dc=com
+changetype: modrdn
+newrdn: uid=watched2
+deleteoldrdn: 0
+EOF
+sleep 1.5
+check "--watch: a rename is seen (the entry's new DN)" \
+        eval '"$MAILACCT" -c "$C" show watched@example.com | grep -q "uid=watched2,ou=people"'
+ldif s1 ldapmodify <<EOF
+dn: uid=churn6,ou=people,dc=example,dc=com
+changetype: modify
+add: uid
+uid: steady
+EOF
+if answered_within steady - 5 >/dev/null && "$MAILACCT" -c "$C" resolve steady 2>&1 | grep -q ambiguous; then
+        ok "--watch: an alias becoming ambiguous is seen"
+else
+        not_ok "--watch: an alias becoming ambiguous is seen"
+fi
+ldif s1 ldapdelete <<EOF
+uid=watched2,ou=people,dc=example,dc=com
+EOF
+if took=$(answered_within w1 - 5); then
+        ok "--watch: a deletion answered in $took s"
+else
+        not_ok "--watch: a deletion answered within 5 s"
+fi
+# the directory restarts: the watch reconnects (with backoff) and goes on
+slapd_stop s1
+sleep 2
+SLAPD_SYNCPROV=1 SLAPD_SESSIONLOG=100 slapd_start s1 openldap || exit 1
+person afterwards afterwards@example.com "uid: aw" | ldif s1
+if took=$(answered_within aw afterwards@example.com 12); then
+        ok "--watch survives a restart of the directory: a change after it answered in $took s"
+else
+        not_ok "--watch survives a restart of the directory"
+        tail -5 "$T/watch.err"
+fi
+check "--watch is still running, and every run after its first was incremental" \
+        eval 'kill -0 $watcher && [ "$(grep -c "sync: full" "$T/watch.out")" -le 1 ] &&
+              grep -q "sync: incremental" "$T/watch.out"' || { tail "$T/watch.out"; tail "$T/watch.err"; }
+kill $watcher
+wait $watcher 2>/dev/null
 
 finish

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The modules link no LDAP library (the command alone does), and the sync's
-# systemd units: `make install` puts mailacct-sync.service and
-# .timer into the unit folder (not enabled: no symbolic link under
+# systemd units: `make install` puts mailacct-sync.service, .timer and
+# mailacct-sync-watch.service into the unit folder (not enabled: no symbolic link under
 # timers.target.wants), the service runs the installed command, and both
 # pass `systemd-analyze verify` (when systemd is there), with the service
 # pointed at the built command.
@@ -20,9 +20,13 @@ if ! nm -D "$MAILACCT" 2>/dev/null | grep -q __asan_init; then
                       [ -z "$(find "$T/root" -path "*wants*" -name "mailacct*")" ]'
         check "the service runs the installed command" \
                 grep -qx 'ExecStart=/usr/sbin/mailacct -c /etc/mailacct.conf sync' "$T/root$UNITDIR/mailacct-sync.service"
+        check "the watch service is installed, runs sync --watch, restarts on failure, not enabled" \
+                eval 'grep -qx "ExecStart=/usr/sbin/mailacct -c /etc/mailacct.conf sync --watch" \
+                        "$T/root$UNITDIR/mailacct-sync-watch.service" &&
+                      grep -qx "Restart=on-failure" "$T/root$UNITDIR/mailacct-sync-watch.service"'
         make -s uninstall DESTDIR="$T/root" PREFIX=/usr SYSTEMDUNITDIR=$UNITDIR BUILD="$BUILD" >/dev/null 2>&1
         check "make uninstall removes them" test ! -e "$T/root$UNITDIR/mailacct-sync.service" -a \
-                ! -e "$T/root$UNITDIR/mailacct-sync.timer"
+                ! -e "$T/root$UNITDIR/mailacct-sync.timer" -a ! -e "$T/root$UNITDIR/mailacct-sync-watch.service"
 fi
 # the modules never talk LDAP: only the command links libldap
 for so in pam_mailacct.so libnss_mailacct.so.2; do
@@ -31,10 +35,12 @@ done
 check "the command links libldap" eval 'objdump -p "$MAILACCT" | grep -q "NEEDED.*libldap"'
 if command -v systemd-analyze >/dev/null; then
         sed "s|/usr/sbin/mailacct|$MAILACCT|g" systemd/mailacct-sync.service >"$T/mailacct-sync.service"
+        sed "s|/usr/sbin/mailacct|$MAILACCT|g" systemd/mailacct-sync-watch.service >"$T/mailacct-sync-watch.service"
         cp systemd/mailacct-sync.timer "$T/"
-        systemd-analyze verify --man=no "$T/mailacct-sync.service" "$T/mailacct-sync.timer" >"$T/verify.log" 2>&1
+        systemd-analyze verify --man=no "$T/mailacct-sync.service" "$T/mailacct-sync.timer" \
+                "$T/mailacct-sync-watch.service" >"$T/verify.log" 2>&1
         rc=$?
-        check "systemd-analyze verify: both units" test $rc -eq 0 -a ! -s "$T/verify.log" || cat "$T/verify.log"
+        check "systemd-analyze verify: the three units" test $rc -eq 0 -a ! -s "$T/verify.log" || cat "$T/verify.log"
 else
         echo "# systemd-analyze not installed: the units' syntax is not verified"
 fi
