@@ -600,7 +600,8 @@ static int write_index(struct mailacct_dir *d, const struct mailacct_index_meta 
                 mailacct_dir_free(base);
                 if (r == 0)
                         return 0;
-                if (r != -EXDEV && r != -ENOENT && r != -EBADMSG && r != -EPROTO && r != -EINVAL) {
+                /* no usable base in place: a new one replaces it */
+                if (r != -EXDEV && r != -ENOENT && r != -EBADMSG && r != -EPROTO && r != -EINVAL && r != -EPERM) {
                         snprintf(err, errlen, "%s", why);
                         return r;
                 }
