@@ -18,9 +18,11 @@
 
 struct pair {
         struct mailacct_dir *base, *delta; /* both index backings */
-        const struct mailacct_index *dix;
+        const struct mailacct_index *bix, *dix;
         const uint32_t *ids; /* the delta's records' ids in the pair, ascending */
         uint32_t n_ids, base_n, base_domains;
+        bool same_key;      /* one hash serves both tables */
+        uint64_t *in_delta; /* a bit per base id the delta holds a record of */
 };
 
 static const struct pair *pairof(const struct mailacct_dir *d)
@@ -28,10 +30,14 @@ static const struct pair *pairof(const struct mailacct_dir *d)
         return d->impl;
 }
 
-/* The delta's record of id, by binary search: true with *rec. */
+/* The delta's record of id, by binary search: true with *rec. Most ids
+ * are the base's and unchanged: a bit says so without the search. */
 static bool in_delta(const struct pair *p, uint32_t id, uint32_t *rec)
 {
         uint32_t lo = 0, hi = p->n_ids;
+
+        if (id < p->base_n && !(p->in_delta[id / 64] >> (id % 64) & 1))
+                return false;
 
         while (lo < hi) {
                 uint32_t mid = lo + (hi - lo) / 2, v;
@@ -51,12 +57,16 @@ static bool in_delta(const struct pair *p, uint32_t id, uint32_t *rec)
 static long pd_get(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out, size_t max)
 {
         const struct pair *p = pairof(d);
+        size_t klen = strlen(key);
+        uint64_t h = ix_hash(p->dix, key, klen);
         bool hit;
-        long n = ix_find(p->dix, t, key, out, max, &hit);
+        long n = ix_find_hashed(p->dix, t, key, klen, h, out, max, &hit);
 
         if (n < 0 || hit)
                 return n;
-        return p->base->ops->get(p->base, t, key, out, max);
+        if (!p->same_key)
+                return p->base->ops->get(p->base, t, key, out, max);
+        return ix_find_hashed(p->bix, t, key, klen, h, out, max, &hit);
 }
 
 static void pd_prefetch(const struct mailacct_dir *d, enum mailacct_table t, const char *key)
@@ -166,6 +176,7 @@ static void pd_release(struct mailacct_dir *d)
 
         mailacct_dir_free(p->base);
         mailacct_dir_free(p->delta);
+        free(p->in_delta);
         free(p);
         free(d);
 }
@@ -252,8 +263,12 @@ int mailacct_dir_with_delta(struct mailacct_dir *base, struct mailacct_index *de
         }
         d = calloc(1, sizeof(*d));
         p = calloc(1, sizeof(*p));
-        if (!d || !p) {
+        if (p)
+                p->in_delta = calloc(base->s.n_mailboxes / 64 + 1, sizeof(uint64_t));
+        if (!d || !p || !p->in_delta) {
                 free(d);
+                if (p)
+                        free(p->in_delta);
                 free(p);
                 mailacct_dir_free(dd);
                 return -ENOMEM;
@@ -265,6 +280,14 @@ int mailacct_dir_with_delta(struct mailacct_dir *base, struct mailacct_index *de
         p->n_ids = delta->h->n_mailboxes;
         p->base_n = (uint32_t)base->s.n_mailboxes;
         p->base_domains = (uint32_t)base->s.n_domains;
+        p->bix = mailacct_dir_index(base);
+        p->same_key = p->bix && memcmp(p->bix->h->sipkey, delta->h->sipkey, sizeof(delta->h->sipkey)) == 0;
+        for (uint32_t i = 0; i < p->n_ids; i++) {
+                uint32_t id;
+                memcpy(&id, &p->ids[i], sizeof(id));
+                if (id < p->base_n)
+                        p->in_delta[id / 64] |= (uint64_t)1 << (id % 64);
+        }
         d->ops = &pair_ops;
         d->impl = p;
         d->s = base->s;

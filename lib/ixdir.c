@@ -382,6 +382,9 @@ int ix_dir_write_delta(const struct mem_dir *sub, const uint8_t *deleted, struct
                 return -ENOMEM;
         dw.w = w;
         w->empty_keys = true;
+        /* the base's hash key: a lookup hashes once for both files (the
+         * key is the writer's choice either way: one writer writes both) */
+        memcpy(w->key, proto->sipkey, sizeof(w->key));
         ix_writer_meta(w, meta);
         /* the ids first: the blocks must close the pool (seal_records) */
         while (w->pool.len % 4)

@@ -885,9 +885,19 @@ long ix_get(const struct mailacct_index *ix, enum mailacct_table t, const char *
 long ix_find(const struct mailacct_index *ix, enum mailacct_table t, const char *key, uint32_t *out, size_t max,
              bool *hit)
 {
+        return ix_find_hashed(ix, t, key, strlen(key), mailacct_siphash13(ix->h->sipkey, key, strlen(key)), out, max,
+                              hit);
+}
+
+uint64_t ix_hash(const struct mailacct_index *ix, const char *key, size_t klen)
+{
+        return mailacct_siphash13(ix->h->sipkey, key, klen);
+}
+
+long ix_find_hashed(const struct mailacct_index *ix, enum mailacct_table t, const char *key, size_t klen, uint64_t h,
+                    uint32_t *out, size_t max, bool *hit)
+{
         const struct ix_table *tb;
-        size_t klen = strlen(key);
-        uint64_t h;
         uint32_t h32;
 
         *hit = false;
@@ -895,7 +905,6 @@ long ix_find(const struct mailacct_index *ix, enum mailacct_table t, const char 
                 return -EINVAL;
         ix_busy(ix);
         tb = &ix->h->tables[t];
-        h = mailacct_siphash13(ix->h->sipkey, key, klen);
         h32 = (uint32_t)(h >> 32) | 1;
         for (uint32_t i = 0, j = home_slot(h, tb->cap); i < tb->cap; i++, j = j + 1 == tb->cap ? 0 : j + 1) {
                 struct ix_slot s;

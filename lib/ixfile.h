@@ -45,6 +45,11 @@ long ix_get(const struct mailacct_index *ix, enum mailacct_table t, const char *
  * no values left is a hit of 0 (the answer), a missing key is no hit. */
 long ix_find(const struct mailacct_index *ix, enum mailacct_table t, const char *key, uint32_t *out, size_t max,
              bool *hit);
+/* The same with the key's hash given (ix_hash(), by the index's key): a
+ * delta written with its base's key shares one hash between both probes. */
+uint64_t ix_hash(const struct mailacct_index *ix, const char *key, size_t klen);
+long ix_find_hashed(const struct mailacct_index *ix, enum mailacct_table t, const char *key, size_t klen, uint64_t h,
+                    uint32_t *out, size_t max, bool *hit);
 /* Walks a table's keys (*pos starts at 0), each entry checked: 1 with *key
  * (in the mapping), 0 at the end, -EBADMSG. */
 int ix_table_next(const struct mailacct_index *ix, enum mailacct_table t, uint32_t *pos, const char **key);
