@@ -980,6 +980,14 @@ int mailacct_ldap_sync(struct mailacct_ldap_session *s, const char *base, const 
                      "%s: the server cannot continue from the state (e-syncRefreshRequired)", what);
                 goto out;
         }
+        /* slapd's answer to a cookie newer than its own state: a replica
+         * that is behind the server the cookie came from */
+        if (cookie_len && rc == LDAP_UNWILLING_TO_PERFORM) {
+                char diag[600];
+                fail(err, MAILACCT_LDAP_REFRESH, rc, s->uri, "%s: the server refuses the state: %s (%d)%s", what,
+                     ldap_err2string(rc), rc, diag_of(s->ld, diag, sizeof(diag)));
+                goto out;
+        }
         if (rc != LDAP_SUCCESS || !run.done) {
                 if (rc == LDAP_SUCCESS)
                         rc = LDAP_OTHER;

@@ -9,7 +9,9 @@
 # limit makes a new base and the delta goes; a damaged delta fails closed;
 # readers through the NSS module and `mailacct resolve` during delta swaps
 # see no wrong and no unavailable answer; `sync --watch` answers each kind
-# of change within seconds and survives a restart of slapd.
+# of change within seconds and survives a restart of slapd; a failover to
+# a replica continues from the cookie when the replica is caught up, and is
+# a full pull from it when it is behind.
 SUITE=ldap-incremental
 . "$(dirname "$0")/lib.sh"
 ldap_setup
@@ -350,5 +352,38 @@ check "--watch is still running, and every run after its first was incremental" 
               grep -q "sync: incremental" "$T/watch.out"' || { tail "$T/watch.out"; tail "$T/watch.err"; }
 kill $watcher
 wait $watcher 2>/dev/null
+
+# ---- failover to a replica: it continues from the cookie, unless it is behind -----------------
+# s2 holds s1's database as it is now (slapcat | slapadd: the same entries,
+# entryUUIDs and contextCSN), as a replica that is caught up would
+D2=$T/site2
+mkdir -p "$D2" "$T/s2/db"
+s2_PORT=$(free_port) s2_SPORT=$(free_port)
+C2=$D2/mailacct.conf
+conf "$C2" "\"ldap://127.0.0.1:$s1_PORT\", \"ldap://127.0.0.1:$s2_PORT\"" "starttls = true;"
+run -c "$C2" sync
+check "two servers: the first sync from the first" has "$OUT" "sync: full (first sync)" || show
+# (stopped first: syncprov writes its contextCSN to the database on the way out)
+slapd_stop s1
+SLAPD_SYNCPROV=1 SLAPD_SESSIONLOG=100 slapd_conf s2 openldap
+slapcat -f "$T/s1/slapd.conf" 2>/dev/null | slapadd -q -f "$T/s2/slapd.conf" >"$T/s2.slapadd" 2>&1 || cat "$T/s2.slapadd"
+SLAPD_SYNCPROV=1 SLAPD_SESSIONLOG=100 slapd_start s2 openldap || exit 1
+run -c "$C2" sync
+check "the first server down: the replica that is caught up accepts the cookie (incremental)" \
+        eval '[ $rc -eq 0 ] && has "$OUT" "sync: incremental (rfc4533)"' || show
+SLAPD_SYNCPROV=1 SLAPD_SESSIONLOG=100 slapd_start s1 openldap || exit 1
+person ahead ahead@example.com "uid: ah" | ldif s1
+run -c "$C2" sync
+check "back on the first server: incremental, the change it has" \
+        eval 'has "$OUT" "sync: incremental (rfc4533)" && has "$OUT" " 1 added, 0 changed, 0 removed"' || show
+slapd_stop s1
+run -c "$C2" sync
+check "the first server down again, the replica behind the cookie: a full pull from it, saying why" \
+        eval '[ $rc -eq 0 ] && has "$ERR" "refuses the state" && has "$OUT" "sync: full (cookie refused)"' || show
+check "the replica's directory answers (without the entry it never had)" \
+        eval '"$MAILACCT" -c "$C2" resolve ah 2>&1 | grep -q not-found &&
+              [ "$("$MAILACCT" -c "$C2" resolve stable1 2>/dev/null)" = stable1@example.com ]'
+run -c "$C2" sync
+check "and incremental again from the replica after that" has "$OUT" "sync: incremental (rfc4533)" || show
 
 finish
