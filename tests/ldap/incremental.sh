@@ -72,6 +72,9 @@ check "second sync: incremental, nothing changed" \
         eval 'has "$OUT" "sync: incremental (rfc4533), 0 received, 0 added, 0 changed, 0 removed, 0 left out" &&
               has "$OUT" "sync: delta: 0 keys"' || show
 check "the delta beside the index" test -f "$IDX.delta"
+run -c "$C" check
+check "check: the index and its delta named, the last sync the incremental one, nothing stale" \
+        eval 'has "$OUT" ", its delta " && has "$OUT" "last successful sync" && ! has "$OUT$ERR" stale' || show
 
 # ---- each kind of change, seen by an incremental run ------------------------------
 person newbie newbie@example.com "uid: nb" | ldif s1
