@@ -1116,6 +1116,10 @@ int mailacct_ix_seal(uint8_t *img, size_t len)
                         if (!strings_ok(img, &h, &st.path, 1))
                                 return 0;
                 }
+                /* a delta's ids, summed in the header */
+                if (h.kind == IX_KIND_DELTA && h.ids_off % 4 == 0 && h.ids_off <= h.pool_size &&
+                    (uint64_t)h.n_mailboxes * sizeof(uint32_t) <= h.pool_size - h.ids_off)
+                        h.ids_check = check32(h.sipkey, pool + h.ids_off, (size_t)h.n_mailboxes * sizeof(uint32_t));
                 h.check = header_check(&h, pool);
                 memcpy(img, &h, sizeof(h));
         }

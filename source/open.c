@@ -272,25 +272,30 @@ int mailacct_source_open(const char *conf_path, struct mailacct_dir **out, struc
                  * mailboxes come from a directory, answers: never a parse of
                  * the whole directory in every process */
                 if (st->index == MAILACCT_IX_CURRENT || st->ldap || watched_bytes(st) > limit) {
+                        const char *damaged = st->index_path;
                         r = mailacct_dir_from_index(ix, out);
                         if (r == 0 && dix) {
                                 struct mailacct_dir *base = *out;
-                                /* the pair takes both, on failure too */
+                                /* the pair takes the delta, on failure too */
                                 r = mailacct_dir_with_delta(base, dix, out);
                                 dix = NULL;
                                 if (r < 0) {
+                                        /* the base goes with ix: the pair is damaged */
                                         mailacct_dir_free(base);
                                         *out = NULL;
-                                        return r;
+                                        ix = NULL;
+                                        if (r == -ENOMEM)
+                                                return r;
+                                        damaged = st->delta_path;
                                 }
-                                st->with_delta = true;
+                                st->with_delta = r == 0;
                         }
                         if (r == 0) {
                                 st->from_index = true;
                                 return 0;
                         }
                         st->index = MAILACCT_IX_DAMAGED;
-                        snprintf(st->note, sizeof(st->note), "%s: damaged settings in its header", st->index_path);
+                        snprintf(st->note, sizeof(st->note), "%s: damaged settings in its header", damaged);
                 }
                 mailacct_index_close(dix);
                 mailacct_index_close(ix);

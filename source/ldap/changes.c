@@ -56,11 +56,13 @@ static int cmp_u64(const void *a, const void *b)
 
 static bool ids_has(struct ids *s, uint64_t id)
 {
+        if (!s->n)
+                return false;
         if (!s->sorted) {
                 qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
                 s->sorted = true;
         }
-        return s->n && bsearch(&id, s->v, s->n, sizeof(id), cmp_u64);
+        return bsearch(&id, s->v, s->n, sizeof(id), cmp_u64) != NULL;
 }
 
 struct mailacct_ldap_changes *mailacct_ldap_changes_new(size_t searches)
