@@ -476,6 +476,8 @@ struct delta_build {
         const struct mailacct_dir *base, *full;
         const struct mailacct_index *bix;
         const uint32_t *id_of;
+        const uint8_t *changed; /* per base id: changed or gone */
+        uint32_t base_n;
         struct mailacct_hashmap *out[_MAILACCT_T_MAX];
         struct list a, b;
         size_t keys;
@@ -552,7 +554,19 @@ static int one_key(struct delta_build *x, enum mailacct_table t, const char *key
         return 0;
 }
 
-/* Every key of either side, once. */
+/* Whether a mailbox of the pair (by its id there) is one whose record
+ * changed, was added or is gone. */
+static bool touched(const struct delta_build *x, uint32_t id)
+{
+        return id >= x->base_n || x->changed[id];
+}
+
+/* Every key of either side whose answer may differ, once. In a table of
+ * mailboxes that is a key naming a touched mailbox on either side: a key
+ * an unchanged mailbox holds alone, or with other unchanged ones, answers
+ * as before (its keys are its record's, under the same settings and
+ * domains). The others (domains, NT domains, contacts) are small, and
+ * compared whole. */
 static int diff_tables(struct delta_build *x)
 {
         const struct mem_dir *m = mailacct_dir_mem(x->full);
@@ -560,9 +574,11 @@ static int diff_tables(struct delta_build *x)
 
         for (int t = 0; r == 0 && t < _MAILACCT_T_MAX; t++) {
                 const struct mailacct_hashmap *fm = mem_table(m, (enum mailacct_table)t);
-                struct mailacct_hashmap *seen = mailacct_hashmap_new(fm ? mailacct_hashmap_size(fm) : 16);
+                bool mbox = mailbox_table((enum mailacct_table)t);
+                struct mailacct_hashmap *seen = mailacct_hashmap_new(mbox ? 64 : fm ? mailacct_hashmap_size(fm) : 16);
                 const char *key;
-                uint32_t value, pos32 = 0;
+                const void *ids;
+                uint32_t value, pos32 = 0, n;
                 size_t pos = 0;
 
                 if (t == MAILACCT_T_ALIAS_AT)
@@ -572,17 +588,25 @@ static int diff_tables(struct delta_build *x)
                         break;
                 }
                 while (r == 0 && fm && mailacct_hashmap_next(fm, &pos, &key, &value)) {
+                        if (mbox && !(value < x->full->s.n_mailboxes && touched(x, x->id_of[value])))
+                                continue;
                         if (mailacct_hashmap_get(seen, key, NULL, 0))
                                 continue;
                         r = mailacct_hashmap_add(seen, key, 0) < 0 ? -ENOMEM : one_key(x, (enum mailacct_table)t, key);
                 }
                 while (r == 0) {
-                        int k = ix_table_next(x->bix, (enum mailacct_table)t, &pos32, &key);
+                        bool candidate = !mbox;
+                        int k = ix_table_next_ids(x->bix, (enum mailacct_table)t, &pos32, &key, &ids, &n);
                         if (k <= 0) {
                                 r = k;
                                 break;
                         }
-                        if (!mailacct_hashmap_get(seen, key, NULL, 0))
+                        for (uint32_t i = 0; !candidate && i < n; i++) {
+                                uint32_t id;
+                                memcpy(&id, (const uint8_t *)ids + (size_t)i * sizeof(id), sizeof(id));
+                                candidate = id >= x->base_n || touched(x, id);
+                        }
+                        if (candidate && !mailacct_hashmap_get(seen, key, NULL, 0))
                                 r = one_key(x, (enum mailacct_table)t, key);
                 }
         next:
@@ -659,6 +683,8 @@ int mailacct_delta_write(const struct mailacct_dir *base, const struct mailacct_
                 }
         }
         x.id_of = id_of;
+        x.changed = changed;
+        x.base_n = base_n;
         for (uint32_t b = 0; b < base_n; b++) {
                 if (full_of_base[b] == MAILACCT_NONE) {
                         changed[b] = 1;

@@ -951,6 +951,15 @@ long ix_find_hashed(const struct mailacct_index *ix, enum mailacct_table t, cons
 
 int ix_table_next(const struct mailacct_index *ix, enum mailacct_table t, uint32_t *pos, const char **key)
 {
+        const void *ids;
+        uint32_t n;
+
+        return ix_table_next_ids(ix, t, pos, key, &ids, &n);
+}
+
+int ix_table_next_ids(const struct mailacct_index *ix, enum mailacct_table t, uint32_t *pos, const char **key,
+                      const void **ids, uint32_t *n)
+{
         const struct ix_table *tb;
 
         if ((unsigned)t >= _MAILACCT_T_MAX)
@@ -980,6 +989,8 @@ int ix_table_next(const struct mailacct_index *ix, enum mailacct_table t, uint32
                     e[sizeof(hdr) + hdr[1]] != 0 || memchr(e + sizeof(hdr), 0, hdr[1]))
                         return -EBADMSG;
                 *key = (const char *)e + sizeof(hdr);
+                *ids = e + ids_at;
+                *n = hdr[2];
                 (*pos)++;
                 return 1;
         }

@@ -53,6 +53,10 @@ long ix_find_hashed(const struct mailacct_index *ix, enum mailacct_table t, cons
 /* Walks a table's keys (*pos starts at 0), each entry checked: 1 with *key
  * (in the mapping), 0 at the end, -EBADMSG. */
 int ix_table_next(const struct mailacct_index *ix, enum mailacct_table t, uint32_t *pos, const char **key);
+/* The same with the entry's ids (*n of them, uint32 at *ids, summed with
+ * the entry: read them with memcpy). */
+int ix_table_next_ids(const struct mailacct_index *ix, enum mailacct_table t, uint32_t *pos, const char **key,
+                      const void **ids, uint32_t *n);
 /* The checksum of a delta's ids (ixformat.h). */
 uint32_t ix_ids_check(const uint8_t key[16], const uint32_t *ids, size_t n);
 void ix_prefetch(const struct mailacct_index *ix, enum mailacct_table t, const char *key);
