@@ -288,7 +288,6 @@ int mailacct_source_open(const char *conf_path, struct mailacct_dir **out, struc
                                                 return r;
                                         damaged = st->delta_path;
                                 }
-                                st->with_delta = r == 0;
                         }
                         if (r == 0) {
                                 st->from_index = true;

@@ -50,7 +50,6 @@ struct mailacct_source_status {
          * change), or watched with the other files */
         char delta_path[PATH_MAX];
         bool delta_missing;
-        bool with_delta;        /* the directory is the index and its delta */
         int64_t index_built_ns; /* when the index found was written (0: none) */
         char note[1024];        /* why the index was not used, or is stale: for one log line */
         /* the files to watch for a change (the configuration, its includes,
