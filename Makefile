@@ -41,10 +41,12 @@ LIB_SRC    := $(wildcard lib/*.c)
 CONFIG_SRC := $(wildcard source/*.c source/file/*.c source/import/*.c)
 # the directory source: its rules, the mapping and the store are plain C in
 # the archive (the file source reads the `ldap` group; compile rebuilds from
-# the store); talking LDAP (pull.c) is the command's alone: only it links
-# libldap, never a module
-LDAP_NET_SRC := source/ldap/pull.c
-CONFIG_SRC += $(filter-out $(LDAP_NET_SRC),$(wildcard source/ldap/*.c))
+# the store); talking LDAP is out of it: the sync (pull.c) is the command's,
+# the password bind (bind.c, passwords = "ldap-bind") the PAM module's;
+# the NSS module and the SASL plugin never link libldap
+LDAP_NET_SRC  := source/ldap/pull.c source/ldap/ldapmem.c
+LDAP_BIND_SRC := source/ldap/bind.c source/ldap/ldapmem.c
+CONFIG_SRC += $(filter-out $(LDAP_NET_SRC) $(LDAP_BIND_SRC),$(wildcard source/ldap/*.c))
 LDAP_LIBS  := -lldap -llber
 CLI_SRC    := $(wildcard cli/*.c) $(LDAP_NET_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CONFIG_SRC:%.c=$(BUILD)/obj/%.o)

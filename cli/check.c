@@ -9,6 +9,8 @@
 #include "declare.h"
 #include "index.h"
 #include "lint.h"
+#include "password.h"
+#include "secrets.h"
 #include "source.h"
 
 /* why as mailacct_index_open() gives it, without the path the finding names */
@@ -61,6 +63,41 @@ static void index_findings(const char *conf, const char *ipath, bool secrets, st
         mailacct_index_close(ix);
 }
 
+/* The hashes the last sync kept (INDEX.secrets): how many, of what
+ * cost, and whether the modules trust the file; NULL when there is none
+ * they would use. */
+static struct mailacct_secrets *synced_findings(const char *conf, char *path, size_t len, struct mailacct_diags *diags,
+                                                char *status, size_t slen)
+{
+        struct mailacct_secrets *s = NULL;
+        struct mailacct_index *ix = NULL;
+        struct mailacct_stamp stamp;
+        char ipath[4096], why[1024], setting[64];
+        int r;
+
+        if (mailacct_writer_target(conf, ipath, sizeof(ipath)) < 0 ||
+            mailacct_secrets_synced_path(ipath, path, len) < 0)
+                return NULL;
+        r = mailacct_secrets_open_synced(ipath, &s, why, sizeof(why));
+        if (r == -ENOENT)
+                return NULL;
+        if (r < 0) {
+                mailacct_diag_add(diags, MAILACCT_ERROR, path, 0,
+                                  "%s; pam_mailacct refuses every login while it stands (run 'mailacct sync', or "
+                                  "remove it)",
+                                  after_path(why, path));
+                return NULL;
+        }
+        mailacct_password_setting(mailacct_secrets_any(s), setting, sizeof(setting));
+        if (mailacct_index_open_secrets(path, &ix, NULL, why, sizeof(why)) == 0 &&
+            mailacct_index_stamp(ix, 0, &stamp) == 0)
+                snprintf(status + strlen(status), slen - strlen(status),
+                         "%s%llu password hashes synced from the directory in %s (slowest setting %s)",
+                         status[0] ? "; " : "", (unsigned long long)stamp.size, path, setting);
+        mailacct_index_close(ix);
+        return s;
+}
+
 static void json_report(const struct cli *c, const struct mailacct_diags *diags, const struct mailacct_dir *d,
                         const char *sync_status, unsigned caches)
 {
@@ -109,7 +146,8 @@ int cmd_check(struct cli *c, int argc, char **argv)
         struct mailacct_file_info info = {0};
         struct mailacct_diags diags;
         struct mailacct_dir *d = NULL;
-        char ipath[4096], sync_status[2048] = "";
+        char ipath[4096], synced_path[4200] = "", sync_status[2048] = "";
+        struct mailacct_secrets *synced = NULL;
         unsigned caches;
         bool online = false;
         int o, status, online_status = EXIT_OK;
@@ -144,8 +182,12 @@ int cmd_check(struct cli *c, int argc, char **argv)
                         cli_check_ldap_offline(c->config, info.ldap, &diags, sync_status, sizeof(sync_status));
                 }
                 secrets = mailacct_dir_settings(d)->secrets;
+                if (info.ldap)
+                        synced = synced_findings(c->config, synced_path, sizeof(synced_path), &diags, sync_status,
+                                                 sizeof(sync_status));
                 cli_progress_start(c, "mailacct: check: checking %zu mailboxes", mailacct_dir_settings(d)->n_mailboxes);
-                mailacct_lint(d, c->config, &diags);
+                mailacct_lint_passwords(d, c->config, synced, synced_path, &diags);
+                mailacct_secrets_free(synced);
                 cli_progress_start(c, "mailacct: check: checking the index");
                 if (mailacct_index_locate(c->config, ipath, sizeof(ipath)) == 0)
                         index_findings(c->config, ipath, false, &diags);

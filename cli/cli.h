@@ -57,9 +57,15 @@ int cli_option(struct cli *c, int o);
 /* "mailacct: CMD: what" and the usage line on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Loads the configuration itself (the file source), printing findings as
- * check does; info (may be NULL) as mailacct_file_load() fills it. Returns
- * NULL (after printing why) when it is unusable. */
+/* A loader of the configuration (mailacct_file_load, mailacct_source_load). */
+typedef int cli_loader(const char *path, struct mailacct_dir **out, struct mailacct_diags *diags,
+                       struct mailacct_file_info *info);
+/* Loads with load, printing the findings on stderr as check does (all of
+ * them with print_warnings, else only when the load fails); info may be
+ * NULL. Returns NULL (after printing why) when it is unusable. */
+struct mailacct_dir *cli_load_with(const struct cli *c, cli_loader *load, bool print_warnings,
+                                   struct mailacct_file_info *info);
+/* The configuration itself (the file source). */
 struct mailacct_dir *cli_load(const struct cli *c, bool print_warnings, struct mailacct_file_info *info);
 /* The same as a writer loads it (compile, passwd): with an `ldap` group,
  * the file and the store of the last sync (source/ldap/declare.h). */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "declare.h"
 #include "confscan.h"
 #include "index.h"
 #include "ixformat.h"
@@ -95,25 +96,6 @@ int cli_compile_secrets(const char *path, bool quiet)
         return r;
 }
 
-/* Where this configuration's index goes: its `index` setting (the lexer's
- * reading, as readers make it), else the default place. */
-static int target_of(const char *conf, char *buf, size_t len)
-{
-        struct mailacct_conf_scan scan;
-        char why[512];
-        int n;
-
-        if (mailacct_conf_scan(conf, MAILACCT_SCAN_INDEX_ONLY, &scan, why, sizeof(why)) < 0)
-                return mailacct_index_default_path(conf, buf, len);
-        if (!scan.index) {
-                mailacct_conf_scan_free(&scan);
-                return mailacct_index_default_path(conf, buf, len);
-        }
-        n = snprintf(buf, len, "%s", scan.index);
-        mailacct_conf_scan_free(&scan);
-        return n < (int)len ? 0 : -ERANGE;
-}
-
 /* An index left at the default place that names this configuration would
  * be taken for the current one by readers (docs/ARCHITECTURE.md): removed
  * once the index lives elsewhere. */
@@ -164,7 +146,7 @@ int cmd_compile(struct cli *c, int argc, char **argv)
         }
         if (optind != argc)
                 return cli_usage_error(c, "unexpected argument \"%s\"", argv[optind]);
-        if (target_of(c->config, target, sizeof(target)) < 0) {
+        if (mailacct_writer_target(c->config, target, sizeof(target)) < 0) {
                 fprintf(stderr, "mailacct: compile: index path too long\n");
                 return EXIT_CONFIG;
         }

@@ -179,14 +179,15 @@ void cli_print_diags(FILE *f, const struct mailacct_diags *d, const char *file)
         }
 }
 
-struct mailacct_dir *cli_load(const struct cli *c, bool print_warnings, struct mailacct_file_info *info)
+struct mailacct_dir *cli_load_with(const struct cli *c, cli_loader *load, bool print_warnings,
+                                   struct mailacct_file_info *info)
 {
         struct mailacct_diags diags;
         struct mailacct_dir *d = NULL;
         int r;
 
         mailacct_diags_init(&diags);
-        r = mailacct_file_load(c->config, &d, &diags, info);
+        r = load(c->config, &d, &diags, info);
         if (r < 0 || print_warnings) {
                 /* findings belong on stderr when stdout carries answers */
                 fflush(stdout);
@@ -197,6 +198,11 @@ struct mailacct_dir *cli_load(const struct cli *c, bool print_warnings, struct m
                         r == -EINVAL ? " (see the errors above; run 'mailacct check')" : "");
         mailacct_diags_clear(&diags);
         return r < 0 ? NULL : d;
+}
+
+struct mailacct_dir *cli_load(const struct cli *c, bool print_warnings, struct mailacct_file_info *info)
+{
+        return cli_load_with(c, mailacct_file_load, print_warnings, info);
 }
 
 struct mailacct_dir *cli_open(const struct cli *c, struct mailacct_source_status *st)

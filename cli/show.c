@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "declare.h"
 #include "resolve.h"
 #include "secrets.h"
 #include "strutil.h"
@@ -141,20 +142,61 @@ static void delegate_forms(struct forms *f, const struct mailacct_dir *d, uint32
         }
 }
 
-/* Whether the secrets file has a password for the mailbox; "unknown" with
- * the reason when this user cannot read it. */
-static const char *password_state(const struct mailacct_dir *d, const char *address, char *why, size_t len,
-                                  const char **scheme)
+static const char *scheme_of(const char *hash)
 {
-        const char *path = mailacct_dir_settings(d)->secrets, *hash;
+        return strncmp(hash, "$y$", 3) == 0    ? "yescrypt"
+               : strncmp(hash, "$6$", 3) == 0  ? "sha512"
+               : strncmp(hash, "$2b$", 4) == 0 ? "bcrypt"
+               : strncmp(hash, "$2y$", 4) == 0 ? "bcrypt"
+               : strncmp(hash, "{", 1) == 0    ? "directory"
+                                               : "other";
+}
+
+/* The hash a sync kept for a directory mailbox (by its DN), as the module
+ * would find it: "yes", "no", or "unknown" with why. */
+static const char *synced_state(const char *conf, const char *dn, char *why, size_t len, const char **scheme)
+{
+        struct mailacct_secrets *s;
+        char ipath[4096];
+        const char *hash;
+        int r;
+
+        if (!dn || mailacct_writer_target(conf, ipath, sizeof(ipath)) < 0)
+                return "no";
+        r = mailacct_secrets_open_synced(ipath, &s, why, len);
+        if (r == -ENOENT) {
+                why[0] = '\0';
+                return "no";
+        }
+        if (r < 0)
+                return "unknown";
+        hash = mailacct_secrets_get(s, dn);
+        if (hash) {
+                *scheme = scheme_of(hash);
+                snprintf(why, len, "synced from the directory");
+        }
+        mailacct_secrets_free(s);
+        return hash ? "yes" : "no";
+}
+
+/* Whether the mailbox has a password: its line in the secrets file, else
+ * (a directory mailbox) the hash a sync kept; "unknown" with the reason
+ * when this user cannot read one. */
+static const char *password_state(const char *conf, const struct mailacct_dir *d, const char *address, const char *dn,
+                                  char *why, size_t len, const char **scheme)
+{
+        const char *path = mailacct_dir_settings(d)->secrets, *hash, *state;
         struct mailacct_secrets *s;
         int r;
 
         *scheme = NULL;
         why[0] = '\0';
         if (!path) {
-                snprintf(why, len, "the configuration names no secrets file");
-                return "no";
+                state = synced_state(conf, dn, why, len, scheme);
+                if (strcmp(state, "no") == 0 && !why[0])
+                        snprintf(why, len, "the configuration names no secrets file%s",
+                                 dn ? " and no hash was synced for it" : "");
+                return state;
         }
         r = mailacct_secrets_load_file(path, &s, why, len);
         if (r < 0) {
@@ -164,14 +206,10 @@ static const char *password_state(const struct mailacct_dir *d, const char *addr
         }
         hash = mailacct_secrets_get(s, address);
         if (hash)
-                *scheme = strncmp(hash, "$y$", 3) == 0    ? "yescrypt"
-                          : strncmp(hash, "$6$", 3) == 0  ? "sha512"
-                          : strncmp(hash, "$2b$", 4) == 0 ? "bcrypt"
-                          : strncmp(hash, "$2y$", 4) == 0 ? "bcrypt"
-                          : strncmp(hash, "{", 1) == 0    ? "directory"
-                                                          : "other";
+                *scheme = scheme_of(hash);
         mailacct_secrets_free(s);
-        return hash ? "yes" : "no";
+        /* the file's line overrides the directory's hash */
+        return hash ? "yes" : synced_state(conf, dn, why, len, scheme);
 }
 
 static void print_list(const struct mailacct_dir *d, uint32_t m, enum mailacct_list k, const char *label,
@@ -254,7 +292,13 @@ int cmd_show(struct cli *c, int argc, char **argv)
         for (size_t i = 0; i < own.n; i++)
                 add(&all, "%s", own.v[i]);
         delegate_forms(&all, d, m, &own);
-        pstate = password_state(d, v.address, pwhy, sizeof(pwhy), &scheme);
+        if (mailacct_dir_settings(d)->passwords == MAILACCT_PASSWORDS_LDAP_BIND && dn) {
+                /* the directory checks it: no secrets line to look for */
+                pstate = "ldap-bind";
+                scheme = NULL;
+                snprintf(pwhy, sizeof(pwhy), "a bind as %s", dn);
+        } else
+                pstate = password_state(c->config, d, v.address, dn, pwhy, sizeof(pwhy), &scheme);
         have_pw = mailacct_dir_passwd(d, m, &pw) == 0;
 
         if (c->json) {
@@ -345,8 +389,8 @@ int cmd_show(struct cli *c, int argc, char **argv)
                         printf("%s%s", i ? ", " : "", a ? a : "?");
                 }
                 printf("\n");
-                printf("%-12s%s%s%s%s\n", "password:", pstate, scheme || pwhy[0] ? " (" : "", scheme ? scheme : pwhy,
-                       scheme || pwhy[0] ? ")" : "");
+                printf("%-12s%s%s%s%s%s%s\n", "password:", pstate, scheme || pwhy[0] ? " (" : "", scheme ? scheme : "",
+                       scheme && pwhy[0] ? ", " : "", pwhy, scheme || pwhy[0] ? ")" : "");
                 if (have_pw)
                         printf("%-12s%s:x:%lu:%lu:%s:%s:%s\n", "passwd:", pw.name, (unsigned long)pw.uid,
                                (unsigned long)pw.gid, pw.gecos ? pw.gecos : "", pw.home, pw.shell ? pw.shell : "");

@@ -10,7 +10,11 @@
  * server fails midway (the next one is asked, from the start), when none
  * answers (3), when the configuration is at fault (2), or when the sync
  * would remove more than max_removal percent of the last sync's mailboxes
- * (4, unless --force). */
+ * (4, unless --force). With schema openldap the pull also asks for
+ * userPassword: the first {CRYPT} hash of each mailbox that makes it into
+ * the index goes to INDEX.secrets (root's, 0600), never to the store or
+ * the index; other schemes are counted in the summary (docs/
+ * ARCHITECTURE.md, "Passwords from the directory"). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
@@ -29,8 +33,11 @@
 #include "index.h"
 #include "ixformat.h"
 #include "lock.h"
+#include "password.h"
 #include "pull.h"
+#include "secrets.h"
 #include "trust.h"
+#include "userpassword.h"
 
 enum { EXIT_UNREACHABLE = 3, EXIT_REFUSED = 4 };
 
@@ -102,6 +109,13 @@ void cli_free_bind_password(char *password)
 
 /* ---- one pull ------------------------------------------------------------------ */
 
+/* A {CRYPT} hash kept from an entry, until the index is written. */
+struct kept {
+        uint32_t ordinal;
+        bool in; /* the entry made it into the directory */
+        char *dn, *hash;
+};
+
 struct pull {
         const struct mailacct_ldap_conf *c;
         struct mailacct_ldap_session *session;
@@ -126,14 +140,103 @@ struct pull {
         size_t *cookie_in_len, *cookie_out_len;
         size_t received;
         const char *no_cookie; /* why this full pull leaves no cookie */
+        /* userPassword (schema openldap): asked for, kept apart, counted */
+        bool passwords;
+        const char **attrs;
+        struct mailacct_ldap_attr *strip; /* an entry's attributes but userPassword */
+        size_t cap_strip;
+        struct kept *kept; /* in ordinal order */
+        uint32_t n_kept, cap_kept;
+        struct mailacct_ldap_password_counts pw_counts;
 };
+
+static void kept_clear(struct pull *p)
+{
+        for (uint32_t i = 0; i < p->n_kept; i++) {
+                free(p->kept[i].dn);
+                explicit_bzero(p->kept[i].hash, strlen(p->kept[i].hash));
+                free(p->kept[i].hash);
+        }
+        p->n_kept = 0;
+        memset(&p->pw_counts, 0, sizeof(p->pw_counts));
+}
+
+static struct kept *kept_find(struct pull *p, uint32_t ordinal)
+{
+        uint32_t lo = 0, hi = p->n_kept;
+
+        while (lo < hi) {
+                uint32_t mid = lo + (hi - lo) / 2;
+                if (p->kept[mid].ordinal == ordinal)
+                        return &p->kept[mid];
+                if (p->kept[mid].ordinal < ordinal)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+static int kept_add(struct pull *p, uint32_t ordinal, const char *dn, const char *hash)
+{
+        struct kept *k;
+
+        if (p->n_kept == p->cap_kept) {
+                uint32_t nc = p->cap_kept ? p->cap_kept * 2 : 256;
+                struct kept *nv = realloc(p->kept, nc * sizeof(*nv));
+                if (!nv)
+                        return -ENOMEM;
+                p->kept = nv;
+                p->cap_kept = nc;
+        }
+        k = &p->kept[p->n_kept];
+        k->ordinal = ordinal;
+        k->in = true;
+        k->dn = strdup(dn);
+        k->hash = strdup(hash);
+        if (!k->dn || !k->hash) {
+                free(k->dn);
+                free(k->hash);
+                return -ENOMEM;
+        }
+        p->n_kept++;
+        return 0;
+}
+
+/* e without its userPassword, for the store and the mapping: the hash
+ * lives in INDEX.secrets alone. */
+static int without_password(struct pull *p, const struct mailacct_ldap_entry *e, struct mailacct_ldap_entry *out)
+{
+        size_t n = 0;
+
+        *out = *e;
+        if (e->n_attrs > p->cap_strip) {
+                struct mailacct_ldap_attr *nv = realloc(p->strip, e->n_attrs * sizeof(*nv));
+                if (!nv)
+                        return -ENOMEM;
+                p->strip = nv;
+                p->cap_strip = e->n_attrs;
+        }
+        for (size_t i = 0; i < e->n_attrs; i++) {
+                if (mailacct_ldap_is_userpassword(e->attrs[i].name))
+                        continue;
+                p->strip[n++] = e->attrs[i];
+        }
+        out->attrs = p->strip;
+        out->n_attrs = n;
+        return 0;
+}
 
 static void on_leave_out(void *ctx, uint32_t tag)
 {
         struct pull *p = ctx;
 
+        struct kept *k = kept_find(p, tag);
+
         mailacct_ldap_diff_accept(p->diff, tag, false);
         (void)mailacct_ldap_store_accept(p->w, tag, false);
+        if (k)
+                k->in = false;
 }
 
 static int keep_dn(struct pull *p, const char *dn)
@@ -150,14 +253,48 @@ static int keep_dn(struct pull *p, const char *dn)
         return p->dns[p->n_dns++] ? 0 : -ENOMEM;
 }
 
-static int one(void *ctx, const struct mailacct_ldap_entry *e)
+/* An entry's userPassword: counted, its {CRYPT} hash kept for ordinal
+ * (the hash is never part of a message). */
+static int take_password(struct pull *p, const struct mailacct_ldap_entry *e, uint32_t ordinal)
+{
+        struct mailacct_ldap_password pw;
+        int r = 0;
+
+        if (e->kind != MAILACCT_LDAP_MAILBOX || !mailacct_ldap_password(e, &pw))
+                return 0;
+        if (pw.hash[0] && strlen(e->dn) >= 512) {
+                /* past what a lookup key holds (lib/ixsecrets.c) */
+                mailacct_ldap_password_clear(&pw);
+                pw.refused = "its DN is too long to key a hash by";
+        }
+        mailacct_ldap_password_count(&p->pw_counts, &pw);
+        if (pw.refused)
+                mailacct_diag_add(p->x.diags, MAILACCT_WARNING, e->dn, 0,
+                                  "userPassword not synced: %s; the mailbox logs in only with a line in the secrets "
+                                  "file",
+                                  pw.refused);
+        if (pw.hash[0])
+                r = kept_add(p, ordinal, e->dn, pw.hash);
+        mailacct_ldap_password_clear(&pw);
+        return r;
+}
+
+static int one(void *ctx, const struct mailacct_ldap_entry *full)
 {
         struct pull *p = ctx;
+        struct mailacct_ldap_entry stripped;
+        const struct mailacct_ldap_entry *e = full;
         uint32_t ordinal;
         uint64_t content;
         bool declared;
-        int r = mailacct_ldap_store_put(p->w, e, &ordinal, &content);
+        int r = 0;
 
+        if (p->passwords) {
+                r = without_password(p, full, &stripped);
+                e = &stripped;
+        }
+        if (r == 0)
+                r = mailacct_ldap_store_put(p->w, e, &ordinal, &content);
         if (r == -E2BIG) {
                 /* beyond what the store holds: left out here, never stored */
                 mailacct_diag_add(p->x.diags, MAILACCT_WARNING, e->dn, 0,
@@ -175,11 +312,16 @@ static int one(void *ctx, const struct mailacct_ldap_entry *e)
                 mailacct_ldap_diff_accept(p->diff, ordinal, true);
                 r = mailacct_ldap_store_accept(p->w, ordinal, true);
         }
+        if (r == 0 && p->passwords)
+                r = take_password(p, full, ordinal);
         if (r == 0)
                 r = mailacct_ldap_declare(&p->x, e, ordinal, &declared);
         if (r == 0 && !declared) {
+                struct kept *k = kept_find(p, ordinal);
                 mailacct_ldap_diff_accept(p->diff, ordinal, false);
                 r = mailacct_ldap_store_accept(p->w, ordinal, false);
+                if (k)
+                        k->in = false;
         }
         if (r < 0) {
                 p->status = EXIT_SOFTWARE;
@@ -381,6 +523,19 @@ static int pull_all(void *ctx, struct mailacct_builder *b, const struct mailacct
         if (p->want_cookies)
                 take_cookies(p);
         attrs = mailacct_ldap_mapper_attrs(p->x.m);
+        if (p->passwords) {
+                /* the mapping's attributes and userPassword */
+                size_t n = 0;
+                while (attrs[n])
+                        n++;
+                free(p->attrs);
+                p->attrs = calloc(n + 2, sizeof(*p->attrs));
+                if (!p->attrs)
+                        return -ENOMEM;
+                memcpy(p->attrs, attrs, n * sizeof(*attrs));
+                p->attrs[n] = MAILACCT_LDAP_USERPASSWORD;
+                attrs = p->attrs;
+        }
         for (size_t i = 0; i < p->c->n_base; i++) {
                 if (mailacct_ldap_search(p->session, p->c->base[i], p->mailbox_filter, MAILACCT_LDAP_MAILBOX, attrs,
                                          key, one, p, &count, &p->err) < 0)
@@ -405,6 +560,7 @@ static void pull_reset(struct pull *p)
         for (uint32_t i = 0; i < p->n_dns; i++)
                 free(p->dns[i]);
         p->n_dns = 0;
+        kept_clear(p);
         for (size_t i = 0; p->cookie_out && i < p->n_searches; i++) {
                 free(p->cookie_out[i]);
                 p->cookie_out[i] = NULL;
@@ -551,6 +707,67 @@ static void print_changes(struct pull *p, const struct mailacct_ldap_store *old)
         }
 }
 
+/* The kept hashes of the entries that made it in. */
+static uint32_t kept_in(struct pull *p)
+{
+        uint32_t n = 0;
+
+        for (uint32_t i = 0; i < p->n_kept; i++)
+                if (p->kept[i].in)
+                        p->kept[n++] = p->kept[i];
+                else {
+                        free(p->kept[i].dn);
+                        explicit_bzero(p->kept[i].hash, strlen(p->kept[i].hash));
+                        free(p->kept[i].hash);
+                }
+        p->n_kept = n;
+        return n;
+}
+
+static int kept_entry(size_t i, void *ctx, const char **dn, const char **hash)
+{
+        const struct pull *p = ctx;
+
+        if (i >= p->n_kept)
+                return -ENOENT;
+        *dn = p->kept[i].dn;
+        *hash = p->kept[i].hash;
+        return 0;
+}
+
+/* The settings (scheme and cost) of the kept hashes, as "$y$jAT$, $6$":
+ * an unknown user costs the slowest, so users of a cheaper one answer a
+ * wrong password sooner. How many there are (at most 8 listed). */
+static size_t kept_settings(const struct pull *p, char *list, size_t len)
+{
+        char seen[8][64];
+        size_t n = 0, more = 0;
+
+        list[0] = '\0';
+        for (uint32_t i = 0; i < p->n_kept; i++) {
+                char one[64];
+                bool known = false;
+                mailacct_password_setting(p->kept[i].hash, one, sizeof(one));
+                for (size_t k = 0; k < n && !known; k++)
+                        known = strcmp(seen[k], one) == 0;
+                if (known)
+                        continue;
+                if (n == 8) {
+                        more = 1; /* at least one more */
+                        continue;
+                }
+                memcpy(seen[n++], one, sizeof(one));
+                snprintf(list + strlen(list), len - strlen(list), "%s%s", n > 1 ? ", " : "", one);
+        }
+        return n + more;
+}
+
+/* INDEX.secrets: replaced, or removed when no hash was kept. */
+static int write_passwords(struct pull *p, const char *target, int64_t pulled_ns, char *err, size_t errlen)
+{
+        return mailacct_secrets_write_synced(target, p->n_kept, kept_entry, p, pulled_ns, err, errlen);
+}
+
 /* The store, then the index that records it: a failure between the two
  * leaves an index that `check` calls stale and `compile` rebuilds. */
 /* The delta's limit; MAILACCT_DELTA_LIMIT (keys) can lower it, for tests. */
@@ -645,6 +862,13 @@ static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_i
         if (r < 0) {
                 fprintf(stderr, "mailacct: sync: %s; nothing changed\n", err);
                 return EXIT_FAILED;
+        }
+        /* the directory's hashes, before the index that names their DNs */
+        r = write_passwords(p, target, pulled_ns, err, sizeof(err));
+        if (r < 0) {
+                fprintf(stderr,
+                        "mailacct: sync: %s (the store is written: run the sync again; the index is unchanged)\n", err);
+                return r == -ENOMEM ? EXIT_SOFTWARE : EXIT_FAILED;
         }
         /* what the index is built from: the files, the store, the sync */
         for (size_t i = 0; i < info->n_stamps && n < MAILACCT_CONF_FILES_MAX; i++)
@@ -793,6 +1017,7 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
         p.c = lc;
         p.old = old;
         p.dry_run = dry_run;
+        p.passwords = lc->schema == MAILACCT_LDAP_SCHEMA_OPENLDAP;
         p.mailbox_filter = mailacct_ldap_mailbox_filter(lc);
         p.n_searches = 2 * lc->n_base;
         p.cookie_in = calloc(p.n_searches, sizeof(*p.cookie_in));
@@ -937,6 +1162,29 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
         else
                 printf("sync: full (%s), %u seen, %u added, %u changed, %u removed, %u left out\n", reason, counts.seen,
                        counts.added, counts.changed, counts.removed, counts.left_out);
+        if (p.passwords) {
+                const struct mailacct_ldap_password_counts *pc = &p.pw_counts;
+                char line[1024], synced[4200];
+                bool had =
+                        mailacct_secrets_synced_path(target, synced, sizeof(synced)) == 0 && access(synced, F_OK) == 0;
+                /* only the entries that made it in keep theirs */
+                p.pw_counts.kept = kept_in(&p);
+                mailacct_ldap_password_summary(pc, line, sizeof(line));
+                /* a bind that may not read userPassword sees none: said
+                 * only when it ends hashes an earlier sync kept */
+                if (pc->kept || pc->refused || pc->not_kept || pc->several)
+                        printf("sync: passwords: %s\n", line);
+                if (kept_settings(&p, line, sizeof(line)) > 1)
+                        fprintf(stderr,
+                                "mailacct: sync: warning: the directory's {CRYPT} hashes mix schemes or costs (%s): "
+                                "an unknown user costs the slowest, so users of a cheaper one can be told apart by "
+                                "time: re-set their passwords at one setting\n",
+                                line);
+                else if (had)
+                        printf("sync: passwords: no userPassword value readable (the bind's ACL?): the hashes the "
+                               "last sync kept %s removed\n",
+                               dry_run ? "would be" : "are");
+        }
         if (mailacct_ldap_removal_refused(counts.last_mailboxes, counts.removed_mailboxes, lc->max_removal) && !force) {
                 fprintf(stderr,
                         "mailacct: sync: refused: %u of the %u mailboxes of the last sync would go (gone from the "
@@ -962,6 +1210,9 @@ out:
         free(p.cookie_out);
         free(p.cookie_in_len);
         free(p.cookie_out_len);
+        free(p.kept);
+        free(p.strip);
+        free(p.attrs);
         free(p.mailbox_filter);
         free(p.contact_filter);
         mailacct_ldap_store_close(old);

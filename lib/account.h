@@ -10,16 +10,21 @@
  * SASL face, the command): the timing-sensitive part lives here once. No
  * PAM header: a face maps these answers to its own codes. */
 
-/* How a password is checked for a principal: the secrets file today
- * (mailacct_secrets_verifier()), an LDAP bind later. */
+/* How a password is checked for a principal: the secrets file
+ * (mailacct_secrets_verifier()), with the hashes synced from a directory
+ * (mailacct_passwords_verifier()), or a bind to the directory as the
+ * principal's DN (source/ldap/bind.h, the PAM module's). */
 struct mailacct_verifier {
         /* 0 match; -EACCES wrong (after the work); -ENOENT no password for
          * this principal; -EINVAL a stored hash crypt(3) cannot read (no
          * work done); -EHOSTUNREACH the place that checks it cannot be
          * reached; -ENOMEM */
         int (*verify)(void *ctx, const struct mailacct_dir *d, uint32_t principal, const char *password);
-        /* the work of one verification, always failing */
-        void (*burn)(void *ctx, const char *password);
+        /* the work of one verification, always failing: 0, or -EHOSTUNREACH
+         * when the place that checks passwords could not be reached (an
+         * outage then answers alike for the logins that exist and the
+         * others) */
+        int (*burn)(void *ctx, const char *password);
         void *ctx;
 };
 
@@ -27,6 +32,20 @@ struct mailacct_secrets;
 /* The secrets file's verifier: the principal's line, else a burn at the
  * file's slowest setting (mailacct_secrets_any()). */
 void mailacct_secrets_verifier(const struct mailacct_secrets *s, struct mailacct_verifier *v);
+
+/* The secrets file and the hashes synced from the directory, together
+ * (docs/ARCHITECTURE.md, "Passwords from the directory"): the principal's
+ * line in the file (by address), else the synced hash of its DN (a mailbox
+ * of the file has none), else no password. A failure that knows no hash
+ * burns at the slower of the two places' slowest settings, chosen when
+ * the verifier is set up (before any password is looked at). Either place
+ * may be NULL; p must outlive v. */
+struct mailacct_hash_places {
+        const struct mailacct_secrets *file, *synced;
+        const char *burn;
+};
+void mailacct_passwords_verifier(struct mailacct_hash_places *p, const struct mailacct_secrets *file,
+                                 const struct mailacct_secrets *synced, struct mailacct_verifier *v);
 
 enum mailacct_auth {
         MAILACCT_AUTH_OK = 0,

@@ -565,6 +565,7 @@ int mailacct_builder_settings(struct mailacct_builder *b, const struct mailacct_
         st->case_sensitive = s->case_sensitive;
         st->canonical = s->canonical;
         st->enumerate = !s->no_enumerate;
+        st->passwords = s->passwords;
         defaults_free(&m->defaults);
         memset(&m->defaults, 0, sizeof(m->defaults));
         if (dup_opt(m, s->default_domain, &m->default_domain) < 0 || dup_opt(m, s->secrets, &m->secrets) < 0)

@@ -56,7 +56,8 @@ struct mailacct_settings_spec {
         enum mailacct_bare_policy bare_alias;
         bool case_sensitive;
         enum mailacct_canonical canonical;
-        bool no_enumerate;          /* `enumerate = false` (the zero value keeps the default, true) */
+        bool no_enumerate; /* `enumerate = false` (the zero value keeps the default, true) */
+        enum mailacct_passwords passwords;
         const char *default_domain; /* NULL: the one domain, if there is one */
         struct mailacct_origin default_domain_origin;
         const char *secrets; /* the secrets file's path as readers open it */

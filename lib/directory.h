@@ -29,6 +29,13 @@ enum mailacct_canonical {
         MAILACCT_CANON_NETBIOS,
 };
 
+/* How passwords are checked (`passwords`): the secrets file, or a bind to
+ * the directory as the principal's DN (source/ldap/bind.h). */
+enum mailacct_passwords {
+        MAILACCT_PASSWORDS_SECRETS = 0,
+        MAILACCT_PASSWORDS_LDAP_BIND,
+};
+
 /* The directory-wide settings, and how many entries it holds. */
 struct mailacct_settings {
         enum mailacct_bare_policy bare_alias;
@@ -37,7 +44,8 @@ struct mailacct_settings {
         uint32_t default_domain; /* id, or MAILACCT_NONE */
         const char *secrets;     /* the secrets file's path, or NULL */
         size_t n_domains, n_mailboxes, n_contacts;
-        bool enumerate;  /* getpwent() lists the mailboxes (`enumerate`, default true) */
+        bool enumerate; /* getpwent() lists the mailboxes (`enumerate`, default true) */
+        enum mailacct_passwords passwords;
         bool from_index; /* mapped from a compiled index */
 };
 

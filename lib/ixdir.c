@@ -356,6 +356,8 @@ static int write_index(const struct mailacct_dir *d, const struct mailacct_index
         /* a setting kept in a flag: the header's layout stays version 5's */
         if (!d->s.enumerate)
                 w->h.flags |= IX_F_NO_ENUMERATE;
+        if (d->s.passwords == MAILACCT_PASSWORDS_LDAP_BIND)
+                w->h.flags |= IX_F_LDAP_BIND;
         seal_records(&dw);
         r = ix_emit(w, path, mode, (uid_t)-1, (gid_t)-1, err, errlen);
 out:
@@ -756,6 +758,7 @@ int mailacct_dir_from_index(struct mailacct_index *ix, struct mailacct_dir **out
         d->s.n_mailboxes = h->n_mailboxes;
         d->s.n_contacts = h->n_contacts;
         d->s.enumerate = !(h->flags & IX_F_NO_ENUMERATE);
+        d->s.passwords = h->flags & IX_F_LDAP_BIND ? MAILACCT_PASSWORDS_LDAP_BIND : MAILACCT_PASSWORDS_SECRETS;
         d->s.from_index = true;
         *out = d;
         return 0;

@@ -48,6 +48,7 @@ enum {
         IX_F_INDEX_SETTING = 1, /* the configuration named its index (`index = ...`) */
         IX_F_LDAP = 2,          /* mailboxes from a directory: the index is the data */
         IX_F_NO_ENUMERATE = 4,  /* `enumerate = false`: getpwent() lists nothing (absent: true, as before) */
+        IX_F_LDAP_BIND = 8,     /* `passwords = "ldap-bind"` (absent: the secrets file, as before) */
 };
 
 struct ix_table {

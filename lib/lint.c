@@ -291,7 +291,47 @@ static void mixed_settings(const struct mailacct_secrets *s, struct mailacct_dia
                           n, list);
 }
 
-static void secrets_findings(const struct mailacct_dir *d, const char *file, struct mailacct_diags *diags)
+/* passwords = "ldap-bind": a mailbox with a DN needs no secrets line */
+static bool checked_by_bind(const struct mailacct_dir *d, uint32_t m)
+{
+        const char *dn = NULL, *upn = NULL;
+
+        return mailacct_dir_settings(d)->passwords == MAILACCT_PASSWORDS_LDAP_BIND &&
+               mailacct_dir_names(d, m, &dn, &upn) == 0 && dn && *dn;
+}
+
+/* A directory mailbox's synced hash (by its DN), or NULL. */
+static const char *synced_hash(const struct mailacct_dir *d, uint32_t i, const struct mailacct_secrets *synced)
+{
+        const char *dn = NULL, *upn = NULL;
+
+        if (!synced || mailacct_dir_names(d, i, &dn, &upn) < 0 || !dn)
+                return NULL;
+        return mailacct_secrets_get(synced, dn);
+}
+
+/* The burn of a failure is the slower of the two places' slowest: when
+ * they differ, the users of the cheaper place answer sooner. */
+static void mixed_places(const struct mailacct_secrets *file, const char *path, const struct mailacct_secrets *synced,
+                         const char *synced_path, struct mailacct_diags *diags)
+{
+        const char *a = mailacct_secrets_any(file), *b = mailacct_secrets_any(synced);
+        char sa[64], sb[64];
+
+        if (!mailacct_password_usable(a) || !mailacct_password_usable(b))
+                return;
+        mailacct_password_setting(a, sa, sizeof(sa));
+        mailacct_password_setting(b, sb, sizeof(sb));
+        if (strcmp(sa, sb) != 0)
+                mailacct_diag_add(diags, MAILACCT_WARNING, synced_path, 0,
+                                  "the hashes synced from the directory (slowest %s) and the secrets file %s (slowest "
+                                  "%s) cost differently: unknown users cost as much as the slower, so users of the "
+                                  "cheaper can be told apart by time",
+                                  sb, path, sa);
+}
+
+static void secrets_findings(const struct mailacct_dir *d, const char *file, const struct mailacct_secrets *synced,
+                             const char *synced_path, struct mailacct_diags *diags)
 {
         const char *path = mailacct_dir_settings(d)->secrets;
         size_t nm = mailacct_dir_settings(d)->n_mailboxes;
@@ -300,8 +340,16 @@ static void secrets_findings(const struct mailacct_dir *d, const char *file, str
         char why[512];
         int r;
 
-        if (!path)
+        if (!path) {
+                /* no secrets file: the directory's hashes are the only ones */
+                for (uint32_t i = 0; synced && i < nm; i++)
+                        if (!synced_hash(d, i, synced))
+                                warn(d, i, file, diags,
+                                     "mailbox %s has no password: no secrets file, and no {CRYPT} hash synced from "
+                                     "the directory (%s): it cannot log in",
+                                     address(d, i), synced_path);
                 return;
+        }
         /* the same test pam_mailacct makes: a file it refuses fails every
          * login; parsed here, whatever its index says */
         r = mailacct_secrets_load_file(path, &s, why, sizeof(why));
@@ -326,7 +374,7 @@ static void secrets_findings(const struct mailacct_dir *d, const char *file, str
                 return;
         }
         for (uint32_t i = 0; i < nm; i++)
-                if (!mailacct_secrets_get(s, address(d, i)))
+                if (!mailacct_secrets_get(s, address(d, i)) && !synced_hash(d, i, synced) && !checked_by_bind(d, i))
                         warn(d, i, file, diags,
                              "mailbox %s has no entry in the secrets file %s: it cannot log in (set one with: "
                              "mailacct passwd %s)",
@@ -369,6 +417,8 @@ static void secrets_findings(const struct mailacct_dir *d, const char *file, str
         }
         mailacct_hashmap_free(primaries);
         mixed_settings(s, diags, path);
+        if (synced)
+                mixed_places(s, path, synced, synced_path, diags);
         mailacct_secrets_free(s);
 }
 
@@ -404,11 +454,17 @@ static void missing_ids(const struct mailacct_dir *d, const char *file, struct m
         }
 }
 
-void mailacct_lint(const struct mailacct_dir *d, const char *file, struct mailacct_diags *diags)
+void mailacct_lint_passwords(const struct mailacct_dir *d, const char *file, const struct mailacct_secrets *synced,
+                             const char *synced_path, struct mailacct_diags *diags)
 {
         shared_aliases(d, file, diags);
         shadowed_contacts(d, file, diags);
         nt_equals_alias(d, file, diags);
         missing_ids(d, file, diags);
-        secrets_findings(d, file, diags);
+        secrets_findings(d, file, synced, synced_path, diags);
+}
+
+void mailacct_lint(const struct mailacct_dir *d, const char *file, struct mailacct_diags *diags)
+{
+        mailacct_lint_passwords(d, file, NULL, NULL, diags);
 }

@@ -12,3 +12,10 @@
  * on a built directory and on an index alike; each finding names the
  * entry's origin. Reads the secrets file: never called from a module. */
 void mailacct_lint(const struct mailacct_dir *d, const char *file, struct mailacct_diags *diags);
+
+struct mailacct_secrets;
+/* The same, with the hashes a sync kept from the directory (synced, at
+ * synced_path; NULL: none): a directory mailbox with a synced hash needs
+ * no line in the secrets file, and the secrets file may be left out. */
+void mailacct_lint_passwords(const struct mailacct_dir *d, const char *file, const struct mailacct_secrets *synced,
+                             const char *synced_path, struct mailacct_diags *diags);

@@ -40,3 +40,11 @@ bool mailacct_password_usable(const char *hash);
  * distinct usable settings there are. */
 #define MAILACCT_SETTINGS_TIMED 64
 const char *mailacct_password_slowest(size_t n, const char *(*get)(size_t i, void *ctx), void *ctx, size_t *distinct);
+
+/* Of two hashes (either may be NULL), the one slower to verify: equal
+ * settings need no timing; otherwise each is timed once, and the answer is
+ * kept per process for that pair of settings, so that the burn of a login
+ * that draws on two places (the secrets file and the hashes synced from a
+ * directory) costs the slower of them. Call it before the password is
+ * looked at: the first timing is then paid by every outcome alike. */
+const char *mailacct_password_slower(const char *a, const char *b);

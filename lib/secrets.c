@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,44 @@ static int open_index(const char *path, const struct stat *st, struct mailacct_s
 static int load(const char *path, bool check_mode, bool use_index, struct mailacct_secrets **out, char *err,
                 size_t errlen);
 
+int mailacct_secrets_synced_path(const char *index_path, char *buf, size_t len)
+{
+        return snprintf(buf, len, "%s%s", index_path, MAILACCT_SYNCED_SUFFIX) < (int)len ? 0 : -ERANGE;
+}
+
+int mailacct_secrets_open_synced(const char *index_path, struct mailacct_secrets **out, char *err, size_t errlen)
+{
+        struct mailacct_secrets *s;
+        struct mailacct_index *ix;
+        char path[PATH_MAX], why[512];
+        int r;
+
+        *out = NULL;
+        if (mailacct_secrets_synced_path(index_path, path, sizeof(path)) < 0) {
+                snprintf(err, errlen, "%s%s: path too long", index_path, MAILACCT_SYNCED_SUFFIX);
+                return -ENAMETOOLONG;
+        }
+        /* the trust of a secrets file: root's, no access for others */
+        r = mailacct_index_open_secrets(path, &ix, NULL, why, sizeof(why));
+        if (r < 0) {
+                /* why names the path already when the index code wrote it */
+                if (strncmp(why, path, strlen(path)) == 0)
+                        snprintf(err, errlen, "%s", why);
+                else
+                        snprintf(err, errlen, "%s: %s", path, why);
+                return r;
+        }
+        s = calloc(1, sizeof(*s));
+        if (!s) {
+                mailacct_index_close(ix);
+                snprintf(err, errlen, "%s: out of memory", path);
+                return -ENOMEM;
+        }
+        s->ix = ix;
+        *out = s;
+        return 0;
+}
+
 int mailacct_secrets_load(const char *path, bool check_mode, struct mailacct_secrets **out, char *err, size_t errlen)
 {
         return load(path, check_mode, true, out, err, errlen);
@@ -421,4 +460,45 @@ int mailacct_secrets_write_index(const struct mailacct_secrets *s, const char *s
         /* the slowest setting is timed here, once, for every reader after */
         return mailacct_index_write_secret_entries(mailacct_secrets_count(s), entry_of, (void *)s,
                                                    mailacct_secrets_any(s), &stamp, path, st, err, errlen);
+}
+
+struct synced_entries {
+        int (*entry)(size_t i, void *ctx, const char **dn, const char **hash);
+        void *ctx;
+};
+
+static const char *synced_hash(size_t i, void *ctx)
+{
+        const struct synced_entries *e = ctx;
+        const char *dn, *hash;
+
+        return e->entry(i, e->ctx, &dn, &hash) < 0 ? NULL : hash;
+}
+
+int mailacct_secrets_write_synced(const char *index_path, size_t n,
+                                  int (*entry)(size_t i, void *ctx, const char **dn, const char **hash), void *ctx,
+                                  int64_t pulled_ns, char *err, size_t errlen)
+{
+        struct synced_entries e = {.entry = entry, .ctx = ctx};
+        struct stat like = {.st_mode = S_IFREG | 0600, .st_uid = geteuid(), .st_gid = getegid()};
+        struct mailacct_stamp stamp = {.kind = MAILACCT_STAMP_LDAP, .mtime_ns = pulled_ns, .size = n};
+        char path[PATH_MAX];
+
+        if (mailacct_secrets_synced_path(index_path, path, sizeof(path)) < 0) {
+                snprintf(err, errlen, "%s%s: path too long", index_path, MAILACCT_SYNCED_SUFFIX);
+                return -ENAMETOOLONG;
+        }
+        if (n == 0) {
+                /* no hash now is the directory's word: none is used */
+                if (unlink(path) < 0 && errno != ENOENT) {
+                        int r = -errno;
+                        snprintf(err, errlen, "%s: cannot remove: %s", path, strerror(errno));
+                        return r;
+                }
+                return 0;
+        }
+        stamp.path = path;
+        /* the slowest setting, timed once here for every reader after */
+        return mailacct_index_write_secret_entries(n, entry, ctx, mailacct_password_slowest(n, synced_hash, &e, NULL),
+                                                   &stamp, path, &like, err, errlen);
 }

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 /* The secrets file: lines "ADDRESS:CRYPT-HASH", '#' comments, blank lines.
@@ -49,3 +50,23 @@ void mailacct_secrets_free(struct mailacct_secrets *s);
  * per login instead of a parse. */
 int mailacct_secrets_write_index(const struct mailacct_secrets *s, const char *secrets_path, const struct stat *st,
                                  const char *path, char *err, size_t errlen);
+
+/* The hashes `mailacct sync` kept from the directory's userPassword
+ * ({CRYPT} values), beside the index: INDEX.secrets (docs/ARCHITECTURE.md,
+ * "Passwords from the directory"). A secrets index keyed by the entry's DN,
+ * trusted as the secrets file is. */
+#define MAILACCT_SYNCED_SUFFIX ".secrets"
+int mailacct_secrets_synced_path(const char *index_path, char *buf, size_t len);
+/* Opens index_path's synced hashes: 0, -ENOENT (none: the sync kept no
+ * hash), -EPERM (not trusted), -EBADMSG/-EPROTO (damaged, another format),
+ * -errno; err says why, with the path. Look a hash up with
+ * mailacct_secrets_get(s, DN); mailacct_secrets_any() is their slowest. */
+int mailacct_secrets_open_synced(const char *index_path, struct mailacct_secrets **out, char *err, size_t errlen);
+/* Writes index_path's synced hashes: n entries (entry(i) gives a DN and a
+ * hash crypt(3) can verify), root's (the writer's) and 0600, through the
+ * atomic writer, with their slowest setting timed now; n == 0 removes the
+ * file instead. pulled_ns: when the pull began (the file's stamp). The
+ * caller holds the writer lock. 0, or -errno with err set. */
+int mailacct_secrets_write_synced(const char *index_path, size_t n,
+                                  int (*entry)(size_t i, void *ctx, const char **dn, const char **hash), void *ctx,
+                                  int64_t pulled_ns, char *err, size_t errlen);

@@ -1,7 +1,9 @@
 # pam_mailacct.so, its tests, and what the mailacct command needs from PAM
 # (`mailacct test` runs a PAM stack). Included by the top-level Makefile.
 
-PAM_SRC    := $(wildcard pam_mailacct/*.c)
+# with the password bind to the directory (passwords = "ldap-bind"): the
+# module links libldap, the NSS module never does (docs/ARCHITECTURE.md)
+PAM_SRC    := $(wildcard pam_mailacct/*.c) $(LDAP_BIND_SRC)
 PAM_OBJ    := $(PAM_SRC:%.c=$(BUILD)/obj/%.o)
 PAM_MODULE := $(BUILD)/pam_mailacct.so
 PAM_MAP    := pam_mailacct/pam_mailacct.map
@@ -11,7 +13,7 @@ PAM_MAP    := pam_mailacct/pam_mailacct.map
 # logins of a long-running auth worker instead of reopening it per login.
 $(PAM_MODULE): $(PAM_OBJ) $(ARCHIVE) $(PAM_MAP)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,nodelete -Wl,--no-undefined -Wl,--version-script=$(PAM_MAP) -Wl,-soname,pam_mailacct.so \
-		-o $@ $(PAM_OBJ) $(ARCHIVE) -lpam -lcrypt -pthread
+		-o $@ $(PAM_OBJ) $(ARCHIVE) -lpam -lcrypt $(LDAP_LIBS) -pthread
 
 # Tests: a C driver on the real libpam (pam_start_confdir), and the suites.
 PAM_TEST_BIN := $(BUILD)/tests/pam/test_pam

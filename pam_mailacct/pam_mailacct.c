@@ -14,12 +14,14 @@
 #include <security/pam_modules.h>
 
 #include "account.h"
+#include "bind.h"
 #include "cache.h"
 #include "directory.h"
 #include "file.h"
 #include "pam_mailacct.h"
 #include "resolve.h"
 #include "secrets.h"
+#include "source.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -263,6 +265,43 @@ static enum mailacct_pam_decision load_dir(pam_handle_t *pamh, const struct mail
 
 /* ---- authentication --------------------------------------------------- */
 
+/* passwords = "ldap-bind": where the servers are, read from the
+ * configuration at each authentication (a moved server applies at once),
+ * within the readers' parse limit. */
+static int load_bind(pam_handle_t *pamh, const struct mailacct_pam_opts *o, const char *login,
+                     struct mailacct_ldap_conf **out)
+{
+        struct mailacct_diags diags;
+        const struct mailacct_diag *e = NULL;
+        int r, ret;
+
+        mailacct_diags_init(&diags);
+        r = mailacct_file_read_ldap(o->config, MAILACCT_PARSE_LIMIT, out, &diags);
+        if (r == 0) {
+                mailacct_diags_clear(&diags);
+                return PAM_SUCCESS;
+        }
+        for (size_t i = 0; i < diags.n && !e; i++)
+                if (diags.v[i].severity == MAILACCT_ERROR)
+                        e = &diags.v[i];
+        if (r == -ENOMEM)
+                ret = decide(pamh, o, MAILACCT_PAM_NO_MEMORY, login, "out of memory");
+        else if (e && e->line > 0)
+                ret = decide(pamh, o, MAILACCT_PAM_CONFIG_UNAVAILABLE, login,
+                             "passwords = \"ldap-bind\", but the ldap group cannot be read: %s:%d: %s",
+                             e->file ? e->file : o->config, e->line, e->text);
+        else if (e)
+                ret = decide(pamh, o, MAILACCT_PAM_CONFIG_UNAVAILABLE, login,
+                             "passwords = \"ldap-bind\", but the ldap group cannot be read: %s: %s",
+                             e->file ? e->file : o->config, e->text);
+        else
+                ret = decide(pamh, o, MAILACCT_PAM_CONFIG_UNAVAILABLE, login,
+                             "passwords = \"ldap-bind\", but the ldap group cannot be read: %s: %s", o->config,
+                             strerror(-r));
+        mailacct_diags_clear(&diags);
+        return ret;
+}
+
 /* One password through the account library: the principal's hash, or the
  * same work for a login that names no one (lib/account.c). */
 static enum mailacct_pam_decision verify(const struct mailacct_dir *dir, const struct mailacct_result *r,
@@ -326,8 +365,10 @@ static bool worth_asking_again(enum mailacct_pam_decision d)
         return d == MAILACCT_PAM_WRONG_PASSWORD || d == MAILACCT_PAM_NO_PASSWORD || d == MAILACCT_PAM_UNRESOLVED;
 }
 
+/* unavailable: why the directory could not check it (the bind's note), or NULL */
 static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o, const struct mailacct_dir *dir,
-                          const struct mailacct_verifier *v, const struct mailacct_result *r, const char *login)
+                          const struct mailacct_verifier *v, const struct mailacct_result *r, const char *login,
+                          bool synced, const char *unavailable)
 {
         const char *principal = r->reason == MAILACCT_OK ? address_of(dir, r->principal) : NULL;
         const char *secrets = mailacct_dir_settings(dir)->secrets;
@@ -369,12 +410,25 @@ static int check_password(pam_handle_t *pamh, const struct mailacct_pam_opts *o,
                                       address_of(dir, r->mailbox));
                 return decide(pamh, o, d, login, "%s", r->canonical);
         case MAILACCT_PAM_NO_PASSWORD:
+                if (!secrets)
+                        return decide(pamh, o, d, login,
+                                      mailacct_dir_settings(dir)->passwords == MAILACCT_PASSWORDS_LDAP_BIND
+                                              ? "%s has no DN to bind as (a mailbox of the file), and the "
+                                                "configuration names no secrets file for it"
+                                              : "%s has no password hash synced from the directory (no {CRYPT} "
+                                                "userPassword the sync may read) and there is no secrets file",
+                                      principal);
                 return decide(pamh, o, d, login,
-                              "%s has no line in the secrets file %s; set one with `mailacct passwd %s`", principal,
-                              secrets, principal);
+                              "%s has no line in the secrets file %s%s; set one with `mailacct passwd %s`", principal,
+                              secrets, synced ? " and no hash synced from the directory" : "", principal);
         case MAILACCT_PAM_BAD_HASH:
-                return decide(pamh, o, d, login, "the secrets line of %s in %s is not a hash crypt(3) can read",
-                              principal, secrets);
+                return decide(pamh, o, d, login,
+                              "the hash of %s (its line in %s, or synced) is not one crypt(3) can read", principal,
+                              secrets ? secrets : "no secrets file");
+        case MAILACCT_PAM_DIRECTORY_UNAVAILABLE:
+                /* never success, and the same answer whoever the login names */
+                return decide(pamh, o, d, login, "no directory server answered the password bind: %s",
+                              unavailable && *unavailable ? unavailable : "(no reason given)");
         default:
                 return decide(pamh, o, d, login, "password check failed for %s", r->canonical);
         }
@@ -490,8 +544,11 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
         struct mailacct_pam_opts o;
         struct mailacct_snapshot *snap = NULL;
         const struct mailacct_dir *dir;
-        struct mailacct_secrets *sec = NULL;
-        struct mailacct_verifier verifier;
+        struct mailacct_secrets *sec = NULL, *synced = NULL;
+        struct mailacct_hash_places places;
+        struct mailacct_verifier verifier, secrets_v;
+        struct mailacct_ldap_conf *lc = NULL;
+        struct mailacct_bind *bind = NULL;
         struct mailacct_result *r = NULL;
         const char *item = NULL;
         char *login = NULL;
@@ -519,31 +576,65 @@ EXPORT int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const ch
         dir = snap->dir;
         if (!o.resolve_only) {
                 const char *secrets = mailacct_dir_settings(dir)->secrets;
-                char err[512];
-                int k;
+                bool ldap_bind = mailacct_dir_settings(dir)->passwords == MAILACCT_PASSWORDS_LDAP_BIND;
+                char err[1024];
+                int k = 0;
 
-                if (!secrets) {
+                if (ldap_bind) {
+                        if ((ret = load_bind(pamh, &o, login, &lc)) != PAM_SUCCESS)
+                                goto out;
+                } else if (snap->status.ldap) {
+                        /* the hashes a sync kept from the directory, beside
+                         * its index: none is fine, one the trust rules
+                         * refuse is not */
+                        k = mailacct_secrets_open_synced(snap->status.index_path, &synced, err, sizeof(err));
+                        if (k == -ENOENT)
+                                k = 0;
+                }
+                if (k == 0 && !secrets && !synced && !ldap_bind) {
                         ret = decide(pamh, &o, MAILACCT_PAM_SECRETS_UNAVAILABLE, login,
-                                     "%s names no secrets file (secrets = \"...\";)", o.config);
+                                     snap->status.ldap ? "%s names no secrets file (secrets = \"...\";) and the sync "
+                                                         "kept no password hash from the directory"
+                                                       : "%s names no secrets file (secrets = \"...\";)",
+                                     o.config);
                         goto out;
                 }
-                k = mailacct_secrets_load(secrets, true, &sec, err, sizeof(err));
+                /* ldap-bind: the secrets file is for the file's mailboxes,
+                 * which have no DN; a site may have none */
+                if (k == 0 && secrets)
+                        k = mailacct_secrets_load(secrets, true, &sec, err, sizeof(err));
                 if (k < 0) {
                         ret = decide(pamh, &o, k == -ENOMEM ? MAILACCT_PAM_NO_MEMORY : MAILACCT_PAM_SECRETS_UNAVAILABLE,
                                      login, "%s", err);
                         goto out;
                 }
-                mailacct_secrets_verifier(sec, &verifier);
+                if (sec)
+                        mailacct_secrets_verifier(sec, &secrets_v);
+                if (ldap_bind) {
+                        if (mailacct_bind_new(lc, sec ? &secrets_v : NULL, &bind) < 0) {
+                                ret = decide(pamh, &o, MAILACCT_PAM_NO_MEMORY, login, "out of memory");
+                                goto out;
+                        }
+                        mailacct_bind_verifier(bind, &verifier);
+                } else if (synced)
+                        mailacct_passwords_verifier(&places, sec, synced, &verifier);
+                else
+                        verifier = secrets_v;
         }
         mailacct_resolve(dir, login, r);
         if (o.resolve_only)
                 ret = r->reason == MAILACCT_OK ? PAM_SUCCESS : unresolved(pamh, &o, dir, r, login);
         else
-                ret = check_password(pamh, &o, dir, &verifier, r, login);
+                ret = check_password(pamh, &o, dir, &verifier, r, login, synced != NULL,
+                                     bind ? mailacct_bind_note(bind) : NULL);
         if (ret == PAM_SUCCESS)
                 ret = accept_login(pamh, &o, &snap, r, login);
 out:
+        mailacct_bind_free(bind);
+        mailacct_ldap_conf_clear(lc);
+        free(lc);
         mailacct_secrets_free(sec);
+        mailacct_secrets_free(synced);
         mailacct_snapshot_put(snap);
         free(r);
         free(login);

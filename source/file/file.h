@@ -60,3 +60,12 @@ int mailacct_file_load_with(const char *path, struct mailacct_dir **out, struct 
  * index holds them). */
 int mailacct_file_load_reader(const char *path, uint64_t max_bytes, struct mailacct_dir **out,
                               struct mailacct_diags *diags, struct mailacct_file_info *info);
+
+/* For a reader that binds to the directory (passwords = "ldap-bind"): only
+ * the configuration's `ldap` group (where the servers are), with the same
+ * trust checks and limit as mailacct_file_load_reader(); the rest of the
+ * file is checked for syntax only. 0 with *out (free with
+ * mailacct_ldap_conf_clear() and free()); -ENOENT without the group;
+ * -EINVAL, -EPERM, -EFBIG, -errno as a load, with the findings in diags. */
+int mailacct_file_read_ldap(const char *path, uint64_t max_bytes, struct mailacct_ldap_conf **out,
+                            struct mailacct_diags *diags);

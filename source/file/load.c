@@ -585,13 +585,42 @@ static int load_ldap(struct loader *L, const struct mailacct_cf_node *g, struct 
         return 0;
 }
 
+/* passwords = "ldap-bind": users' passwords go to the directory, so there
+ * must be one, and no server may be reached in clear (the `ldap` group's
+ * own rule covers only the service account's bind_dn). */
+static void check_ldap_bind(struct loader *L, const struct mailacct_cf_node *root)
+{
+        const struct mailacct_cf_node *s = mailacct_cf_member(root, "passwords");
+        const struct mailacct_cf_node *g = mailacct_cf_member(root, "ldap");
+        const struct mailacct_cf_node *uri = g ? mailacct_cf_member(g, "uri") : NULL;
+        const struct mailacct_cf_node *tls = g ? mailacct_cf_member(g, "starttls") : NULL;
+        bool starttls = tls && mailacct_cf_type(tls) == MAILACCT_CF_BOOL && mailacct_cf_bool(tls);
+
+        if (!g || mailacct_cf_type(g) != MAILACCT_CF_GROUP) {
+                err(L, s, "passwords = \"ldap-bind\" needs the directory: an ldap = { ... }; group");
+                return;
+        }
+        for (unsigned i = 0; uri && i < (mailacct_cf_type(uri) == MAILACCT_CF_STRING ? 1u : mailacct_cf_length(uri));
+             i++) {
+                const char *v = mailacct_cf_string(
+                        mailacct_cf_type(uri) == MAILACCT_CF_STRING ? uri : mailacct_cf_elem(uri, i));
+                const char *scheme = v ? mailacct_ldap_uri_scheme(v) : NULL;
+                if (scheme && strcmp(scheme, "ldap") == 0 && !starttls)
+                        err(L, s,
+                            "passwords = \"ldap-bind\" with uri \"%s\" would send users' passwords in clear: set "
+                            "starttls = true; or use ldaps:// or ldapi://",
+                            v);
+        }
+}
+
 static int load_root(struct loader *L, const struct mailacct_cf_node *root, struct mailacct_file_info *info)
 {
-        static const char *const keys[] = {
-                "default_domain", "bare_alias", "case_sensitive", "canonical", "secrets", "index", "enumerate",
-                "defaults",       "domains",    "mailboxes",      "contacts",  "ldap",    NULL};
+        static const char *const keys[] = {"default_domain", "bare_alias", "case_sensitive", "canonical", "secrets",
+                                           "index",          "enumerate",  "defaults",       "domains",   "mailboxes",
+                                           "contacts",       "passwords",  "ldap",           NULL};
         static const char *const policies[] = {"prefer-default-domain", "default-domain", "unique", NULL};
         static const char *const canon[] = {"address", "local", "netbios", NULL};
+        static const char *const passwords[] = {"secrets", "ldap-bind", NULL};
         struct mailacct_settings_spec st = {0};
         const struct mailacct_cf_node *dd = mailacct_cf_member(root, "default_domain");
         char *secrets;
@@ -602,6 +631,7 @@ static int load_root(struct loader *L, const struct mailacct_cf_node *root, stru
         st.canonical = (enum mailacct_canonical)enum_value(L, root, "canonical", canon, 0);
         st.case_sensitive = get_bool(L, root, "case_sensitive", false);
         st.no_enumerate = !get_bool(L, root, "enumerate", true);
+        st.passwords = (enum mailacct_passwords)enum_value(L, root, "passwords", passwords, 0);
         st.default_domain = get_string(L, root, "default_domain");
         st.default_domain_origin = (struct mailacct_origin){.file = L->file, .line = dd ? LINE(dd) : 0};
         secrets = anchor_path(L->file, get_string(L, root, "secrets"));
@@ -634,6 +664,8 @@ static int load_root(struct loader *L, const struct mailacct_cf_node *root, stru
                 } else
                         info->ldap = c;
         }
+        if (st.passwords == MAILACCT_PASSWORDS_LDAP_BIND)
+                check_ldap_bind(L, root);
         /* mailboxes name their domain: the domains come first, wherever
          * they stand in the file (the mailboxes are read again, below) */
         r = load_domains(L, get_list(L, root, "domains"));
@@ -651,7 +683,7 @@ static int load_root(struct loader *L, const struct mailacct_cf_node *root, stru
  * must be one this process may trust before the parser reads a byte of it;
  * what they are is the configuration's stamp. */
 static int check_files(const char *path, struct mailacct_diags *diags, char *include_dir, size_t len,
-                       struct mailacct_file_info *info, uint64_t max_bytes)
+                       struct mailacct_file_info *info, uint64_t max_bytes, bool allow_ldap)
 {
         uint64_t bytes = 0;
         struct mailacct_conf_scan scan;
@@ -679,7 +711,7 @@ static int check_files(const char *path, struct mailacct_diags *diags, char *inc
                 mailacct_conf_scan_free(&scan);
                 return -EFBIG;
         }
-        if (max_bytes && scan.has_ldap) {
+        if (max_bytes && scan.has_ldap && !allow_ldap) {
                 mailacct_diag_add(diags, MAILACCT_ERROR, path, 0,
                                   "its mailboxes come from a directory (ldap): only the index holds them; run "
                                   "'mailacct sync'");
@@ -832,7 +864,7 @@ static int load(const char *path, uint64_t max_bytes, struct mailacct_dir **out,
         *out = NULL;
         if (info)
                 memset(info, 0, sizeof(*info));
-        r = check_files(path, diags, include_dir, sizeof(include_dir), info, max_bytes);
+        r = check_files(path, diags, include_dir, sizeof(include_dir), info, max_bytes, false);
         if (r < 0)
                 return r;
         L.include_dir = include_dir;
@@ -876,4 +908,45 @@ static int load(const char *path, uint64_t max_bytes, struct mailacct_dir **out,
         free(L.delegates.v);
         free(L.delegates.lines);
         return r;
+}
+
+int mailacct_file_read_ldap(const char *path, uint64_t max_bytes, struct mailacct_ldap_conf **out,
+                            struct mailacct_diags *diags)
+{
+        size_t errors = diags->errors;
+        struct loader L = {.file = path, .diags = diags};
+        struct mailacct_ldap_conf *c = NULL;
+        const struct mailacct_cf_node *g;
+        char include_dir[PATH_MAX];
+        int r;
+
+        *out = NULL;
+        r = check_files(path, diags, include_dir, sizeof(include_dir), NULL, max_bytes ? max_bytes : UINT64_MAX, true);
+        if (r < 0)
+                return r;
+        L.include_dir = include_dir;
+        r = parse(&L, path);
+        if (r == 0) {
+                g = mailacct_cf_member(mailacct_cf_root(L.cf), "ldap");
+                if (!g) {
+                        mailacct_diag_add(diags, MAILACCT_ERROR, path, 0, "no ldap = { ... }; group");
+                        r = -ENOENT;
+                } else if (!(c = calloc(1, sizeof(*c))))
+                        r = -ENOMEM;
+                else {
+                        mailacct_ldap_conf_init(c);
+                        r = load_ldap(&L, g, c);
+                }
+        }
+        if (r == 0 && diags->errors > errors)
+                r = -EINVAL;
+        mailacct_cf_free(L.cf);
+        texts_free(&L);
+        if (r < 0) {
+                mailacct_ldap_conf_clear(c);
+                free(c);
+                return r;
+        }
+        *out = c;
+        return 0;
 }

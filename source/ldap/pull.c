@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <lber.h>
 #include <ldap.h>
-#include <malloc.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,56 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ldapmem.h"
 #include "map.h"
 #include "strutil.h"
 
-/* ---- libldap's memory ------------------------------------------------------- */
-
-/* Every block libldap and liblber free is wiped first: the bind request
- * holds the password, encoded, in such a block. */
-static void wipe_free(void *p, void *ctx)
-{
-        (void)ctx;
-        if (!p)
-                return;
-        explicit_bzero(p, malloc_usable_size(p));
-        free(p);
-}
-
-static void *plain_malloc(ber_len_t n, void *ctx)
-{
-        (void)ctx;
-        return malloc(n ? n : 1);
-}
-
-static void *plain_calloc(ber_len_t n, ber_len_t size, void *ctx)
-{
-        (void)ctx;
-        return calloc(n ? n : 1, size ? size : 1);
-}
-
-/* realloc() would leave the old block unwiped when it moves it */
-static void *wipe_realloc(void *p, ber_len_t n, void *ctx)
-{
-        size_t old;
-        void *np;
-
-        if (!p)
-                return plain_malloc(n, ctx);
-        old = malloc_usable_size(p);
-        if (n <= old)
-                return p;
-        np = malloc(n);
-        if (!np)
-                return NULL;
-        memcpy(np, p, old);
-        wipe_free(p, ctx);
-        return np;
-}
+/* ---- libldap ---------------------------------------------------------------- */
 
 void mailacct_ldap_library_init(void)
 {
-        static struct lber_memory_fns fns = {plain_malloc, plain_calloc, wipe_realloc, wipe_free};
         static int done;
 
         if (done++)
@@ -77,7 +34,6 @@ void mailacct_ldap_library_init(void)
         /* what a sync does is its configuration's alone: no ldap.conf, no
          * ~/.ldaprc, no LDAPTLS_REQCERT=never from the environment */
         setenv("LDAPNOINIT", "1", 1);
-        (void)ber_set_option(NULL, LBER_OPT_MEMORY_FNS, &fns);
 }
 
 /* ---- errors ------------------------------------------------------------------ */
@@ -178,7 +134,8 @@ static int conn_add(LDAP *ld, Sockbuf *sb, LDAPURLDesc *srv, struct sockaddr *ad
         (void)ctx;
         if (ber_sockbuf_ctrl(sb, LBER_SB_OPT_GET_FD, &fd) == 1)
                 watch_fd = fd;
-        return LDAP_SUCCESS;
+        /* the bind request, with the password, wiped as it is sent */
+        return mailacct_ldap_wipe_sent(sb) < 0 ? LDAP_LOCAL_ERROR : LDAP_SUCCESS;
 }
 
 static void conn_del(LDAP *ld, Sockbuf *sb, struct ldap_conncb *ctx)

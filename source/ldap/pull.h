@@ -35,8 +35,9 @@ struct mailacct_ldap_error {
         char text[1024]; /* "URI: what failed: the LDAP result (code)" */
 };
 
-/* Before any other call: libldap's memory is wiped as it is freed (the
- * bind request, with the password, goes through it). */
+/* Before any other call: libldap reads no ldap.conf, ~/.ldaprc or LDAP*
+ * variable. (The bind request, with the password, is wiped as it is sent:
+ * ldapmem.h.) */
 void mailacct_ldap_library_init(void);
 
 struct mailacct_ldap_session;

@@ -469,6 +469,32 @@ sed 's/^enumerate = false;/enumerate = "no";/' "$D/noenum.conf" >"$D/badenum.con
 m -c "$D/badenum.conf" check
 rc_is 2; out_has "$D/badenum.conf:6: error: \"enumerate\" must be true or false"; end
 
+# ---------------------------------------------------------------- passwords (issue 14)
+pw_conf() { # NAME LINES...: seeds.conf with the lines after case_sensitive
+        local f=$D/$1.conf; shift
+        awk -v add="$(printf '%s\n' "$@")" '{ print } /^case_sensitive = false;/ { printf "%s", add }' \
+                "$D/seeds.conf" >"$f"
+        chmod 0644 "$f"
+}
+pw_conf pwsecrets 'passwords = "secrets";'
+begin "passwords = \"secrets\" is the default, said aloud"; m -c "$D/pwsecrets.conf" check
+out_lacks ": error: "; end
+pw_conf pwbad 'passwords = "kerberos";'
+begin "passwords takes secrets or ldap-bind (file:line)"; m -c "$D/pwbad.conf" check
+rc_is 2; out_has "$D/pwbad.conf:6: error: passwords = \"kerberos\": expected \"secrets\" or \"ldap-bind\""; end
+pw_conf pwnodir 'passwords = "ldap-bind";'
+begin "ldap-bind without an ldap group"; m -c "$D/pwnodir.conf" check
+rc_is 2; out_has "$D/pwnodir.conf:6: error: passwords = \"ldap-bind\" needs the directory"; end
+pw_conf pwclear 'passwords = "ldap-bind";' \
+        'ldap = { uri = [ "ldaps://dc1.example.com", "ldap://dc2.example.com", "ldapi:///" ]; base = "dc=example,dc=com"; schema = "ad"; };'
+begin "ldap-bind refuses a uri in clear, names it"; m -c "$D/pwclear.conf" check
+rc_is 2; out_has "$D/pwclear.conf:6: error: passwords = \"ldap-bind\" with uri \"ldap://dc2.example.com\" would send"
+out_lacks "ldaps://dc1.example.com\" would"; out_lacks "ldapi:///\" would"; end
+pw_conf pwtls 'passwords = "ldap-bind";' \
+        'ldap = { uri = [ "ldap://dc2.example.com" ]; starttls = true; base = "dc=example,dc=com"; schema = "ad"; };'
+begin "ldap-bind over StartTLS is accepted"; m -c "$D/pwtls.conf" check
+out_lacks "in clear"; out_lacks "passwords ="; end
+
 # ---------------------------------------------------------------- the bundled example
 # copied like the data: a checkout made under umask 002 has it group-writable,
 # which the tool rightly refuses

@@ -8,12 +8,14 @@
  * (declare.h), the builder must finish, and a mailbox it keeps must answer
  * to its address and keep the resolver's contract. The store must give the
  * entry back byte for byte, and the mapping of the stored entry must equal
- * the mapping of the pulled one. */
+ * the mapping of the pulled one. The userPassword a sync keeps (userpassword.h)
+ * holds only what a secrets line can. */
 #include "../lib/ldap_entry.h"
 #include "declare.h"
 #include "fuzz.h"
 #include "map.h"
 #include "store.h"
+#include "userpassword.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -129,6 +131,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 c.contact_filter = (char *)"(objectClass=mailRecipient)";
         }
         tl_entry_parse((const char *)data + 1, size - 1, &t);
+        /* userPassword (userpassword.h): a kept hash is one a secrets line
+         * could hold, and a scheme's name only ever what it may print */
+        {
+                struct mailacct_ldap_password pw;
+                if (mailacct_ldap_password(&t.e, &pw)) {
+                        size_t hl = strlen(pw.hash);
+                        FZ_ASSERT(hl <= MAILACCT_PASSWORD_MAX, "a kept hash of %zu bytes", hl);
+                        for (size_t i = 0; i < hl; i++)
+                                FZ_ASSERT((unsigned char)pw.hash[i] > ' ' && pw.hash[i] != ':' && pw.hash[i] != 0x7f,
+                                          "a kept hash holds byte %#x", (unsigned char)pw.hash[i]);
+                        FZ_ASSERT(!(hl && pw.refused), "a hash both kept and refused");
+                        FZ_ASSERT(pw.n_other <= MAILACCT_LDAP_SCHEMES_MAX, "%zu schemes", pw.n_other);
+                        for (size_t i = 0; i < pw.n_other; i++)
+                                FZ_ASSERT(strspn(pw.other[i], "{}?ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_. nochemes") ==
+                                                  strlen(pw.other[i]),
+                                          "a scheme name that prints input: %s", pw.other[i]);
+                } else
+                        FZ_ASSERT(pw.n_values == 0 && !pw.hash[0], "no value, yet a hash");
+                mailacct_ldap_password_clear(&pw);
+        }
         m = mailacct_ldap_mapper_new(&c);
         if (!m)
                 abort();

@@ -7,7 +7,10 @@
 #   ldap_certs DIR NAME             a CA (DIR/NAME-ca.pem) and a server
 #                                   certificate for 127.0.0.1 and localhost
 #   slapd_start NAME SCHEMA         SCHEMA openldap or ad; sets NAME_PORT (ldap://),
-#                                   NAME_SPORT (ldaps://), NAME_SOCK (ldapi://)
+#                                   NAME_SPORT (ldaps://), NAME_SOCK (ldapi://);
+#                                   SLAPD_DEBUG=stats logs every operation to
+#                                   T/NAME/slapd.log, SLAPD_NO_PPOLICY=1 leaves
+#                                   ppolicy's overlay out
 #   slapd_stop NAME, slapd_kill_stop NAME (SIGSTOP: a server that hangs),
 #   slapd_cont NAME
 #   ldif NAME [ldapadd|ldapmodify|ldapdelete|ldapmodrdn] < LDIF   as the rootdn
@@ -122,10 +125,17 @@ slapd_conf() {
                 echo "directory $d/db"
                 echo "index objectClass eq"
                 [ -n "${SLAPD_SYNCPROV:-}" ] && echo "index entryCSN,entryUUID eq"
-                echo "access to attrs=userPassword by self write by anonymous auth by * none"
+                # SLAPD_PASSWORD_READERS: the service DN may read the hashes
+                # (tests/ldap/crypt.sh: the sync keeps {CRYPT} ones)
+                if [ -n "${SLAPD_PASSWORD_READERS:-}" ]; then
+                        echo "access to attrs=userPassword by self write by dn.exact=\"$SVC_DN\" read by anonymous auth by * none"
+                else
+                        echo "access to attrs=userPassword by self write by anonymous auth by * none"
+                fi
                 echo "access to dn.subtree=\"ou=hidden,dc=example,dc=com\" by * none"
                 echo "access to * by dn.exact=\"$SVC_DN\" read by * read"
-                echo "overlay ppolicy"
+                # SLAPD_NO_PPOLICY: the lock attribute is there, nothing enforces it
+                [ -z "${SLAPD_NO_PPOLICY:-}" ] && echo "overlay ppolicy"
                 [ -n "${SLAPD_SYNCPROV:-}" ] && echo "overlay syncprov"
                 # the changes kept in memory for RFC 4533 deletions (none: a
                 # present phase tells them)
@@ -154,7 +164,7 @@ slapd_start() {
                 # -d none: in the foreground, errors only (a port in use, say)
                 "$SLAPD" -f "$d/slapd.conf" \
                         -h "ldap://127.0.0.1:$port/ ldaps://127.0.0.1:$sport/ ldapi://$(printf %s "$d/ldapi" | sed 's|/|%2F|g')" \
-                        -d none >"$d/slapd.log" 2>&1 &
+                        -d "${SLAPD_DEBUG:-none}" >"$d/slapd.log" 2>&1 &
                 pid=$!
                 for i in $(seq 200); do
                         ldapsearch -x -H "ldap://127.0.0.1:$port" -s base -b "" >/dev/null 2>&1 && return 0

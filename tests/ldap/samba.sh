@@ -14,56 +14,19 @@
 #     account phase), RFC 2307 ids, a contact;
 #   - a rename is a change (objectGUID), a delete a removal;
 #   - check --online names DirSync as the method the DC offers;
-#   - the same answers as the equivalent file, and PAM = NSS = resolve.
+#   - the same answers as the equivalent file, and PAM = NSS = resolve;
+#   - passwords = "ldap-bind" (issue 14): PAM logins checked by a bind to
+#     the DC as each entry's DN, over ldaps:// and StartTLS: every form its
+#     base schema gives (sAMAccountName, NetBIOS, proxyAddresses, UPN), the
+#     DN the sync learnt after a rename, a wrong password, an unknown login,
+#     a disabled account, the DC stopped (directory-unavailable).
 SUITE=ldap-samba
 . "$(dirname "$0")/lib.sh"
-for p in samba samba-tool nsenter unshare ip; do
-        command -v "$p" >/dev/null || { echo "$SUITE: $p missing (apt-get install samba-ad-dc samba-ad-provision iproute2)"; exit 77; }
-done
-if nm -D "$MAILACCT" 2>/dev/null | grep -q __asan_init; then
-        echo "$SUITE: skipped under ASan (its time is Samba's; the plain build runs it)"
-        exit 77
-fi
+. "$(dirname "$0")/samba-lib.sh"
+samba_need
 ldap_setup
-ADMIN_PW='Adm1n-Samba-Pw-7'
-S=$T/samba
-mkdir -p "$S"
-samba_pid=
+samba_start ldap
 
-samba_stop() {
-        [ -n "$samba_pid" ] || return 0
-        kill "$samba_pid" 2>/dev/null
-        for _ in $(seq 50); do kill -0 "$samba_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$samba_pid" 2>/dev/null
-        wait "$samba_pid" 2>/dev/null
-        samba_pid=
-}
-trap 'samba_stop; ldap_cleanup' EXIT
-
-# TLS with the test's CA: a certificate for 127.0.0.1; Samba wants its key 0600
-cp "$T/test-server.key" "$S/key.pem"
-chmod 0600 "$S/key.pem"
-t0=$(date +%s.%N)
-samba-tool domain provision --use-rfc2307 --dns-backend=NONE --server-role=dc --realm=EXAMPLE.COM \
-        --domain=EXAMPLE --adminpass="$ADMIN_PW" --targetdir="$S" \
-        --option="interfaces=lo" --option="bind interfaces only=yes" >"$S/provision.log" 2>&1 ||
-        { tail -20 "$S/provision.log"; exit 1; }
-# only the LDAP server, its logs and sockets in the folder, our certificate
-sed -i -e "s|server services = .*|server services = ldap|" -e "s|log file = .*|log file = $S/log.%m|" \
-        -e "/\[global\]/a\\	pid directory = $S\n\tntp signd socket directory = $S/ntp\n\twinbindd socket directory = $S/wb\n\ttls enabled = yes\n\ttls keyfile = $S/key.pem\n\ttls certfile = $T/test-server.pem\n\ttls cafile = $T/test-ca.pem" \
-        "$S/etc/smb.conf"
-unshare --net sh -c "ip link set lo up && exec samba -i -s '$S/etc/smb.conf'" >"$S/samba.out" 2>&1 &
-samba_pid=$!
-NS="nsenter --net=/proc/$samba_pid/ns/net"
-adm() { LDAPTLS_CACERT=$T/test-ca.pem $NS "$@" -x -H ldaps://127.0.0.1 -D "Administrator@example.com" -w "$ADMIN_PW"; }
-for i in $(seq 100); do
-        adm ldapsearch -s base -b "" >/dev/null 2>&1 && break
-        kill -0 "$samba_pid" 2>/dev/null || { cat "$S/samba.out"; exit 1; }
-        sleep 0.1
-done
-echo "samba: provisioned and answering in $(secs "$t0" "$(date +%s.%N)") s"
-
-upw() { printf '"%s"' "$1" | iconv -f UTF-8 -t UTF-16LE | base64 -w0; }
 PW=$(upw 'Mail-Passw0rd-1')
 adm ldapadd >"$S/add.out" 2>&1 <<EOF || { cat "$S/add.out"; exit 1; }
 dn: CN=John Doe,CN=Users,DC=example,DC=com
@@ -202,5 +165,55 @@ OUT=$(cat "$T/out")
 check "check --online: ldaps, the bind, DirSync, the counts" \
         eval '[ $rc -le 1 ] && has "$OUT" "TLS: ldaps; bind: simple as CN=Administrator,CN=Users,DC=example,DC=com; incremental: dirsync" &&
               has "$OUT" "base DC=example,DC=com: 3 entries match the mailboxes'"'"' filter, 0 the contacts'"'"'"' || show
+# ---- passwords = "ldap-bind": the DC checks the passwords ------------------------------------
+sed -i '1i passwords = "ldap-bind";' "$C"
+nsrun -c "$C" sync
+check "ldap-bind: sync (the index records passwords)" test $rc -eq 0 || show
+cat >"$T/pam.d/imapbind" <<EOF
+auth required $BUILD/pam_mailacct.so config=$C
+account required $BUILD/pam_mailacct.so config=$C
+EOF
+# nslogin LOGIN PASSWORD: through libpam, in the DC's network namespace
+nslogin() {
+        printf '%s\n' "$2" | $NS "$MAILACCT" -c "$C" test --service imapbind --pam-dir "$T/pam.d" -- "$1" \
+                >"$T/out" 2>"$T/err"
+        rc=$?
+        OUT=$(cat "$T/out")
+        ERR=$(cat "$T/err")
+}
+for l in jdoe JDOE 'EXAMPLE\jdoe' 'EXAMPLE/jdoe' John.Doe@example.com jdoe@example.org jdoe@example.com; do
+        nslogin "$l" 'Mail-Passw0rd-1'
+        check "ldap-bind on Samba (ldaps://): $l opens John.Doe@example.com" \
+                eval '[ $rc -eq 0 ] && has "$OUT" "PAM_USER:         John.Doe@example.com"' || show
+done
+nslogin robert@example.org 'Mail-Passw0rd-1'
+check "ldap-bind: the renamed entry binds as its new DN (robert@example.org, the UPN)" \
+        eval '[ $rc -eq 0 ] && has "$OUT" "PAM_USER:         bob@example.com"' || show
+nslogin jdoe 'Not-The-Passw0rd'
+check "ldap-bind: a wrong password is PAM_AUTH_ERR, wrong-password" \
+        eval '[ $rc -ne 0 ] && has "$OUT" "pam_authenticate: Authentication failure" &&
+              has "$OUT" "refused (wrong-password)"' || show
+nslogin jdoe ''
+check "ldap-bind: an empty password is refused" eval '[ $rc -ne 0 ] && has "$OUT" "refused (wrong-password)"' || show
+nslogin nobody 'Mail-Passw0rd-1'
+check "ldap-bind: an unknown login is PAM_USER_UNKNOWN after its bind" \
+        eval '[ $rc -ne 0 ] && has "$OUT" "pam_authenticate: User not known"' || show
+nslogin gone 'Mail-Passw0rd-1'
+check "ldap-bind: a disabled account is refused" eval '[ $rc -ne 0 ] && ! has "$OUT" "result:           ok"' || show
+# StartTLS on the DC's ldap:// port
+sed -i -e 's|uri = \[ "ldaps://127.0.0.1" \];|uri = [ "ldap://127.0.0.1" ]; starttls = true;|' "$C"
+nslogin 'EXAMPLE\jdoe' 'Mail-Passw0rd-1'
+check "ldap-bind on Samba over StartTLS" eval '[ $rc -eq 0 ] && has "$OUT" "PAM_USER:         John.Doe@example.com"' ||
+        show
 samba_stop
+# the DC's namespace is gone with it: an empty one of our own, where nothing listens
+unshare --net sh -c 'ip link set lo up && exec sleep 30' &
+down=$!
+sleep 0.2
+NS="nsenter --net=/proc/$down/ns/net"
+nslogin 'EXAMPLE\jdoe' 'Mail-Passw0rd-1'
+check "ldap-bind: the DC stopped: PAM_AUTHINFO_UNAVAIL, directory-unavailable" \
+        eval '[ $rc -ne 0 ] && has "$OUT" "refused (directory-unavailable)"' || show
+kill $down 2>/dev/null
+wait $down 2>/dev/null
 finish

@@ -1,5 +1,6 @@
 #!/bin/bash
-# The modules link no LDAP library (the command alone does), and the sync's
+# The NSS module and the SASL plugin link no LDAP library (the command does,
+# for the sync, and the PAM module, for passwords = "ldap-bind"), and the sync's
 # systemd units: `make install` puts mailacct-sync.service, .timer and
 # mailacct-sync-watch.service into the unit folder (not enabled: no symbolic link under
 # timers.target.wants), the service runs the installed command, and both
@@ -28,11 +29,18 @@ if ! nm -D "$MAILACCT" 2>/dev/null | grep -q __asan_init; then
         check "make uninstall removes them" test ! -e "$T/root$UNITDIR/mailacct-sync.service" -a \
                 ! -e "$T/root$UNITDIR/mailacct-sync.timer" -a ! -e "$T/root$UNITDIR/mailacct-sync-watch.service"
 fi
-# the modules never talk LDAP: only the command links libldap
-for so in pam_mailacct.so libnss_mailacct.so.2; do
+# NSS runs in every process of the machine: it never talks LDAP, nor does
+# the SASL plugin (names only). The PAM module links libldap for the
+# password bind (passwords = "ldap-bind"): it runs in the mail server's auth
+# process only, loaded once (-z nodelete); a dlopen would call a dozen
+# libldap functions through prototypes the compiler no longer checks
+# (docs/ARCHITECTURE.md, "Passwords by an LDAP bind").
+for so in libnss_mailacct.so.2 sasl2/libmailacct.so; do
         check "$so does not link libldap or liblber" eval '! objdump -p "$BUILD/$so" | grep -q "NEEDED.*\(libldap\|liblber\)"'
 done
 check "the command links libldap" eval 'objdump -p "$MAILACCT" | grep -q "NEEDED.*libldap"'
+check "pam_mailacct.so links libldap (the password bind)" \
+        eval 'objdump -p "$BUILD/pam_mailacct.so" | grep -q "NEEDED.*libldap"'
 if command -v systemd-analyze >/dev/null; then
         sed "s|/usr/sbin/mailacct|$MAILACCT|g" systemd/mailacct-sync.service >"$T/mailacct-sync.service"
         sed "s|/usr/sbin/mailacct|$MAILACCT|g" systemd/mailacct-sync-watch.service >"$T/mailacct-sync-watch.service"

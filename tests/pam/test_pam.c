@@ -275,7 +275,7 @@ static void make_directory(void)
         make_config(base, "missing-secrets.conf", "secrets = \"missing.secrets\";", 0644);
         make_config(base, "no-secrets.conf", "", 0644);
         make_config(base, "writable.conf", "secrets = \"good.secrets\";", 0666);
-        make_config(base, "unknown-key.conf", "secrets = \"good.secrets\"; passwords = \"here\";", 0644);
+        make_config(base, "unknown-key.conf", "secrets = \"good.secrets\"; password_file = \"here\";", 0644);
         make_services_config();
         SECRETS("corrupt.conf", "default_domain = \"example.com\";\ndomains = ( { name = \"example.com\" } \n", 0644);
         free(base);
@@ -647,7 +647,7 @@ static const struct pam_case cases[] = {
         { .service = "corrupt", .login = "jdoe", .answers = { PW_JDOE }, .auth = PAM_AUTHINFO_UNAVAIL,
           .acct = NOT_RUN, .prompts = 0, .logs = { "config-unavailable login \"jdoe\": ", "corrupt.conf:3: " } },
         { .service = "unknown_key", .login = "jdoe", .answers = { PW_JDOE }, .auth = PAM_AUTHINFO_UNAVAIL,
-          .acct = NOT_RUN, .prompts = 0, .logs = { "config-unavailable", "unknown key \"passwords\"" } },
+          .acct = NOT_RUN, .prompts = 0, .logs = { "config-unavailable", "unknown key \"password_file\"" } },
         { .service = "writable", .login = "jdoe", .answers = { PW_JDOE }, .auth = PAM_AUTHINFO_UNAVAIL,
           .acct = NOT_RUN, .prompts = 0, .logs = { "config-unavailable", "mode 0666" } },
         { .service = "readable", .login = "jdoe", .answers = { PW_JDOE }, .auth = PAM_AUTHINFO_UNAVAIL,
