@@ -1180,7 +1180,7 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
                                 "an unknown user costs the slowest, so users of a cheaper one can be told apart by "
                                 "time: re-set their passwords at one setting\n",
                                 line);
-                else if (had)
+                else if (had && !pc->kept)
                         printf("sync: passwords: no userPassword value readable (the bind's ACL?): the hashes the "
                                "last sync kept %s removed\n",
                                dry_run ? "would be" : "are");
