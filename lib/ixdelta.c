@@ -332,7 +332,8 @@ static const char *needs_full(const struct mailacct_dir *base, const struct mail
         struct mailacct_domain_view x, y;
 
         if (a->bare_alias != b->bare_alias || a->case_sensitive != b->case_sensitive || a->canonical != b->canonical ||
-            a->default_domain != b->default_domain || !same_str(a->secrets, b->secrets) || a->enumerate != b->enumerate)
+            a->default_domain != b->default_domain || !same_str(a->secrets, b->secrets) ||
+            a->enumerate != b->enumerate || a->passwords != b->passwords)
                 return "the settings changed";
         if (a->n_domains != b->n_domains)
                 return "the domains changed";

@@ -404,7 +404,7 @@ int ix_dir_write_delta(const struct mem_dir *sub, const uint8_t *deleted, struct
         w->h.case_sensitive = proto->case_sensitive;
         w->h.canonical = proto->canonical;
         w->h.default_domain = MAILACCT_NONE;
-        w->h.flags |= proto->flags & IX_F_NO_ENUMERATE;
+        w->h.flags |= proto->flags & (IX_F_NO_ENUMERATE | IX_F_LDAP_BIND);
         w->h.n_domains = 0;
         w->h.n_mailboxes = (uint32_t)sub->n_mailboxes;
         w->h.n_contacts = 0;
