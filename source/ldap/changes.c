@@ -11,6 +11,7 @@
 struct copy {
         struct mailacct_ldap_entry e;
         void *block; /* everything e points to */
+        size_t size; /* block's, wiped as it is freed (userPassword's values) */
         uint64_t id;
         size_t search;
         bool dropped; /* a later message for the same entry replaced it */
@@ -85,8 +86,10 @@ void mailacct_ldap_changes_free(struct mailacct_ldap_changes *c)
 {
         if (!c)
                 return;
-        for (size_t i = 0; i < c->n; i++)
+        for (size_t i = 0; i < c->n; i++) {
+                explicit_bzero(c->copies[i].block, c->copies[i].size);
                 free(c->copies[i].block);
+        }
         for (size_t i = 0; c->present && i < c->searches; i++)
                 free(c->present[i].v);
         free(c->present);
@@ -99,7 +102,8 @@ void mailacct_ldap_changes_free(struct mailacct_ldap_changes *c)
 
 /* One block for the whole entry: the DN, the key, the attributes, their
  * values and every byte they point to. */
-static int copy_entry(const struct mailacct_ldap_entry *e, struct mailacct_ldap_entry *out, void **blockp)
+static int copy_entry(const struct mailacct_ldap_entry *e, struct mailacct_ldap_entry *out, void **blockp,
+                      size_t *sizep)
 {
         size_t nv = 0, bytes = e->dn_len + 1 + e->key_len + 1;
         struct mailacct_ldap_attr *attrs;
@@ -112,7 +116,8 @@ static int copy_entry(const struct mailacct_ldap_entry *e, struct mailacct_ldap_
                 for (size_t k = 0; k < e->attrs[i].n; k++)
                         bytes += e->attrs[i].v[k].len + 1;
         }
-        block = malloc(e->n_attrs * sizeof(*attrs) + nv * sizeof(*vals) + bytes + 1);
+        *sizep = e->n_attrs * sizeof(*attrs) + nv * sizeof(*vals) + bytes + 1;
+        block = malloc(*sizep);
         if (!block)
                 return -ENOMEM;
         attrs = (struct mailacct_ldap_attr *)(void *)block;
@@ -163,7 +168,7 @@ int mailacct_ldap_changes_entry(struct mailacct_ldap_changes *c, size_t search, 
         }
         cp = &c->copies[c->n];
         memset(cp, 0, sizeof(*cp));
-        r = copy_entry(e, &cp->e, &cp->block);
+        r = copy_entry(e, &cp->e, &cp->block, &cp->size);
         if (r < 0)
                 return r;
         cp->id = mailacct_ldap_entry_identity(e);
