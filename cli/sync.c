@@ -14,7 +14,10 @@
  * userPassword: the first {CRYPT} hash of each mailbox that makes it into
  * the index goes to INDEX.secrets (root's, 0600), never to the store or
  * the index; other schemes are counted in the summary (docs/
- * ARCHITECTURE.md, "Passwords from the directory"). */
+ * ARCHITECTURE.md, "Passwords from the directory"). An incremental run
+ * carries the hashes of the entries that did not change from the last
+ * sync's INDEX.secrets (by DN), and takes the changed ones' from the values
+ * sent: the file ends as a full pull would leave it. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
@@ -112,7 +115,8 @@ void cli_free_bind_password(char *password)
 /* A {CRYPT} hash kept from an entry, until the index is written. */
 struct kept {
         uint32_t ordinal;
-        bool in; /* the entry made it into the directory */
+        bool in;      /* the entry made it into the directory */
+        bool carried; /* from the last sync's INDEX.secrets (an unchanged entry) */
         char *dn, *hash;
 };
 
@@ -148,6 +152,11 @@ struct pull {
         struct kept *kept; /* in ordinal order */
         uint32_t n_kept, cap_kept;
         struct mailacct_ldap_password_counts pw_counts;
+        /* an incremental run: the last sync's hashes (INDEX.secrets, keyed
+         * by DN), carried for the entries of the store that did not change */
+        struct mailacct_secrets *old_secrets;
+        bool carry;
+        uint32_t carried;
 };
 
 static void kept_clear(struct pull *p)
@@ -158,6 +167,7 @@ static void kept_clear(struct pull *p)
                 free(p->kept[i].hash);
         }
         p->n_kept = 0;
+        p->carried = 0;
         memset(&p->pw_counts, 0, sizeof(p->pw_counts));
 }
 
@@ -192,6 +202,7 @@ static int kept_add(struct pull *p, uint32_t ordinal, const char *dn, const char
         k = &p->kept[p->n_kept];
         k->ordinal = ordinal;
         k->in = true;
+        k->carried = false;
         k->dn = strdup(dn);
         k->hash = strdup(hash);
         if (!k->dn || !k->hash) {
@@ -279,6 +290,23 @@ static int take_password(struct pull *p, const struct mailacct_ldap_entry *e, ui
         return r;
 }
 
+/* An entry of the last sync's store that did not change (an incremental
+ * run): the hash the last sync kept for its DN, if any. A DN is the key, so
+ * a renamed entry, which arrives as a change, never takes its old DN's. */
+static int carry_password(struct pull *p, const struct mailacct_ldap_entry *e, uint32_t ordinal)
+{
+        const char *hash;
+        int r;
+
+        if (e->kind != MAILACCT_LDAP_MAILBOX || !p->old_secrets ||
+            !(hash = mailacct_secrets_get(p->old_secrets, e->dn)))
+                return 0;
+        r = kept_add(p, ordinal, e->dn, hash);
+        if (r == 0)
+                p->kept[p->n_kept - 1].carried = true;
+        return r;
+}
+
 static int one(void *ctx, const struct mailacct_ldap_entry *full)
 {
         struct pull *p = ctx;
@@ -313,7 +341,7 @@ static int one(void *ctx, const struct mailacct_ldap_entry *full)
                 r = mailacct_ldap_store_accept(p->w, ordinal, true);
         }
         if (r == 0 && p->passwords)
-                r = take_password(p, full, ordinal);
+                r = p->carry ? carry_password(p, full, ordinal) : take_password(p, full, ordinal);
         if (r == 0)
                 r = mailacct_ldap_declare(&p->x, e, ordinal, &declared);
         if (r == 0 && !declared) {
@@ -338,6 +366,26 @@ static int add_netbios(void *ctx, const char *dns, const char *netbios)
         if (r == 0)
                 r = mailacct_ldap_store_put_netbios(p->w, dns, netbios);
         return r == -E2BIG ? 0 : r;
+}
+
+/* The attributes a search asks for: the mapping's, and userPassword when
+ * the sync keeps passwords. NULL when out of memory. */
+static const char *const *pull_attrs(struct pull *p)
+{
+        const char *const *attrs = mailacct_ldap_mapper_attrs(p->x.m);
+        size_t n = 0;
+
+        if (!p->passwords)
+                return attrs;
+        while (attrs[n])
+                n++;
+        free(p->attrs);
+        p->attrs = calloc(n + 2, sizeof(*p->attrs));
+        if (!p->attrs)
+                return NULL;
+        memcpy(p->attrs, attrs, n * sizeof(*attrs));
+        p->attrs[n] = MAILACCT_LDAP_USERPASSWORD;
+        return p->attrs;
 }
 
 /* ---- RFC 4533: cookies and changes --------------------------------------------- */
@@ -452,7 +500,9 @@ static int pull_changes(void *ctx, struct mailacct_builder *b, const struct mail
         mailacct_builder_on_leave_out(b, on_leave_out, p);
         if (mailacct_ldap_netbios_names(p->session, &p->root, add_netbios, p, &p->err) < 0)
                 return -EIO;
-        attrs = mailacct_ldap_mapper_attrs(p->x.m);
+        attrs = pull_attrs(p);
+        if (!attrs)
+                return -ENOMEM;
         ch = mailacct_ldap_changes_new(p->n_searches);
         if (!ch)
                 return -ENOMEM;
@@ -483,12 +533,16 @@ static int pull_changes(void *ctx, struct mailacct_builder *b, const struct mail
                         p->cookie_out_len[i] = p->cookie_in_len[i];
                 }
         }
+        /* the entries that stay keep the hash the last sync kept for
+         * them; the changed ones take theirs from the values sent */
         it = mailacct_ldap_store_iter_new(p->old);
+        p->carry = true;
         while (r == 0 && it && (r = mailacct_ldap_store_next(it, &e, &ordinal, NULL, NULL)) == 1) {
                 r = 0;
                 if (mailacct_ldap_changes_keeps(ch, search_of(p, &e), &e) && one(p, &e))
                         r = -ENOMEM;
         }
+        p->carry = false;
         if (!it)
                 r = -ENOMEM;
         mailacct_ldap_store_iter_free(it);
@@ -522,20 +576,9 @@ static int pull_all(void *ctx, struct mailacct_builder *b, const struct mailacct
                 return -EIO;
         if (p->want_cookies)
                 take_cookies(p);
-        attrs = mailacct_ldap_mapper_attrs(p->x.m);
-        if (p->passwords) {
-                /* the mapping's attributes and userPassword */
-                size_t n = 0;
-                while (attrs[n])
-                        n++;
-                free(p->attrs);
-                p->attrs = calloc(n + 2, sizeof(*p->attrs));
-                if (!p->attrs)
-                        return -ENOMEM;
-                memcpy(p->attrs, attrs, n * sizeof(*attrs));
-                p->attrs[n] = MAILACCT_LDAP_USERPASSWORD;
-                attrs = p->attrs;
-        }
+        attrs = pull_attrs(p);
+        if (!attrs)
+                return -ENOMEM;
         for (size_t i = 0; i < p->c->n_base; i++) {
                 if (mailacct_ldap_search(p->session, p->c->base[i], p->mailbox_filter, MAILACCT_LDAP_MAILBOX, attrs,
                                          key, one, p, &count, &p->err) < 0)
@@ -573,6 +616,32 @@ static void pull_reset(struct pull *p)
 /* ---- the sync state ----------------------------------------------------------- */
 
 #define STATE_URIS "uris" /* the configured servers, one a line: another list is another directory's state */
+/* how many {CRYPT} hashes the sync kept in INDEX.secrets, in decimal ("0":
+ * none, the file absent); absent: the sync did not ask for userPassword */
+#define STATE_PASSWORDS "passwords"
+
+/* An incremental run of a sync that keeps passwords carries the hashes of
+ * the entries that did not change from the last sync's INDEX.secrets: NULL
+ * when it can (p->old_secrets open, or no file where the last sync kept
+ * none), else why a full pull is due. */
+static const char *open_old_secrets(struct pull *p, const struct mailacct_ldap_store *old, const char *target)
+{
+        const void *v;
+        size_t len;
+        char why[1024];
+        int r;
+
+        if (mailacct_ldap_store_state(old, STATE_PASSWORDS, &v, &len) < 0 || !len)
+                return "passwords not synced before";
+        r = mailacct_secrets_open_synced(target, &p->old_secrets, why, sizeof(why));
+        if (r == -ENOENT)
+                return len == 1 && *(const char *)v == '0' ? NULL : "synced hashes missing";
+        if (r < 0) {
+                fprintf(stderr, "mailacct: sync: %s: a full pull instead\n", why);
+                return "synced hashes unusable";
+        }
+        return NULL;
+}
 
 /* The configured uris, one a line, into buf. */
 static void uris_text(const struct mailacct_ldap_conf *lc, char *buf, size_t len)
@@ -712,10 +781,12 @@ static uint32_t kept_in(struct pull *p)
 {
         uint32_t n = 0;
 
+        p->carried = 0;
         for (uint32_t i = 0; i < p->n_kept; i++)
-                if (p->kept[i].in)
+                if (p->kept[i].in) {
+                        p->carried += p->kept[i].carried;
                         p->kept[n++] = p->kept[i];
-                else {
+                } else {
                         free(p->kept[i].dn);
                         explicit_bzero(p->kept[i].hash, strlen(p->kept[i].hash));
                         free(p->kept[i].hash);
@@ -857,18 +928,30 @@ static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_i
                 fprintf(stderr, "mailacct: sync: %s\n", strerror(-r));
                 return EXIT_SOFTWARE;
         }
+        if (p->passwords) {
+                char kept[16];
+                snprintf(kept, sizeof(kept), "%u", p->n_kept);
+                r = mailacct_ldap_store_put_state(p->w, STATE_PASSWORDS, kept, strlen(kept));
+                if (r < 0) {
+                        fprintf(stderr, "mailacct: sync: %s\n", strerror(-r));
+                        return EXIT_SOFTWARE;
+                }
+        }
+        /* the directory's hashes, before the store that holds the cookies:
+         * an incremental run carries the hashes of the entries that did not
+         * change since the cookies from this file, so it is never older
+         * than them (a store not written after it leaves the old cookies,
+         * and the changes come again) */
+        r = write_passwords(p, target, pulled_ns, err, sizeof(err));
+        if (r < 0) {
+                fprintf(stderr, "mailacct: sync: %s; nothing changed\n", err);
+                return r == -ENOMEM ? EXIT_SOFTWARE : EXIT_FAILED;
+        }
         r = mailacct_ldap_store_commit(p->w, err, sizeof(err));
         p->w = NULL;
         if (r < 0) {
                 fprintf(stderr, "mailacct: sync: %s; nothing changed\n", err);
                 return EXIT_FAILED;
-        }
-        /* the directory's hashes, before the index that names their DNs */
-        r = write_passwords(p, target, pulled_ns, err, sizeof(err));
-        if (r < 0) {
-                fprintf(stderr,
-                        "mailacct: sync: %s (the store is written: run the sync again; the index is unchanged)\n", err);
-                return r == -ENOMEM ? EXIT_SOFTWARE : EXIT_FAILED;
         }
         /* what the index is built from: the files, the store, the sync */
         for (size_t i = 0; i < info->n_stamps && n < MAILACCT_CONF_FILES_MAX; i++)
@@ -1052,6 +1135,8 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
                     memcmp(v, uris, len) != 0)
                         why_full = "uri changed";
                 have_cookies = read_cookies(&p, old);
+                if (!why_full && have_cookies && p.passwords)
+                        why_full = open_old_secrets(&p, old, target);
         }
         /* the servers in order: one that cannot be reached sends the sync
          * on; one that refuses what the configuration asks ends it */
@@ -1174,6 +1259,10 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
                  * only when it ends hashes an earlier sync kept */
                 if (pc->kept || pc->refused || pc->not_kept || pc->several)
                         printf("sync: passwords: %s\n", line);
+                if (p.incremental && p.carried)
+                        printf("sync: passwords: %u of the %u hashes kept from the last sync's %s (entries unchanged "
+                               "since), the rest from the entries received\n",
+                               p.carried, pc->kept, synced);
                 if (kept_settings(&p, line, sizeof(line)) > 1)
                         fprintf(stderr,
                                 "mailacct: sync: warning: the directory's {CRYPT} hashes mix schemes or costs (%s): "
@@ -1210,6 +1299,7 @@ out:
         free(p.cookie_out);
         free(p.cookie_in_len);
         free(p.cookie_out_len);
+        mailacct_secrets_free(p.old_secrets);
         free(p.kept);
         free(p.strip);
         free(p.attrs);

@@ -11,7 +11,11 @@
 # see no wrong and no unavailable answer; `sync --watch` answers each kind
 # of change within seconds and survives a restart of slapd; a failover to
 # a replica continues from the cookie when the replica is caught up, and is
-# a full pull from it when it is behind.
+# a full pull from it when it is behind. With a slapd whose service DN may
+# read userPassword: the {CRYPT} hashes in INDEX.secrets stay those a full
+# pull would keep across incremental runs (a password changed, an entry
+# changed otherwise, renamed, deleted, added; an index rebuilt), checked by
+# logins through libpam (`mailacct test`) and the DNs the file holds.
 SUITE=ldap-incremental
 . "$(dirname "$0")/lib.sh"
 ldap_setup
@@ -388,5 +392,101 @@ check "the replica's directory answers (without the entry it never had)" \
               [ "$("$MAILACCT" -c "$C2" resolve stable1 2>/dev/null)" = stable1@example.com ]'
 run -c "$C2" sync
 check "and incremental again from the replica after that" has "$OUT" "sync: incremental (rfc4533)" || show
+
+
+# ---- {CRYPT} hashes from userPassword, kept right by incremental runs -------------
+# A slapd of its own whose service DN may read userPassword (as crypt.sh's):
+# an incremental run receives the changed entries alone, and INDEX.secrets
+# must end as a full pull would leave it.
+SLAPD_PASSWORD_READERS=1 SLAPD_SYNCPROV=1 SLAPD_SESSIONLOG=100 slapd_start s3 openldap || exit 1
+hash_of() { /usr/bin/python3 -W ignore -c 'import crypt, sys; print(crypt.crypt(sys.argv[2], sys.argv[1]))' "$1" "$2"; }
+for u in pwkeep pwchange pwgone pwmove pwother; do
+        person "$u" "$u@example.com" "userPassword: {CRYPT}$(hash_of "\$6\$${u}Salt\$" "$u-Old-Pw1")"
+done | ldif s3 || exit 1
+D3=$T/site3
+mkdir -p "$D3/pam.d"
+C3=$D3/mailacct.conf
+conf "$C3" "\"ldap://127.0.0.1:$s3_PORT\"" "starttls = true;"
+SEC3=$D3/mailacct.idx.secrets
+printf 'auth required %s config=%s\naccount required %s config=%s\n' \
+        "$BUILD/pam_mailacct.so" "$C3" "$BUILD/pam_mailacct.so" "$C3" >"$D3/pam.d/imap"
+# login3 LOGIN PASSWORD [ADDRESS]: through libpam (mailacct test); 0 when it
+# opens ADDRESS (LOGIN@example.com)
+login3() {
+        printf '%s\n' "$2" | "$MAILACCT" -c "$C3" test --service imap --pam-dir "$D3/pam.d" -- "$1" >"$T/out3" 2>&1 &&
+                grep -qE "^PAM_USER: +${3:-$1@example.com}( |\$)" "$T/out3"
+}
+# the DNs INDEX.secrets holds a hash for (its keys, folded)
+synced_dns() { strings "$SEC3" | grep -o 'uid=[a-z0-9]*,ou=people,dc=example,dc=com' | sort -u | tr '\n' ' '; }
+run -c "$C3" sync
+check "passwords: the first sync keeps the five {CRYPT} hashes" \
+        eval '[ $rc -eq 0 ] && has "$OUT" "sync: full (first sync)" && has "$OUT" "sync: passwords: 5 {CRYPT} hashes kept"' ||
+        show
+check "passwords: every old password logs in" \
+        eval '(for u in pwkeep pwchange pwgone pwmove pwother; do login3 $u $u-Old-Pw1 || exit 1; done)'
+ldif s3 ldapmodify <<LDIF
+dn: uid=pwchange,ou=people,dc=example,dc=com
+changetype: modify
+replace: userPassword
+userPassword: {CRYPT}$(hash_of '$6$pwchangeNew$' pwchange-New-Pw2)
+
+dn: uid=pwother,ou=people,dc=example,dc=com
+changetype: modify
+replace: cn
+cn: Other Name
+
+dn: uid=pwmove,ou=people,dc=example,dc=com
+changetype: modrdn
+newrdn: uid=pwmoved
+deleteoldrdn: 1
+LDIF
+ldif s3 ldapdelete <<LDIF
+uid=pwgone,ou=people,dc=example,dc=com
+LDIF
+person pwnew pwnew@example.com "userPassword: {CRYPT}$(hash_of '$6$pwnewSalt$' pwnew-New-Pw3)" | ldif s3
+run -c "$C3" sync
+check "passwords: the changes come by an incremental run; the unchanged entry's hash is carried" \
+        eval '[ $rc -eq 0 ] && has "$OUT" "sync: incremental (rfc4533), 4 received" &&
+              has "$OUT" "sync: passwords: 5 {CRYPT} hashes kept" &&
+              has "$OUT" "sync: passwords: 1 of the 5 hashes kept from the last sync"' || show
+check "passwords: the changed userPassword logs in, the old one does not" \
+        eval 'login3 pwchange pwchange-New-Pw2 && ! login3 pwchange pwchange-Old-Pw1'
+check "passwords: the entry unchanged still logs in (its hash carried from INDEX.secrets)" login3 pwkeep pwkeep-Old-Pw1
+check "passwords: an entry changed otherwise keeps its hash (from the values sent)" login3 pwother pwother-Old-Pw1
+check "passwords: the added entry logs in" login3 pwnew pwnew-New-Pw3
+check "passwords: the renamed entry logs in under its new name" \
+        login3 pwmoved pwmove-Old-Pw1 pwmove@example.com
+check "passwords: the deleted entry does not" eval '! login3 pwgone pwgone-Old-Pw1'
+want="uid=pwchange,ou=people,dc=example,dc=com uid=pwkeep,ou=people,dc=example,dc=com"
+want="$want uid=pwmoved,ou=people,dc=example,dc=com uid=pwnew,ou=people,dc=example,dc=com"
+want="$want uid=pwother,ou=people,dc=example,dc=com "
+check "passwords: INDEX.secrets holds the DNs that are, not the deleted or renamed-away ones" \
+        test "$(synced_dns)" = "$want" || echo "    $(synced_dns)"
+check "passwords: INDEX.secrets is still root's and 0600" test "$(stat -c %U:%a "$SEC3")" = root:600
+run -c "$C3" check
+check "passwords: check counts the synced hashes, and finds no error" \
+        eval 'has "$OUT" "5 password hashes synced from the directory in $SEC3" && has "$OUT" ": 0 errors"' || show
+# a change that makes a new index in the incremental path keeps them too
+ldif s3 ldapmodify <<LDIF
+dn: uid=pwchange,ou=people,dc=example,dc=com
+changetype: modify
+replace: userPassword
+userPassword: {CRYPT}$(hash_of '$6$pwchangeThird$' pwchange-Third-Pw4)
+LDIF
+MAILACCT_DELTA_LIMIT=0 run -c "$C3" sync
+check "passwords: an incremental run that rebuilds the index keeps every hash" \
+        eval '[ $rc -eq 0 ] && has "$OUT" "sync: incremental (rfc4533)" && has "$OUT" "sync: index rebuilt" &&
+              login3 pwkeep pwkeep-Old-Pw1 && login3 pwnew pwnew-New-Pw3 && login3 pwchange pwchange-Third-Pw4 &&
+              ! login3 pwchange pwchange-New-Pw2' || show
+before=$(synced_dns)
+run -c "$C3" sync --full
+check "passwords: a full pull keeps the same DNs the incremental runs left" \
+        eval '[ $rc -eq 0 ] && has "$OUT" "sync: passwords: 5 {CRYPT} hashes kept" && [ "$(synced_dns)" = "$before" ] &&
+              login3 pwkeep pwkeep-Old-Pw1 && login3 pwchange pwchange-Third-Pw4' || show
+# the hashes the store says were kept are gone: nothing to carry them from
+rm -f "$SEC3"
+run -c "$C3" sync
+check "passwords: INDEX.secrets gone while the store says hashes were kept: a full pull, saying why" \
+        eval '[ $rc -eq 0 ] && has "$OUT" "sync: full (synced hashes missing)" && login3 pwkeep pwkeep-Old-Pw1' || show
 
 finish
