@@ -153,6 +153,9 @@ static const char *step(void)
         }
 }
 
+/* the `passwords` setting build() gives (test_settings changes it) */
+static enum mailacct_passwords build_passwords = MAILACCT_PASSWORDS_SECRETS;
+
 static struct mailacct_dir *build(void)
 {
         struct mailacct_diags diags;
@@ -160,7 +163,8 @@ static struct mailacct_dir *build(void)
         struct mailacct_dir *d = NULL;
         struct mailacct_settings_spec s = {.bare_alias = MAILACCT_BARE_PREFER_DEFAULT,
                                            .default_domain = "example.com",
-                                           .defaults = {.has_gid = true, .gid = 8, .home = "/var/mail/%d/%n"}};
+                                           .defaults = {.has_gid = true, .gid = 8, .home = "/var/mail/%d/%n"},
+                                           .passwords = build_passwords};
         struct mailacct_domain_spec d1 = {.name = "example.com", .netbios = "EXAMPLE", .origin = {"t.conf", 1}};
         struct mailacct_domain_spec d2 = {.name = "example.org", .netbios = "ORG", .origin = {"t.conf", 2}};
 
@@ -539,6 +543,52 @@ static void test_obsolete(void **state)
         mailacct_dir_free(base);
 }
 
+/* passwords = "ldap-bind" is a setting: a change of it makes a full
+ * build, and a delta under it carries the flag the base has. */
+static void test_settings(void **state)
+{
+        struct mailacct_index_meta meta = {.conf_path = conf, .flags = 2};
+        struct mailacct_delta_stats st;
+        struct mailacct_dir *full, *base, *pair;
+        struct mailacct_index *dix = NULL;
+        char err[512];
+
+        (void)state;
+        paths();
+        memset(model, 0, sizeof(model));
+        for (int i = 0; i < 8; i++)
+                add_entry();
+        build_passwords = MAILACCT_PASSWORDS_SECRETS;
+        full = build();
+        write_index(full, base_path);
+        mailacct_dir_free(full);
+        base = open_base();
+        build_passwords = MAILACCT_PASSWORDS_LDAP_BIND;
+        full = build();
+        unlink(delta_path);
+        assert_int_equal(mailacct_delta_write(base, full, &meta, delta_path, 1000, &st, err, sizeof(err)), -EXDEV);
+        assert_string_equal(err, "the settings changed");
+        assert_int_equal(access(delta_path, F_OK), -1);
+        mailacct_dir_free(base);
+        /* under ldap-bind both ways: a delta, with the flag */
+        write_index(full, base_path);
+        mailacct_dir_free(full);
+        base = open_base();
+        model[0].used = false;
+        full = build();
+        assert_int_equal(mailacct_delta_write(base, full, &meta, delta_path, 1000, &st, err, sizeof(err)), 0);
+        assert_int_equal(mailacct_delta_open(delta_path, mailacct_dir_index(base), &dix, err, sizeof(err)), 0);
+        assert_true(mailacct_index_flags(dix) & IX_F_LDAP_BIND);
+        mailacct_index_close(dix);
+        mailacct_dir_free(base);
+        mailacct_dir_free(full);
+        pair = open_pair();
+        assert_int_equal(mailacct_dir_settings(pair)->passwords, MAILACCT_PASSWORDS_LDAP_BIND);
+        mailacct_dir_free(pair);
+        build_passwords = MAILACCT_PASSWORDS_SECRETS;
+        unlink(delta_path);
+}
+
 /* Every byte of a delta flipped: refused at open, or every answer the
  * pair gives is the undamaged pair's or "unavailable", never another. */
 static void test_damage(void **state)
@@ -693,6 +743,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_equivalence),
                 cmocka_unit_test(test_obsolete),
+                cmocka_unit_test(test_settings),
                 cmocka_unit_test(test_damage),
                 cmocka_unit_test(test_damage_sealed),
         };
