@@ -32,3 +32,13 @@ bench-sync: build-all
 		python3 bench/ldap-sync.py
 
 .PHONY: bench-sync
+
+# `make bench-incremental`: incremental syncs (RFC 4533) of 1, 100 and
+# 10,000 changes at 100,000 entries, and lookups with a delta beside the
+# index (bench/ldap-incremental.py; root; data cached in BENCH_DATA).
+BENCH_INCR_N ?= 100000
+bench-incremental: build-all
+	BUILD=$(abspath $(BUILD)) BENCH_INCR_N="$(BENCH_INCR_N)" BENCH_DATA=$(abspath $(BENCH_DATA)) \
+		python3 bench/ldap-incremental.py
+
+.PHONY: bench-incremental

@@ -51,9 +51,9 @@ static void when(int64_t ns, char *buf, size_t len)
 void cli_check_ldap_offline(const char *conf, const struct mailacct_ldap_conf *lc, struct mailacct_diags *diags,
                             char *status, size_t len)
 {
-        struct mailacct_index *ix = NULL;
+        struct mailacct_index *ix = NULL, *dix = NULL;
         struct mailacct_ldap_store *s = NULL;
-        char ipath[4096], spath[4200], why[1024], built[128], synced[128];
+        char ipath[4096], spath[4200], dpath[4200], why[1024], built[128], synced[128];
         struct stat st;
         int fd, r;
 
@@ -89,10 +89,17 @@ void cli_check_ldap_offline(const char *conf, const struct mailacct_ldap_conf *l
         }
         when(mailacct_index_built(ix), built, sizeof(built));
         snprintf(status, len, "index %s written %s", ipath, built);
-        for (size_t i = 0; i < mailacct_index_n_stamps(ix); i++) {
+        /* after incremental runs the delta beside the index records the
+         * last sync (the base records the last full one) */
+        if (mailacct_delta_path(ipath, dpath, sizeof(dpath)) == 0 &&
+            mailacct_delta_open(dpath, ix, &dix, why, sizeof(why)) == 0) {
+                when(mailacct_index_built(dix), built, sizeof(built));
+                snprintf(status + strlen(status), len - strlen(status), ", its delta %s", built);
+        }
+        for (size_t i = 0; i < mailacct_index_n_stamps(dix ? dix : ix); i++) {
                 struct mailacct_stamp stamp;
                 struct timespec now;
-                if (mailacct_index_stamp(ix, i, &stamp) < 0 || stamp.kind != MAILACCT_STAMP_LDAP)
+                if (mailacct_index_stamp(dix ? dix : ix, i, &stamp) < 0 || stamp.kind != MAILACCT_STAMP_LDAP)
                         continue;
                 when(stamp.mtime_ns, synced, sizeof(synced));
                 snprintf(status + strlen(status), len - strlen(status),
@@ -108,6 +115,7 @@ void cli_check_ldap_offline(const char *conf, const struct mailacct_ldap_conf *l
         if (!(mailacct_index_flags(ix) & IX_F_LDAP))
                 mailacct_diag_add(diags, MAILACCT_WARNING, ipath, 0,
                                   "compiled before the configuration had an ldap group: run 'mailacct sync'");
+        mailacct_index_close(dix);
         mailacct_index_close(ix);
         mailacct_ldap_store_close(s);
 }

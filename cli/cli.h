@@ -97,6 +97,17 @@ int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_show(struct cli *c, int argc, char **argv);
 int cmd_sync(struct cli *c, int argc, char **argv);
+/* One sync (cli/sync.c): incremental when it can be, else a full pull. */
+int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked);
+/* `sync --watch` (cli/watch.c): a sync, then one more each time the
+ * directory says something changed, until killed. */
+int cli_sync_watch(struct cli *c, bool force, bool full_first);
+/* The RFC 4533 cookies a sync left in the store, one per search (2 a base:
+ * mailboxes, contacts; NULL where none): 0, or -ENOENT when the store
+ * holds none for n searches. Free with cli_sync_cookies_free(). */
+struct mailacct_ldap_store;
+int cli_sync_cookies(const struct mailacct_ldap_store *s, size_t n, char **cookies, size_t *lens);
+void cli_sync_cookies_free(size_t n, char **cookies);
 struct mailacct_ldap_conf;
 /* sync.c: the first line of bind_password_file (trusted as the secrets
  * file is) in a locked buffer; NULL after printing why. Freed wiped. */

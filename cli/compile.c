@@ -216,6 +216,13 @@ int cmd_compile(struct cli *c, int argc, char **argv)
                                (double)ist.st_size / (1024.0 * 1024.0), t1 - t0, t2 - t1);
         }
         status = EXIT_OK;
+        /* a delta beside the old base names that base: readers ignore it
+         * now (the new base holds its changes); gone, it is not read at all */
+        if (output == target) {
+                char dpath[4200];
+                if (mailacct_delta_path(target, dpath, sizeof(dpath)) == 0 && unlink(dpath) < 0 && errno != ENOENT)
+                        fprintf(stderr, "mailacct: compile: %s: %s (readers ignore it)\n", dpath, strerror(errno));
+        }
         if (output == target)
                 retire_default(c->config, target);
         secrets = mailacct_dir_settings(d)->secrets;

@@ -2,6 +2,7 @@
 /* mailacct list: the mailboxes (or contacts) the modules see, from the
  * index when there is one, streamed: a million lines cost no memory. */
 #include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,11 @@ static int list_mailboxes(const struct cli *c, const struct mailacct_dir *d, uin
                 uid_t uid = 0;
                 gid_t gid = 0;
                 bool ids;
-                if (mailacct_dir_mailbox(d, i, &v) < 0) {
+                int r = mailacct_dir_mailbox(d, i, &v);
+                /* a mailbox a delta removed: its id stays until the next full build */
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0) {
                         fprintf(stderr, "mailacct: list: mailbox %u: the index is damaged\n", i);
                         return EXIT_CONFIG;
                 }

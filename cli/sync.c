@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* mailacct sync: the directory's mailboxes and contacts into the index.
- * A full pull (RFC 2696 pages) from the first server of `uri` that answers,
+ * Incremental when it can be (RFC 4533 refreshOnly from the last sync's
+ * cookies, the changes applied to the store and written as a delta beside
+ * the index), else a full pull (RFC 2696 pages) from the first server of
+ * `uri` that answers,
  * through the builder with the file's own entries, under the writer lock;
  * the pulled entries go to the store beside the index (so that compile
  * rebuilds without a pull), then the index. Nothing is written when a
@@ -11,16 +14,22 @@
  * userPassword: the first {CRYPT} hash of each mailbox that makes it into
  * the index goes to INDEX.secrets (root's, 0600), never to the store or
  * the index; other schemes are counted in the summary (docs/
- * ARCHITECTURE.md, "Passwords from the directory"). */
+ * ARCHITECTURE.md, "Passwords from the directory"). An incremental run
+ * carries the hashes of the entries that did not change from the last
+ * sync's INDEX.secrets (by DN), and takes the changed ones' from the values
+ * sent: the file ends as a full pull would leave it. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "changes.h"
 #include "cli.h"
 #include "declare.h"
 #include "diff.h"
@@ -106,7 +115,8 @@ void cli_free_bind_password(char *password)
 /* A {CRYPT} hash kept from an entry, until the index is written. */
 struct kept {
         uint32_t ordinal;
-        bool in; /* the entry made it into the directory */
+        bool in;      /* the entry made it into the directory */
+        bool carried; /* from the last sync's INDEX.secrets (an unchanged entry) */
         char *dn, *hash;
 };
 
@@ -125,6 +135,15 @@ struct pull {
         uint32_t n_dns, cap_dns;
         int status;        /* the failure's exit status */
         uint32_t unstored; /* entries seen and left out before the store */
+        /* RFC 4533: one search a base and kind (mailboxes 2j, contacts
+         * 2j+1); the cookies of the last sync and of this one */
+        const struct mailacct_ldap_store *old;
+        bool incremental, want_cookies;
+        size_t n_searches;
+        char **cookie_in, **cookie_out;
+        size_t *cookie_in_len, *cookie_out_len;
+        size_t received;
+        const char *no_cookie; /* why this full pull leaves no cookie */
         /* userPassword (schema openldap): asked for, kept apart, counted */
         bool passwords;
         const char **attrs;
@@ -133,6 +152,11 @@ struct pull {
         struct kept *kept; /* in ordinal order */
         uint32_t n_kept, cap_kept;
         struct mailacct_ldap_password_counts pw_counts;
+        /* an incremental run: the last sync's hashes (INDEX.secrets, keyed
+         * by DN), carried for the entries of the store that did not change */
+        struct mailacct_secrets *old_secrets;
+        bool carry;
+        uint32_t carried;
 };
 
 static void kept_clear(struct pull *p)
@@ -143,6 +167,7 @@ static void kept_clear(struct pull *p)
                 free(p->kept[i].hash);
         }
         p->n_kept = 0;
+        p->carried = 0;
         memset(&p->pw_counts, 0, sizeof(p->pw_counts));
 }
 
@@ -177,6 +202,7 @@ static int kept_add(struct pull *p, uint32_t ordinal, const char *dn, const char
         k = &p->kept[p->n_kept];
         k->ordinal = ordinal;
         k->in = true;
+        k->carried = false;
         k->dn = strdup(dn);
         k->hash = strdup(hash);
         if (!k->dn || !k->hash) {
@@ -264,6 +290,23 @@ static int take_password(struct pull *p, const struct mailacct_ldap_entry *e, ui
         return r;
 }
 
+/* An entry of the last sync's store that did not change (an incremental
+ * run): the hash the last sync kept for its DN, if any. A DN is the key, so
+ * a renamed entry, which arrives as a change, never takes its old DN's. */
+static int carry_password(struct pull *p, const struct mailacct_ldap_entry *e, uint32_t ordinal)
+{
+        const char *hash;
+        int r;
+
+        if (e->kind != MAILACCT_LDAP_MAILBOX || !p->old_secrets ||
+            !(hash = mailacct_secrets_get(p->old_secrets, e->dn)))
+                return 0;
+        r = kept_add(p, ordinal, e->dn, hash);
+        if (r == 0)
+                p->kept[p->n_kept - 1].carried = true;
+        return r;
+}
+
 static int one(void *ctx, const struct mailacct_ldap_entry *full)
 {
         struct pull *p = ctx;
@@ -298,7 +341,7 @@ static int one(void *ctx, const struct mailacct_ldap_entry *full)
                 r = mailacct_ldap_store_accept(p->w, ordinal, true);
         }
         if (r == 0 && p->passwords)
-                r = take_password(p, full, ordinal);
+                r = p->carry ? carry_password(p, full, ordinal) : take_password(p, full, ordinal);
         if (r == 0)
                 r = mailacct_ldap_declare(&p->x, e, ordinal, &declared);
         if (r == 0 && !declared) {
@@ -325,6 +368,195 @@ static int add_netbios(void *ctx, const char *dns, const char *netbios)
         return r == -E2BIG ? 0 : r;
 }
 
+/* The attributes a search asks for: the mapping's, and userPassword when
+ * the sync keeps passwords. NULL when out of memory. */
+static const char *const *pull_attrs(struct pull *p)
+{
+        const char *const *attrs = mailacct_ldap_mapper_attrs(p->x.m);
+        size_t n = 0;
+
+        if (!p->passwords)
+                return attrs;
+        while (attrs[n])
+                n++;
+        free(p->attrs);
+        p->attrs = calloc(n + 2, sizeof(*p->attrs));
+        if (!p->attrs)
+                return NULL;
+        memcpy(p->attrs, attrs, n * sizeof(*attrs));
+        p->attrs[n] = MAILACCT_LDAP_USERPASSWORD;
+        return p->attrs;
+}
+
+/* ---- RFC 4533: cookies and changes --------------------------------------------- */
+
+static const char *search_filter(const struct pull *p, size_t i)
+{
+        return i % 2 ? p->contact_filter : p->mailbox_filter;
+}
+
+static enum mailacct_ldap_kind search_kind(size_t i)
+{
+        return i % 2 ? MAILACCT_LDAP_CONTACT : MAILACCT_LDAP_MAILBOX;
+}
+
+static int ignore_entry(void *ctx, const struct mailacct_ldap_entry *e)
+{
+        (void)ctx;
+        (void)e;
+        return 0;
+}
+
+static int ignore_uuid(void *ctx, const char *uuid, bool present)
+{
+        (void)ctx;
+        (void)uuid;
+        (void)present;
+        return 0;
+}
+
+/* Before a full pull from a server that offers RFC 4533: the cookie of
+ * each search, from a refreshOnly run that asks for no attribute. Taken
+ * first, so that whatever changes during the pull comes again in the next
+ * run (an entry sent twice is the same entry). A run that fails leaves no
+ * cookie, and the next sync is a full one again. */
+static void take_cookies(struct pull *p)
+{
+        static const struct mailacct_ldap_sync_ops ops = {ignore_entry, ignore_uuid};
+
+        for (size_t i = 0; i < p->n_searches; i++) {
+                struct mailacct_ldap_sync_result res;
+                struct mailacct_ldap_error err;
+                if (!search_filter(p, i))
+                        continue;
+                if (mailacct_ldap_sync(p->session, p->c->base[i / 2], search_filter(p, i), search_kind(i), NULL, NULL,
+                                       NULL, 0, &ops, NULL, &res, &err) < 0 ||
+                    !res.cookie) {
+                        free(res.cookie);
+                        fprintf(stderr, "mailacct: sync: no RFC 4533 cookie (%s): the next sync is a full one too\n",
+                                err.kind ? err.text : "the server sent none");
+                        p->no_cookie = "no cookie";
+                        return;
+                }
+                free(p->cookie_out[i]);
+                p->cookie_out[i] = res.cookie;
+                p->cookie_out_len[i] = res.cookie_len;
+        }
+}
+
+struct sync_ctx {
+        struct mailacct_ldap_changes *ch;
+        size_t search;
+        enum mailacct_ldap_kind kind;
+};
+
+static int change_entry(void *ctx, const struct mailacct_ldap_entry *e)
+{
+        struct sync_ctx *s = ctx;
+
+        return mailacct_ldap_changes_entry(s->ch, s->search, e);
+}
+
+static int change_uuid(void *ctx, const char *uuid, bool present)
+{
+        struct sync_ctx *s = ctx;
+
+        return mailacct_ldap_changes_uuid(s->ch, s->search, s->kind, uuid, present);
+}
+
+/* The search of the last sync that found e: its kind, and the first base
+ * its DN is under (SIZE_MAX when none is: no present phase judges it). */
+static size_t search_of(const struct pull *p, const struct mailacct_ldap_entry *e)
+{
+        for (size_t j = 0; j < p->c->n_base; j++) {
+                size_t bl = strlen(p->c->base[j]);
+                if (e->dn_len >= bl && strncasecmp(e->dn + e->dn_len - bl, p->c->base[j], bl) == 0 &&
+                    (e->dn_len == bl || e->dn[e->dn_len - bl - 1] == ','))
+                        return 2 * j + (e->kind == MAILACCT_LDAP_CONTACT);
+        }
+        return SIZE_MAX;
+}
+
+/* The hook of an incremental run: what changed since the cookies, then
+ * the store's entries that stay and the changed ones, each as a pull
+ * declares it. */
+static int pull_changes(void *ctx, struct mailacct_builder *b, const struct mailacct_file_info *info,
+                        struct mailacct_diags *diags)
+{
+        static const struct mailacct_ldap_sync_ops ops = {change_entry, change_uuid};
+        struct pull *p = ctx;
+        const char *const *attrs;
+        const char *key = mailacct_ldap_key_attr(p->c->schema);
+        struct mailacct_ldap_changes *ch;
+        struct mailacct_ldap_store_iter *it = NULL;
+        struct mailacct_ldap_entry e;
+        uint32_t ordinal;
+        int r = 0;
+
+        (void)info;
+        r = mailacct_ldap_declarer_init(&p->x, b, p->c, diags);
+        if (r < 0)
+                return r;
+        mailacct_builder_on_leave_out(b, on_leave_out, p);
+        if (mailacct_ldap_netbios_names(p->session, &p->root, add_netbios, p, &p->err) < 0)
+                return -EIO;
+        attrs = pull_attrs(p);
+        if (!attrs)
+                return -ENOMEM;
+        ch = mailacct_ldap_changes_new(p->n_searches);
+        if (!ch)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_searches; i++) {
+                struct sync_ctx sc = {ch, i, search_kind(i)};
+                struct mailacct_ldap_sync_result res;
+                if (!search_filter(p, i))
+                        continue;
+                if (mailacct_ldap_sync(p->session, p->c->base[i / 2], search_filter(p, i), search_kind(i), attrs, key,
+                                       p->cookie_in[i], p->cookie_in_len[i], &ops, &sc, &res, &p->err) < 0) {
+                        mailacct_ldap_changes_free(ch);
+                        return p->err.kind == MAILACCT_LDAP_STOPPED || p->err.kind == MAILACCT_LDAP_NOMEM ? -ENOMEM
+                                                                                                          : -EIO;
+                }
+                mailacct_ldap_changes_done(ch, i, res.refresh_deletes);
+                p->received += res.received;
+                /* no new cookie: the old one still stands */
+                free(p->cookie_out[i]);
+                p->cookie_out[i] = res.cookie;
+                p->cookie_out_len[i] = res.cookie_len;
+                if (!res.cookie && p->cookie_in_len[i]) {
+                        p->cookie_out[i] = malloc(p->cookie_in_len[i]);
+                        if (!p->cookie_out[i]) {
+                                mailacct_ldap_changes_free(ch);
+                                return -ENOMEM;
+                        }
+                        memcpy(p->cookie_out[i], p->cookie_in[i], p->cookie_in_len[i]);
+                        p->cookie_out_len[i] = p->cookie_in_len[i];
+                }
+        }
+        /* the entries that stay keep the hash the last sync kept for
+         * them; the changed ones take theirs from the values sent */
+        it = mailacct_ldap_store_iter_new(p->old);
+        p->carry = true;
+        while (r == 0 && it && (r = mailacct_ldap_store_next(it, &e, &ordinal, NULL, NULL)) == 1) {
+                r = 0;
+                if (mailacct_ldap_changes_keeps(ch, search_of(p, &e), &e) && one(p, &e))
+                        r = -ENOMEM;
+        }
+        p->carry = false;
+        if (!it)
+                r = -ENOMEM;
+        mailacct_ldap_store_iter_free(it);
+        for (size_t i = 0; r == 0 && i < mailacct_ldap_changes_count(ch); i++)
+                if (one(p, mailacct_ldap_changes_at(ch, i)))
+                        r = -ENOMEM;
+        mailacct_ldap_changes_free(ch);
+        if (r < 0 && r != -ENOMEM) {
+                fprintf(stderr, "mailacct: sync: the last sync's store: %s\n", strerror(-r));
+                return -ENOMEM;
+        }
+        return r;
+}
+
 /* The hook of the file's load: the directory's entries after the file's. */
 static int pull_all(void *ctx, struct mailacct_builder *b, const struct mailacct_file_info *info,
                     struct mailacct_diags *diags)
@@ -342,20 +574,11 @@ static int pull_all(void *ctx, struct mailacct_builder *b, const struct mailacct
         mailacct_builder_on_leave_out(b, on_leave_out, p);
         if (mailacct_ldap_netbios_names(p->session, &p->root, add_netbios, p, &p->err) < 0)
                 return -EIO;
-        attrs = mailacct_ldap_mapper_attrs(p->x.m);
-        if (p->passwords) {
-                /* the mapping's attributes and userPassword */
-                size_t n = 0;
-                while (attrs[n])
-                        n++;
-                free(p->attrs);
-                p->attrs = calloc(n + 2, sizeof(*p->attrs));
-                if (!p->attrs)
-                        return -ENOMEM;
-                memcpy(p->attrs, attrs, n * sizeof(*attrs));
-                p->attrs[n] = MAILACCT_LDAP_USERPASSWORD;
-                attrs = p->attrs;
-        }
+        if (p->want_cookies)
+                take_cookies(p);
+        attrs = pull_attrs(p);
+        if (!attrs)
+                return -ENOMEM;
         for (size_t i = 0; i < p->c->n_base; i++) {
                 if (mailacct_ldap_search(p->session, p->c->base[i], p->mailbox_filter, MAILACCT_LDAP_MAILBOX, attrs,
                                          key, one, p, &count, &p->err) < 0)
@@ -381,6 +604,146 @@ static void pull_reset(struct pull *p)
                 free(p->dns[i]);
         p->n_dns = 0;
         kept_clear(p);
+        for (size_t i = 0; p->cookie_out && i < p->n_searches; i++) {
+                free(p->cookie_out[i]);
+                p->cookie_out[i] = NULL;
+                p->cookie_out_len[i] = 0;
+        }
+        p->received = 0;
+        p->no_cookie = NULL;
+}
+
+/* ---- the sync state ----------------------------------------------------------- */
+
+#define STATE_URIS "uris" /* the configured servers, one a line: another list is another directory's state */
+/* how many {CRYPT} hashes the sync kept in INDEX.secrets, in decimal ("0":
+ * none, the file absent); absent: the sync did not ask for userPassword */
+#define STATE_PASSWORDS "passwords"
+
+/* An incremental run of a sync that keeps passwords carries the hashes of
+ * the entries that did not change from the last sync's INDEX.secrets: NULL
+ * when it can (p->old_secrets open, or no file where the last sync kept
+ * none), else why a full pull is due. */
+static const char *open_old_secrets(struct pull *p, const struct mailacct_ldap_store *old, const char *target)
+{
+        const void *v;
+        size_t len;
+        char why[1024];
+        int r;
+
+        if (mailacct_ldap_store_state(old, STATE_PASSWORDS, &v, &len) < 0 || !len)
+                return "passwords not synced before";
+        r = mailacct_secrets_open_synced(target, &p->old_secrets, why, sizeof(why));
+        if (r == -ENOENT)
+                return len == 1 && *(const char *)v == '0' ? NULL : "synced hashes missing";
+        if (r < 0) {
+                fprintf(stderr, "mailacct: sync: %s: a full pull instead\n", why);
+                return "synced hashes unusable";
+        }
+        return NULL;
+}
+
+/* The configured uris, one a line, into buf. */
+static void uris_text(const struct mailacct_ldap_conf *lc, char *buf, size_t len)
+{
+        buf[0] = '\0';
+        for (size_t i = 0; i < lc->n_uri; i++)
+                snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", i ? "\n" : "", lc->uri[i]);
+}
+
+static int hexval(char ch)
+{
+        return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+/* The cookies of the last sync, one a line in hex (empty: that search has
+ * none): false when the state holds none or not as many as this run makes. */
+int cli_sync_cookies(const struct mailacct_ldap_store *s, size_t n, char **cookies, size_t *lens)
+{
+        const void *v;
+        const char *at, *end;
+        size_t len, i = 0;
+
+        for (size_t k = 0; k < n; k++)
+                cookies[k] = NULL, lens[k] = 0;
+        if (!s || mailacct_ldap_store_state(s, MAILACCT_LDAP_STATE_COOKIE, &v, &len) < 0 || !len)
+                return -ENOENT;
+        at = v;
+        end = at + len;
+        while (i < n) {
+                const char *nl = memchr(at, '\n', (size_t)(end - at));
+                size_t m = (size_t)((nl ? nl : end) - at);
+                if (m % 2)
+                        break;
+                if (m) {
+                        cookies[i] = malloc(m / 2);
+                        if (!cookies[i])
+                                break;
+                        for (size_t k = 0; k < m / 2; k++) {
+                                int hi = hexval(at[2 * k]), lo = hexval(at[2 * k + 1]);
+                                if (hi < 0 || lo < 0)
+                                        goto bad;
+                                cookies[i][k] = (char)(hi << 4 | lo);
+                        }
+                        lens[i] = m / 2;
+                }
+                i++;
+                if (!nl)
+                        break;
+                at = nl + 1;
+        }
+        if (i == n)
+                return 0;
+bad:
+        cli_sync_cookies_free(n, cookies);
+        return -ENOENT;
+}
+
+void cli_sync_cookies_free(size_t n, char **cookies)
+{
+        for (size_t k = 0; k < n; k++) {
+                free(cookies[k]);
+                cookies[k] = NULL;
+        }
+}
+
+/* The last sync's cookies: one for every search this run makes. */
+static bool read_cookies(struct pull *p, const struct mailacct_ldap_store *old)
+{
+        if (cli_sync_cookies(old, p->n_searches, p->cookie_in, p->cookie_in_len) < 0)
+                return false;
+        for (size_t i = 0; i < p->n_searches; i++)
+                if (search_filter(p, i) && !p->cookie_in_len[i])
+                        return false;
+        return true;
+}
+
+static int put_cookies(struct pull *p)
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t len = 0, at = 0;
+        char *buf;
+        int r;
+
+        for (size_t i = 0; i < p->n_searches; i++) {
+                if (search_filter(p, i) && !p->cookie_out[i])
+                        return 0; /* a search without one: no state to continue from */
+                len += 2 * p->cookie_out_len[i] + 1;
+        }
+        buf = malloc(len + 1);
+        if (!buf)
+                return -ENOMEM;
+        for (size_t i = 0; i < p->n_searches; i++) {
+                for (size_t k = 0; k < p->cookie_out_len[i]; k++) {
+                        buf[at++] = hex[(unsigned char)p->cookie_out[i][k] >> 4];
+                        buf[at++] = hex[(unsigned char)p->cookie_out[i][k] & 15];
+                }
+                if (i + 1 < p->n_searches)
+                        buf[at++] = '\n';
+        }
+        r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_COOKIE, buf, at);
+        free(buf);
+        return r;
 }
 
 static int64_t now_ns(void)
@@ -418,10 +781,12 @@ static uint32_t kept_in(struct pull *p)
 {
         uint32_t n = 0;
 
+        p->carried = 0;
         for (uint32_t i = 0; i < p->n_kept; i++)
-                if (p->kept[i].in)
+                if (p->kept[i].in) {
+                        p->carried += p->kept[i].carried;
                         p->kept[n++] = p->kept[i];
-                else {
+                } else {
                         free(p->kept[i].dn);
                         explicit_bzero(p->kept[i].hash, strlen(p->kept[i].hash));
                         free(p->kept[i].hash);
@@ -476,6 +841,69 @@ static int write_passwords(struct pull *p, const char *target, int64_t pulled_ns
 
 /* The store, then the index that records it: a failure between the two
  * leaves an index that `check` calls stale and `compile` rebuilds. */
+/* The delta's limit; MAILACCT_DELTA_LIMIT (keys) can lower it, for tests. */
+static size_t delta_limit(const struct mailacct_index *base)
+{
+        size_t limit = mailacct_delta_limit(base);
+        const char *e = secure_getenv("MAILACCT_DELTA_LIMIT");
+        char *end;
+        unsigned long long v;
+
+        if (!e || !*e)
+                return limit;
+        v = strtoull(e, &end, 10);
+        return *end || v >= limit ? limit : (size_t)v;
+}
+
+/* The index: a delta beside the one in place after an incremental run,
+ * unless it cannot hold the change (then, and after a full pull, a new
+ * base, then the delta removed: a reader sees the old pair, the new base
+ * with an obsolete delta it ignores, or the new base alone). */
+static int write_index(struct mailacct_dir *d, const struct mailacct_index_meta *meta, const char *target,
+                       bool incremental, char *err, size_t errlen)
+{
+        char dpath[4200], why[1024];
+        struct mailacct_dir *base = NULL;
+        struct mailacct_delta_stats st;
+        int r;
+
+        if (mailacct_delta_path(target, dpath, sizeof(dpath)) < 0) {
+                snprintf(err, errlen, "index path too long");
+                return -ENAMETOOLONG;
+        }
+        if (incremental) {
+                r = mailacct_dir_open_index(target, &base, why, sizeof(why));
+                if (r == 0 && !(mailacct_index_flags(mailacct_dir_index(base)) & IX_F_LDAP)) {
+                        snprintf(why, sizeof(why), "%s holds no directory's mailboxes", target);
+                        r = -EINVAL;
+                }
+                if (r == 0) {
+                        r = mailacct_delta_write(base, d, meta, dpath, delta_limit(mailacct_dir_index(base)), &st, why,
+                                                 sizeof(why));
+                        if (r == 0)
+                                printf("sync: delta: %zu keys, %u mailboxes (%u added, %u changed, %u removed) beside "
+                                       "%s\n",
+                                       st.keys, st.mailboxes, st.added, st.changed, st.removed, target);
+                }
+                mailacct_dir_free(base);
+                if (r == 0)
+                        return 0;
+                /* no usable base in place: a new one replaces it */
+                if (r != -EXDEV && r != -ENOENT && r != -EBADMSG && r != -EPROTO && r != -EINVAL && r != -EPERM) {
+                        snprintf(err, errlen, "%s", why);
+                        return r;
+                }
+                printf("sync: index rebuilt: %s\n", why);
+        }
+        /* the directory is freed next: its tables go as they are written */
+        r = mailacct_index_write_consume(d, meta, target, 0644, err, errlen);
+        if (r == 0 && unlink(dpath) < 0 && errno != ENOENT) {
+                snprintf(err, errlen, "%s: %s", dpath, strerror(errno));
+                return -errno;
+        }
+        return r;
+}
+
 static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_info *info, struct mailacct_dir *d,
                      const char *target, const char *spath, int64_t pulled_ns, uint32_t seen)
 {
@@ -483,32 +911,47 @@ static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_i
         struct mailacct_stamp stamps[MAILACCT_CONF_FILES_MAX + 2];
         struct mailacct_index_meta meta;
         const char *server = mailacct_ldap_session_uri(p->session);
-        char bases[8192] = "", sync_text[8400], err[1024];
+        char bases[8192] = "", uris[8192], sync_text[8400], err[1024];
         struct stat st;
         size_t n = 0;
         int r;
 
         for (size_t i = 0; i < lc->n_base; i++)
                 snprintf(bases + strlen(bases), sizeof(bases) - strlen(bases), "%s%s", i ? "\n" : "", lc->base[i]);
+        uris_text(lc, uris, sizeof(uris));
         if ((r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_SERVER, server, strlen(server))) < 0 ||
             (r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_METHOD, p->root.method,
                                                strlen(p->root.method))) < 0 ||
-            (r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_BASES, bases, strlen(bases))) < 0) {
+            (r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_BASES, bases, strlen(bases))) < 0 ||
+            (r = mailacct_ldap_store_put_state(p->w, STATE_URIS, uris, strlen(uris))) < 0 ||
+            (!p->no_cookie && (r = put_cookies(p)) < 0)) {
                 fprintf(stderr, "mailacct: sync: %s\n", strerror(-r));
                 return EXIT_SOFTWARE;
+        }
+        if (p->passwords) {
+                char kept[16];
+                snprintf(kept, sizeof(kept), "%u", p->n_kept);
+                r = mailacct_ldap_store_put_state(p->w, STATE_PASSWORDS, kept, strlen(kept));
+                if (r < 0) {
+                        fprintf(stderr, "mailacct: sync: %s\n", strerror(-r));
+                        return EXIT_SOFTWARE;
+                }
+        }
+        /* the directory's hashes, before the store that holds the cookies:
+         * an incremental run carries the hashes of the entries that did not
+         * change since the cookies from this file, so it is never older
+         * than them (a store not written after it leaves the old cookies,
+         * and the changes come again) */
+        r = write_passwords(p, target, pulled_ns, err, sizeof(err));
+        if (r < 0) {
+                fprintf(stderr, "mailacct: sync: %s; nothing changed\n", err);
+                return r == -ENOMEM ? EXIT_SOFTWARE : EXIT_FAILED;
         }
         r = mailacct_ldap_store_commit(p->w, err, sizeof(err));
         p->w = NULL;
         if (r < 0) {
                 fprintf(stderr, "mailacct: sync: %s; nothing changed\n", err);
                 return EXIT_FAILED;
-        }
-        /* the directory's hashes, before the index that names their DNs */
-        r = write_passwords(p, target, pulled_ns, err, sizeof(err));
-        if (r < 0) {
-                fprintf(stderr,
-                        "mailacct: sync: %s (the store is written: run the sync again; the index is unchanged)\n", err);
-                return r == -ENOMEM ? EXIT_SOFTWARE : EXIT_FAILED;
         }
         /* what the index is built from: the files, the store, the sync */
         for (size_t i = 0; i < info->n_stamps && n < MAILACCT_CONF_FILES_MAX; i++)
@@ -528,8 +971,7 @@ static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_i
                 .stamps = stamps,
                 .n_stamps = n,
         };
-        /* the directory is freed next: its tables go as they are written */
-        r = mailacct_index_write_consume(d, &meta, target, 0644, err, sizeof(err));
+        r = write_index(d, &meta, target, p->incremental, err, sizeof(err));
         if (r < 0) {
                 fprintf(stderr,
                         "mailacct: sync: %s (the store is written: 'mailacct compile' builds the index from "
@@ -548,30 +990,26 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                 {"full", no_argument, NULL, 'U'},
                 {"dry-run", no_argument, NULL, 'n'},
                 {"force", no_argument, NULL, 'f'},
+                {"watch", no_argument, NULL, 'W'},
                 CLI_LONG_COMMON,
                 {},
         };
-        bool dry_run = false, force = false;
-        struct mailacct_file_info info0 = {0}, info = {0};
-        struct mailacct_diags diags;
-        struct mailacct_dir *d = NULL;
-        struct mailacct_ldap_store *old = NULL;
-        struct pull p = {0};
-        struct mailacct_ldap_counts counts;
-        char target[4096], spath[4200], why[1024], err[1024], *password = NULL;
-        const struct mailacct_ldap_conf *lc;
-        int o, r, lock = -1, status = EXIT_CONFIG, reached = 0;
-        int64_t pulled_ns = 0;
+        bool dry_run = false, force = false, full_asked = false, watch = false;
+        int o, r;
 
         while ((o = getopt_long(argc, argv, CLI_SHORT("nf"), opts, NULL)) != -1) {
                 switch (o) {
                 case 'U':
-                        break; /* every run is a full pull (the incremental one is to come) */
+                        full_asked = true;
+                        break;
                 case 'n':
                         dry_run = true;
                         break;
                 case 'f':
                         force = true;
+                        break;
+                case 'W':
+                        watch = true;
                         break;
                 default:
                         if ((r = cli_option(c, o)) != CLI_GO_ON)
@@ -580,6 +1018,27 @@ int cmd_sync(struct cli *c, int argc, char **argv)
         }
         if (optind != argc)
                 return cli_usage_error(c, "unexpected argument \"%s\"", argv[optind]);
+        if (watch && dry_run)
+                return cli_usage_error(c, "--watch writes: it takes no --dry-run");
+        return watch ? cli_sync_watch(c, force, full_asked) : cli_sync_once(c, dry_run, force, full_asked);
+}
+
+int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
+{
+        bool have_cookies = false;
+        const char *why_full = NULL, *reason = NULL;
+        char uris[8192];
+        struct mailacct_file_info info0 = {0}, info = {0};
+        struct mailacct_diags diags;
+        struct mailacct_dir *d = NULL;
+        struct mailacct_ldap_store *old = NULL;
+        struct pull p = {0};
+        struct mailacct_ldap_counts counts;
+        char target[4096], spath[4200], why[1024], err[1024], *password = NULL;
+        const struct mailacct_ldap_conf *lc;
+        int r, lock = -1, status = EXIT_CONFIG, reached = 0;
+        int64_t pulled_ns = 0;
+
         mailacct_diags_init(&diags);
         if (mailacct_writer_target(c->config, target, sizeof(target)) < 0 ||
             mailacct_ldap_store_path(target, spath, sizeof(spath)) < 0) {
@@ -639,16 +1098,45 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                 }
         }
         p.c = lc;
+        p.old = old;
         p.dry_run = dry_run;
         p.passwords = lc->schema == MAILACCT_LDAP_SCHEMA_OPENLDAP;
         p.mailbox_filter = mailacct_ldap_mailbox_filter(lc);
+        p.n_searches = 2 * lc->n_base;
+        p.cookie_in = calloc(p.n_searches, sizeof(*p.cookie_in));
+        p.cookie_out = calloc(p.n_searches, sizeof(*p.cookie_out));
+        p.cookie_in_len = calloc(p.n_searches, sizeof(*p.cookie_in_len));
+        p.cookie_out_len = calloc(p.n_searches, sizeof(*p.cookie_out_len));
         {
                 bool oom;
                 p.contact_filter = mailacct_ldap_contact_filter(lc, &oom);
-                if (!p.mailbox_filter || oom) {
+                if (!p.mailbox_filter || oom || !p.cookie_in || !p.cookie_out || !p.cookie_in_len ||
+                    !p.cookie_out_len) {
                         status = EXIT_SOFTWARE;
                         goto out;
                 }
+        }
+        /* what the last sync left decides whether this one can continue
+         * from it; the server's offer is asked once connected */
+        uris_text(lc, uris, sizeof(uris));
+        if (full_asked)
+                why_full = "--full";
+        else if (dry_run)
+                why_full = "dry run";
+        else if (!old)
+                why_full = r == -ENOENT ? "first sync" : "sync state unusable";
+        else if (mailacct_ldap_store_fingerprint(old) != mailacct_ldap_conf_fingerprint(lc) ||
+                 mailacct_ldap_store_schema(old) != lc->schema)
+                why_full = "schema, base, filter or map changed";
+        else {
+                const void *v;
+                size_t len;
+                if (mailacct_ldap_store_state(old, STATE_URIS, &v, &len) < 0 || len != strlen(uris) ||
+                    memcmp(v, uris, len) != 0)
+                        why_full = "uri changed";
+                have_cookies = read_cookies(&p, old);
+                if (!why_full && have_cookies && p.passwords)
+                        why_full = open_old_secrets(&p, old, target);
         }
         /* the servers in order: one that cannot be reached sends the sync
          * on; one that refuses what the configuration asks ends it */
@@ -669,6 +1157,29 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                         goto out;
                 }
                 reached++;
+                /* incremental: RFC 4533 with cookies from this very
+                 * configuration, entries named by entryUUID (the deletions
+                 * name them so) */
+                {
+                        bool rfc4533 = strcmp(p.root.method, "rfc4533") == 0;
+                        bool uuid_key = strcmp(mailacct_ldap_key_attr(lc->schema), "entryUUID") == 0;
+                        if (!rfc4533 && i == 0)
+                                fprintf(stderr,
+                                        "mailacct: sync: %s offers no incremental method this build implements "
+                                        "(%s): every sync is a full pull\n",
+                                        lc->uri[i],
+                                        strcmp(p.root.method, "none") == 0 ? "it offers none" : p.root.method);
+                        reason = why_full                                         ? why_full
+                                 : !rfc4533 && strcmp(p.root.method, "none") == 0 ? "none offered"
+                                 : !rfc4533 && strcmp(p.root.method, "dirsync") == 0
+                                         ? "dirsync offered, not implemented"
+                                 : !rfc4533      ? "usn offered, not implemented"
+                                 : !uuid_key     ? "key is objectGUID"
+                                 : !have_cookies ? "no cookie"
+                                                 : NULL;
+                        p.incremental = !reason;
+                        p.want_cookies = !dry_run && rfc4533 && uuid_key && reason;
+                }
                 /* a dry run creates no file at all, not even a temporary one */
                 p.w = mailacct_ldap_store_begin(dry_run ? NULL : spath, lc->schema, mailacct_ldap_conf_fingerprint(lc),
                                                 pulled_ns, err, sizeof(err));
@@ -681,10 +1192,21 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                 mailacct_file_info_free(&info);
                 mailacct_diags_clear(&diags);
                 mailacct_diags_init(&diags);
+                hook.add = p.incremental ? pull_changes : pull_all;
                 r = mailacct_file_load_with(c->config, &d, &diags, &info, &hook);
                 if (r == 0) {
                         status = EXIT_OK;
                         break;
+                }
+                if (r == -EIO && p.err.kind == MAILACCT_LDAP_REFRESH) {
+                        /* the server cannot continue from the cookies: a
+                         * full pull from it, at once */
+                        fprintf(stderr, "mailacct: sync: %s; a full pull instead\n", p.err.text);
+                        why_full = "cookie refused";
+                        mailacct_dir_free(d);
+                        d = NULL;
+                        i--;
+                        continue;
                 }
                 if (r == -EIO) {
                         fprintf(stderr, "mailacct: sync: %s\n", p.err.text);
@@ -719,8 +1241,12 @@ int cmd_sync(struct cli *c, int argc, char **argv)
         counts.left_out += p.unstored;
         if (dry_run)
                 print_changes(&p, old);
-        printf("sync: full (%s), %u seen, %u added, %u changed, %u removed, %u left out\n", p.root.method, counts.seen,
-               counts.added, counts.changed, counts.removed, counts.left_out);
+        if (p.incremental)
+                printf("sync: incremental (rfc4533), %zu received, %u added, %u changed, %u removed, %u left out\n",
+                       p.received, counts.added, counts.changed, counts.removed, counts.left_out);
+        else
+                printf("sync: full (%s), %u seen, %u added, %u changed, %u removed, %u left out\n", reason, counts.seen,
+                       counts.added, counts.changed, counts.removed, counts.left_out);
         if (p.passwords) {
                 const struct mailacct_ldap_password_counts *pc = &p.pw_counts;
                 char line[1024], synced[4200];
@@ -733,13 +1259,17 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                  * only when it ends hashes an earlier sync kept */
                 if (pc->kept || pc->refused || pc->not_kept || pc->several)
                         printf("sync: passwords: %s\n", line);
+                if (p.incremental && p.carried)
+                        printf("sync: passwords: %u of the %u hashes kept from the last sync's %s (entries unchanged "
+                               "since), the rest from the entries received\n",
+                               p.carried, pc->kept, synced);
                 if (kept_settings(&p, line, sizeof(line)) > 1)
                         fprintf(stderr,
                                 "mailacct: sync: warning: the directory's {CRYPT} hashes mix schemes or costs (%s): "
                                 "an unknown user costs the slowest, so users of a cheaper one can be told apart by "
                                 "time: re-set their passwords at one setting\n",
                                 line);
-                else if (had)
+                else if (had && !pc->kept)
                         printf("sync: passwords: no userPassword value readable (the bind's ACL?): the hashes the "
                                "last sync kept %s removed\n",
                                dry_run ? "would be" : "are");
@@ -763,6 +1293,13 @@ out:
         cli_free_bind_password(password);
         pull_reset(&p);
         free(p.dns);
+        for (size_t i = 0; p.cookie_in && i < p.n_searches; i++)
+                free(p.cookie_in[i]);
+        free(p.cookie_in);
+        free(p.cookie_out);
+        free(p.cookie_in_len);
+        free(p.cookie_out_len);
+        mailacct_secrets_free(p.old_secrets);
         free(p.kept);
         free(p.strip);
         free(p.attrs);

@@ -10,6 +10,7 @@
 
 #include "dir_priv.h"
 #include "hashmap.h"
+#include "ixformat.h"
 #include "resolve.h"
 #include "strutil.h"
 
@@ -1156,9 +1157,13 @@ static int index_mailbox(struct mailacct_builder *b, uint32_t i)
                 if (r == 1)
                         r = add_unique(b, m->by_nt, key, i, "NT account", mb->nt_account, mb->line);
         }
+        /* The uid table answers "one" or "many" (IX_UID_KEEP ids, as the
+         * index keeps them): past that, a uid every mailbox shares (vmail)
+         * would only lengthen one run of the map, walked on every add. */
         if (r == 0 && mailacct_dir_ids(b->d, i, &uid, &gid) == 0) {
                 snprintf(key, sizeof(key), "%lu", (unsigned long)uid);
-                r = mailacct_hashmap_add(m->by_uid, key, i);
+                if (mailacct_hashmap_get(m->by_uid, key, NULL, 0) < IX_UID_KEEP)
+                        r = mailacct_hashmap_add(m->by_uid, key, i);
         }
         return r;
 }

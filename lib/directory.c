@@ -240,8 +240,12 @@ struct effective {
 
 static int effective(const struct mailacct_dir *d, uint32_t mbox, struct effective *e)
 {
-        if (mailacct_dir_mailbox(d, mbox, &e->m) < 0 || mailacct_dir_domain(d, e->m.domain, &e->dom) < 0 ||
-            d->ops->defaults(d, &e->all) < 0)
+        int r = mailacct_dir_mailbox(d, mbox, &e->m);
+
+        /* a mailbox a delta removed (lib/ixdelta.c) is no one's */
+        if (r == -ENOENT)
+                return r;
+        if (r < 0 || mailacct_dir_domain(d, e->m.domain, &e->dom) < 0 || d->ops->defaults(d, &e->all) < 0)
                 return -EBADMSG;
         return 0;
 }
@@ -398,8 +402,9 @@ int mailacct_dir_passwd(const struct mailacct_dir *d, uint32_t mbox, struct mail
 
         if (mbox >= d->s.n_mailboxes)
                 return -ENOENT;
-        if (effective(d, mbox, &e) < 0)
-                return -EBADMSG;
+        r = effective(d, mbox, &e);
+        if (r < 0)
+                return r == -ENOENT ? r : -EBADMSG;
         r = ids_of(&e, &pw->uid, &pw->gid);
         if (r == 0)
                 r = canonical_of(d, &e, pw->name, sizeof(pw->name));

@@ -62,6 +62,48 @@ int mailacct_index_write(const struct mailacct_dir *d, const struct mailacct_ind
 int mailacct_index_write_consume(struct mailacct_dir *d, const struct mailacct_index_meta *meta, const char *path,
                                  mode_t mode, char *err, size_t errlen);
 
+/* ---- the delta index (lib/ixdelta.c) ----------------------------------------- */
+
+/* Beside the base: INDEX.delta. */
+#define MAILACCT_DELTA_SUFFIX ".delta"
+/* A delta past this many keys (or 1% of its base's keys, whichever is
+ * larger) makes a full build instead. */
+#define MAILACCT_DELTA_KEYS 10000
+int mailacct_delta_path(const char *index_path, char *buf, size_t len);
+
+/* Opens the delta at path for the base it must name: 0 with *out, -ENOENT
+ * (none), -ESTALE (it names another base: obsolete, the base in place
+ * holds its changes already), -EPERM (not trusted), -EPROTO (another
+ * format), -EBADMSG (damaged); why says which. */
+int mailacct_delta_open(const char *path, const struct mailacct_index *base, struct mailacct_index **out, char *why,
+                        size_t len);
+/* The directory of a base (mapped from an index) and a delta that names
+ * it: lookups ask the delta first. Takes both on success; on failure the
+ * delta only (closed), base stays the caller's. -EBADMSG: the delta's
+ * settings are damaged. */
+int mailacct_dir_with_delta(struct mailacct_dir *base, struct mailacct_index *delta, struct mailacct_dir **out);
+/* The delta of a directory made by mailacct_dir_with_delta(), else NULL. */
+const struct mailacct_index *mailacct_dir_delta(const struct mailacct_dir *d);
+/* How many keys a delta beside base may hold. */
+size_t mailacct_delta_limit(const struct mailacct_index *base);
+
+struct mailacct_delta_stats {
+        uint32_t added, changed, removed; /* mailboxes, against the base */
+        uint32_t mailboxes;               /* records the delta holds (tombstones too) */
+        size_t keys;                      /* keys whose answer differs from the base's */
+};
+
+/* Writes to path (atomically) the delta that turns base (a directory mapped
+ * from an index, never one with a delta) into full (a built directory): the
+ * records of every mailbox that changed, was added or is gone, and every
+ * key whose answer differs, with its whole new list. Cumulative: it
+ * replaces any delta beside base. -EXDEV with err saying why when a delta
+ * cannot hold the change (settings, domains or contacts changed; more
+ * keys than limit): a full build is due. meta: as for the full index. */
+int mailacct_delta_write(const struct mailacct_dir *base, const struct mailacct_dir *full,
+                         const struct mailacct_index_meta *meta, const char *path, size_t limit,
+                         struct mailacct_delta_stats *st, char *err, size_t errlen);
+
 /* ---- the secrets index (lib/ixsecrets.c) ------------------------------------- */
 
 /* address -> hash for n entries (entry(i) gives the i-th line's; the last

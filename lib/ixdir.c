@@ -21,6 +21,7 @@ struct dir_writer {
         const struct mem_dir *m;
         const struct mailacct_index_meta *meta;
         uint8_t *inline_strings; /* per mailbox: its strings go in its block */
+        const uint8_t *deleted;  /* a delta's: per mailbox, a tombstone (NULL: none) */
 };
 
 static void write_defaults(struct ix_writer *w, const struct mailacct_defaults *df, uint32_t *uid, uint32_t *gid,
@@ -168,7 +169,8 @@ static void write_records(struct dir_writer *dw)
                 r.uid = mb->uid;
                 r.gid = mb->gid;
                 r.flags = (mb->has_uid ? F_HAS_UID : 0) | (mb->has_gid ? F_HAS_GID : 0) |
-                          (mb->enabled ? F_ENABLED : 0) | (mb->has_services ? F_HAS_SERVICES : 0);
+                          (mb->enabled ? F_ENABLED : 0) | (mb->has_services ? F_HAS_SERVICES : 0) |
+                          (dw->deleted && dw->deleted[i] ? F_DELETED : 0);
                 r.n_services = (uint32_t)MAILACCT_MB_SERVICES(mb)->n;
                 r.n_delegates = (uint32_t)MAILACCT_MB_DELEGATES(mb)->n;
                 r.file = file_ref(dw->meta, mb->file);
@@ -364,6 +366,62 @@ out:
         return r;
 }
 
+/* A delta (lib/ixdelta.c): the records of sub (its mailboxes only, the
+ * tombstones marked in deleted), the tables given, the header's settings
+ * and delta fields from proto, and ids (sub's mailboxes' ids in the pair)
+ * in the pool. */
+int ix_dir_write_delta(const struct mem_dir *sub, const uint8_t *deleted, struct mailacct_hashmap *const *tables,
+                       const struct ix_header *proto, const uint32_t *ids, const struct mailacct_index_meta *meta,
+                       const char *path, char *err, size_t errlen)
+{
+        struct dir_writer dw = {.m = sub, .meta = meta, .deleted = deleted};
+        struct ix_writer *w;
+        uint32_t ids_off;
+        int r = 0;
+
+        w = ix_writer_new(err, errlen);
+        if (!w)
+                return -ENOMEM;
+        dw.w = w;
+        w->empty_keys = true;
+        /* the base's hash key: a lookup hashes once for both files (the
+         * key is the writer's choice either way: one writer writes both) */
+        memcpy(w->key, proto->sipkey, sizeof(w->key));
+        ix_writer_meta(w, meta);
+        /* the ids first: the blocks must close the pool (seal_records) */
+        while (w->pool.len % 4)
+                ix_buf_add(&w->pool, NULL, 1);
+        ids_off = (uint32_t)ix_buf_add(&w->pool, ids, sub->n_mailboxes * sizeof(uint32_t));
+        write_records(&dw);
+        for (int t = 0; r == 0 && t < _MAILACCT_T_MAX; t++)
+                r = ix_write_table(w, (enum mailacct_table)t, tables[t], NULL);
+        if (r < 0) {
+                snprintf(err, errlen, "out of memory");
+                goto out;
+        }
+        w->h.kind = IX_KIND_DELTA;
+        w->h.bare_alias = proto->bare_alias;
+        w->h.case_sensitive = proto->case_sensitive;
+        w->h.canonical = proto->canonical;
+        w->h.default_domain = MAILACCT_NONE;
+        w->h.flags |= proto->flags & (IX_F_NO_ENUMERATE | IX_F_LDAP_BIND);
+        w->h.n_domains = 0;
+        w->h.n_mailboxes = (uint32_t)sub->n_mailboxes;
+        w->h.n_contacts = 0;
+        w->h.base_built_ns = proto->base_built_ns;
+        w->h.base_check = proto->base_check;
+        w->h.total_mailboxes = proto->total_mailboxes;
+        w->h.base_mailboxes = proto->base_mailboxes;
+        w->h.ids_off = ids_off;
+        w->h.ids_check = ix_ids_check(w->key, ids, sub->n_mailboxes);
+        seal_records(&dw);
+        r = ix_emit(w, path, 0644, (uid_t)-1, (gid_t)-1, err, errlen);
+out:
+        free(dw.inline_strings);
+        ix_writer_free(w);
+        return r;
+}
+
 /* ---- reader: the index backing of a directory ------------------------------ */
 
 static const struct mailacct_index *ixof(const struct mailacct_dir *d)
@@ -429,7 +487,13 @@ static int ixd_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacc
                 *v = memo_mailbox.v;
                 return 0;
         }
-        if (mailbox_rec(ix, id, &r, NULL) < 0 || r.domain >= ix->h->n_domains || !r.address || !r.local)
+        if (mailbox_rec(ix, id, &r, NULL) < 0)
+                return -EBADMSG;
+        /* a tombstone is a delta's alone: in a base it is damage */
+        if (r.flags & F_DELETED)
+                return ix->h->kind == IX_KIND_DELTA ? -ENOENT : -EBADMSG;
+        /* a delta holds no domains: the pair checks against its base's */
+        if ((ix->h->kind != IX_KIND_DELTA && r.domain >= ix->h->n_domains) || !r.address || !r.local)
                 return -EBADMSG;
         /* mailbox_rec() bounded and summed every string: no second look */
         memset(v, 0, sizeof(*v));

@@ -471,6 +471,12 @@ int ix_write_table(struct ix_writer *w, enum mailacct_table t, const struct mail
                 while (j < np && (uint32_t)(pairs[j] >> 32) == place)
                         j++;
                 count = j - i;
+                /* a delta's key that no longer answers: MAILACCT_NONE
+                 * alone (it sorts last), written as an empty list */
+                while (w->empty_keys && count && (uint32_t)pairs[i + count - 1] == MAILACCT_NONE)
+                        count--;
+                if (count == 0)
+                        hint = MAILACCT_NONE;
                 if (t == MAILACCT_T_UID && count > IX_UID_KEEP)
                         count = IX_UID_KEEP;
                 at = w->entries.len;
@@ -871,16 +877,34 @@ void ix_prefetch(const struct mailacct_index *ix, enum mailacct_table t, const c
 
 long ix_get(const struct mailacct_index *ix, enum mailacct_table t, const char *key, uint32_t *out, size_t max)
 {
+        bool hit;
+
+        return ix_find(ix, t, key, out, max, &hit);
+}
+
+long ix_find(const struct mailacct_index *ix, enum mailacct_table t, const char *key, uint32_t *out, size_t max,
+             bool *hit)
+{
+        return ix_find_hashed(ix, t, key, strlen(key), mailacct_siphash13(ix->h->sipkey, key, strlen(key)), out, max,
+                              hit);
+}
+
+uint64_t ix_hash(const struct mailacct_index *ix, const char *key, size_t klen)
+{
+        return mailacct_siphash13(ix->h->sipkey, key, klen);
+}
+
+long ix_find_hashed(const struct mailacct_index *ix, enum mailacct_table t, const char *key, size_t klen, uint64_t h,
+                    uint32_t *out, size_t max, bool *hit)
+{
         const struct ix_table *tb;
-        size_t klen = strlen(key);
-        uint64_t h;
         uint32_t h32;
 
+        *hit = false;
         if ((unsigned)t >= _MAILACCT_T_MAX)
                 return -EINVAL;
         ix_busy(ix);
         tb = &ix->h->tables[t];
-        h = mailacct_siphash13(ix->h->sipkey, key, klen);
         h32 = (uint32_t)(h >> 32) | 1;
         for (uint32_t i = 0, j = home_slot(h, tb->cap); i < tb->cap; i++, j = j + 1 == tb->cap ? 0 : j + 1) {
                 struct ix_slot s;
@@ -919,9 +943,63 @@ long ix_get(const struct mailacct_index *ix, enum mailacct_table t, const char *
                         continue;
                 for (uint32_t k = 0; k < hdr[2] && k < max; k++)
                         memcpy(&out[k], e + ids_at + k * sizeof(uint32_t), sizeof(uint32_t));
+                *hit = true;
                 return (long)hdr[2];
         }
         return 0;
+}
+
+int ix_table_next(const struct mailacct_index *ix, enum mailacct_table t, uint32_t *pos, const char **key)
+{
+        const void *ids;
+        uint32_t n;
+
+        return ix_table_next_ids(ix, t, pos, key, &ids, &n);
+}
+
+int ix_table_next_ids(const struct mailacct_index *ix, enum mailacct_table t, uint32_t *pos, const char **key,
+                      const void **ids, uint32_t *n)
+{
+        const struct ix_table *tb;
+
+        if ((unsigned)t >= _MAILACCT_T_MAX)
+                return -EINVAL;
+        tb = &ix->h->tables[t];
+        for (; *pos < tb->cap; (*pos)++) {
+                struct ix_slot s;
+                uint32_t hdr[3], j = *pos;
+                const uint8_t *e;
+                size_t ids_at, room;
+
+                memcpy(&s, ix->base + tb->slots_off + (size_t)j * sizeof(s), sizeof(s));
+                if (s.h32 == 0) {
+                        if (s.entry || s.check || s.hint)
+                                return -EBADMSG;
+                        continue;
+                }
+                if (s.check != slot_check(ix->h->sipkey, s.h32, s.entry, j) || s.entry % 4 ||
+                    s.entry > ix->h->entries_size || ix->h->entries_size - s.entry < sizeof(hdr))
+                        return -EBADMSG;
+                e = ix->base + ix->h->entries_off + s.entry;
+                room = ix->h->entries_size - s.entry;
+                memcpy(hdr, e, sizeof(hdr));
+                ids_at = (sizeof(hdr) + hdr[1] + 1 + 3) & ~(size_t)3;
+                if (hdr[1] > IX_STR_MAX || ids_at > room || hdr[2] > (room - ids_at) / sizeof(uint32_t) ||
+                    check32(ix->h->sipkey, e + 4, ids_at - 4 + (size_t)hdr[2] * sizeof(uint32_t)) != hdr[0] ||
+                    e[sizeof(hdr) + hdr[1]] != 0 || memchr(e + sizeof(hdr), 0, hdr[1]))
+                        return -EBADMSG;
+                *key = (const char *)e + sizeof(hdr);
+                *ids = e + ids_at;
+                *n = hdr[2];
+                (*pos)++;
+                return 1;
+        }
+        return 0;
+}
+
+uint32_t ix_ids_check(const uint8_t key[16], const uint32_t *ids, size_t n)
+{
+        return check32(key, ids, n * sizeof(uint32_t));
 }
 
 /* ---- sealing, for tools ---------------------------------------------------- */
@@ -1049,6 +1127,10 @@ int mailacct_ix_seal(uint8_t *img, size_t len)
                         if (!strings_ok(img, &h, &st.path, 1))
                                 return 0;
                 }
+                /* a delta's ids, summed in the header */
+                if (h.kind == IX_KIND_DELTA && h.ids_off % 4 == 0 && h.ids_off <= h.pool_size &&
+                    (uint64_t)h.n_mailboxes * sizeof(uint32_t) <= h.pool_size - h.ids_off)
+                        h.ids_check = check32(h.sipkey, pool + h.ids_off, (size_t)h.n_mailboxes * sizeof(uint32_t));
                 h.check = header_check(&h, pool);
                 memcpy(img, &h, sizeof(h));
         }

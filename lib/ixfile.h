@@ -14,6 +14,7 @@
 #include "ixformat.h"
 
 struct mailacct_hashmap;
+struct mem_dir;
 
 struct mailacct_index {
         const uint8_t *base;
@@ -40,6 +41,24 @@ int ix_pool_strings(const struct mailacct_index *ix, uint32_t off, uint32_t n, s
 int ix_verify(const struct mailacct_index *ix, const void *rec, size_t len, const uint32_t *strs, size_t n,
               uint32_t extra_off, size_t extra_len);
 long ix_get(const struct mailacct_index *ix, enum mailacct_table t, const char *key, uint32_t *out, size_t max);
+/* The same, and *hit whether the table holds key at all: a delta's key with
+ * no values left is a hit of 0 (the answer), a missing key is no hit. */
+long ix_find(const struct mailacct_index *ix, enum mailacct_table t, const char *key, uint32_t *out, size_t max,
+             bool *hit);
+/* The same with the key's hash given (ix_hash(), by the index's key): a
+ * delta written with its base's key shares one hash between both probes. */
+uint64_t ix_hash(const struct mailacct_index *ix, const char *key, size_t klen);
+long ix_find_hashed(const struct mailacct_index *ix, enum mailacct_table t, const char *key, size_t klen, uint64_t h,
+                    uint32_t *out, size_t max, bool *hit);
+/* Walks a table's keys (*pos starts at 0), each entry checked: 1 with *key
+ * (in the mapping), 0 at the end, -EBADMSG. */
+int ix_table_next(const struct mailacct_index *ix, enum mailacct_table t, uint32_t *pos, const char **key);
+/* The same with the entry's ids (*n of them, uint32 at *ids, summed with
+ * the entry: read them with memcpy). */
+int ix_table_next_ids(const struct mailacct_index *ix, enum mailacct_table t, uint32_t *pos, const char **key,
+                      const void **ids, uint32_t *n);
+/* The checksum of a delta's ids (ixformat.h). */
+uint32_t ix_ids_check(const uint8_t key[16], const uint32_t *ids, size_t n);
 void ix_prefetch(const struct mailacct_index *ix, enum mailacct_table t, const char *key);
 
 /* ---- writer ---------------------------------------------------------------- */
@@ -67,6 +86,7 @@ struct ix_writer {
         struct ix_buf pool, domains, mailboxes, contacts, entries, slots;
         struct ix_header h;
         const char *too_long; /* a string readers would refuse (IX_STR_MAX) */
+        bool empty_keys;      /* a delta: a key whose only value is MAILACCT_NONE is written empty */
 };
 
 struct ix_writer *ix_writer_new(char *err, size_t errlen);
@@ -93,3 +113,9 @@ void ix_writer_meta(struct ix_writer *w, const struct mailacct_index_meta *meta)
 /* Lays the sections out after the header and writes them to path through
  * lib/atomic.c with the given mode and owner (-1: the writer's). */
 int ix_emit(struct ix_writer *w, const char *path, mode_t mode, uid_t uid, gid_t gid, char *err, size_t errlen);
+
+/* ---- the delta (lib/ixdir.c writes its records, lib/ixdelta.c the rest) ---- */
+
+int ix_dir_write_delta(const struct mem_dir *sub, const uint8_t *deleted, struct mailacct_hashmap *const *tables,
+                       const struct ix_header *proto, const uint32_t *ids, const struct mailacct_index_meta *meta,
+                       const char *path, char *err, size_t errlen);

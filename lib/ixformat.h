@@ -29,13 +29,15 @@
  * check_mix, not SipHash; mailbox blocks. 4: 16-byte slots with a hint.
  * 5: stamps of every source, the configuration's path and flags; a
  * mailbox's aliases, addresses, DN, userPrincipalName and origin; domain
- * aliases and origins; contacts' DN and origin. */
-#define IX_VERSION        5
+ * aliases and origins; contacts' DN and origin. 6: the delta index's
+ * fields (the base it names, its ids); a mailbox may be a tombstone. */
+#define IX_VERSION        6
 #define IX_ENDIAN         0x01020304u
 #define IX_STR_MAX        4096 /* longest string a record may hold */
 #define IX_UID_KEEP       2    /* a uid table entry only needs to say "one" or "many" */
 #define IX_KIND_DIRECTORY 1
 #define IX_KIND_SECRETS   2
+#define IX_KIND_DELTA     3 /* changes beside a base (docs/ARCHITECTURE.md, the delta index) */
 #define IX_BLOCK_MIN      128
 #define IX_BLOCK_MAX      1024
 #define IX_LIST_MAX       256 /* values in one of a mailbox's lists */
@@ -83,10 +85,20 @@ struct ix_header {
         uint64_t domains_off, mailboxes_off, contacts_off;
         uint64_t entries_off, entries_size;
         struct ix_table tables[_MAILACCT_T_MAX];
+        /* a delta: the base it holds the changes of (its built_ns and
+         * check), how many mailboxes and contacts the pair holds, and
+         * where the ids of its own mailbox records are (pool: n_mailboxes
+         * uint32, ascending, summed in ids_check); 0 in a base */
+        int64_t base_built_ns;
+        uint64_t base_check;
+        uint32_t total_mailboxes, base_mailboxes;
+        uint32_t ids_off, ids_check;
         uint64_t check; /* siphash of everything above, the stamps and the strings they point to */
 };
 
-enum { F_HAS_UID = 1, F_HAS_GID = 2, F_ENABLED = 4, F_HAS_SERVICES = 8 };
+/* F_DELETED: a delta's tombstone, a mailbox of its base that is gone: it
+ * answers nothing, and no table of the pair names it */
+enum { F_HAS_UID = 1, F_HAS_GID = 2, F_ENABLED = 4, F_HAS_SERVICES = 8, F_DELETED = 16 };
 
 /* file: 1 + the index of the stamp naming the origin's file; 0: none */
 struct ix_domain {

@@ -85,6 +85,10 @@ static bool unchanged(const struct mailacct_snapshot *s)
         /* an index that appeared where readers look is a change too */
         if (s->status.index == MAILACCT_IX_MISSING && s->status.index_path[0] && stat(s->status.index_path, &st) == 0)
                 return false;
+        /* so is a delta that appeared beside it (a removed or replaced
+         * one is a watched file that changed) */
+        if (s->status.delta_missing && stat(s->status.delta_path, &st) == 0)
+                return false;
         return true;
 }
 

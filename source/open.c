@@ -186,11 +186,39 @@ static void age(char *buf, size_t len, int64_t built_ns)
                 snprintf(buf, len, "%lld days", (long long)(s / 86400));
 }
 
+/* The delta beside the index (docs/ARCHITECTURE.md, the delta index): *dix
+ * when it names this base; none, or an obsolete one (a new base holds its
+ * changes), is no delta. One that is there and damaged, not trusted or of
+ * another format: -EBADMSG, st says why (the pair fails as a damaged index
+ * does). Watched either way, so that a new one is seen. */
+static int open_delta(struct mailacct_source_status *st, const struct mailacct_index *ix, struct mailacct_index **dix)
+{
+        char why[1024];
+        struct stat sb;
+        int r;
+
+        *dix = NULL;
+        if (mailacct_delta_path(st->index_path, st->delta_path, sizeof(st->delta_path)) < 0)
+                return 0;
+        r = mailacct_delta_open(st->delta_path, ix, dix, why, sizeof(why));
+        if (r == -ENOENT) {
+                st->delta_missing = true;
+                return 0;
+        }
+        if (stat(st->delta_path, &sb) == 0)
+                watch(st, st->delta_path, &sb);
+        if (r == 0 || r == -ESTALE)
+                return 0;
+        st->index = MAILACCT_IX_DAMAGED;
+        snprintf(st->note, sizeof(st->note), "%s", why);
+        return -EBADMSG;
+}
+
 int mailacct_source_open(const char *conf_path, struct mailacct_dir **out, struct mailacct_diags *diags,
                          struct mailacct_source_status *st)
 {
         struct mailacct_file_info info;
-        struct mailacct_index *ix = NULL;
+        struct mailacct_index *ix = NULL, *dix = NULL;
         struct stat conf, sb;
         char why[1024], old[32];
         uint64_t limit = parse_limit();
@@ -222,28 +250,53 @@ int mailacct_source_open(const char *conf_path, struct mailacct_dir **out, struc
                 st->index = MAILACCT_IX_CURRENT;
         if (stat(st->index_path, &sb) == 0)
                 watch(st, st->index_path, &sb);
-        if (ix) {
-                st->index_built_ns = mailacct_index_built(ix);
+        if (ix && open_delta(st, ix, &dix) < 0) {
+                /* a delta that is there and cannot be used: the pair is
+                 * damaged, whatever the base says */
                 st->ldap = mailacct_index_flags(ix) & IX_F_LDAP;
-                if (!current(ix, conf_path, &conf)) {
+                mailacct_index_close(ix);
+                ix = NULL;
+        }
+        if (ix) {
+                st->index_built_ns = mailacct_index_built(dix ? dix : ix);
+                st->ldap = mailacct_index_flags(ix) & IX_F_LDAP;
+                /* a delta records what the pair was built from */
+                if (!current(dix ? dix : ix, conf_path, &conf)) {
                         st->index = MAILACCT_IX_STALE;
                         age(old, sizeof(old), st->index_built_ns);
                         snprintf(st->note, sizeof(st->note), "%s is stale: compiled %s ago, %s changed since",
                                  st->index_path, old, conf_path);
                 }
-                watch_index(st, ix);
+                watch_index(st, dix ? dix : ix);
                 /* a stale index of a large configuration, or of one whose
                  * mailboxes come from a directory, answers: never a parse of
                  * the whole directory in every process */
                 if (st->index == MAILACCT_IX_CURRENT || st->ldap || watched_bytes(st) > limit) {
+                        const char *damaged = st->index_path;
                         r = mailacct_dir_from_index(ix, out);
+                        if (r == 0 && dix) {
+                                struct mailacct_dir *base = *out;
+                                /* the pair takes the delta, on failure too */
+                                r = mailacct_dir_with_delta(base, dix, out);
+                                dix = NULL;
+                                if (r < 0) {
+                                        /* the base goes with ix: the pair is damaged */
+                                        mailacct_dir_free(base);
+                                        *out = NULL;
+                                        ix = NULL;
+                                        if (r == -ENOMEM)
+                                                return r;
+                                        damaged = st->delta_path;
+                                }
+                        }
                         if (r == 0) {
                                 st->from_index = true;
                                 return 0;
                         }
                         st->index = MAILACCT_IX_DAMAGED;
-                        snprintf(st->note, sizeof(st->note), "%s: damaged settings in its header", st->index_path);
+                        snprintf(st->note, sizeof(st->note), "%s: damaged settings in its header", damaged);
                 }
+                mailacct_index_close(dix);
                 mailacct_index_close(ix);
                 if (st->ldap) {
                         mailacct_diag_add(diags, MAILACCT_ERROR, st->index_path, 0, "%s", st->note);

@@ -46,6 +46,10 @@ struct mailacct_source_status {
         enum mailacct_index_state index;
         bool ldap; /* mailboxes come from a directory */
         char index_path[PATH_MAX];
+        /* the delta beside it: missing when opened (its appearance is a
+         * change), or watched with the other files */
+        char delta_path[PATH_MAX];
+        bool delta_missing;
         int64_t index_built_ns; /* when the index found was written (0: none) */
         char note[1024];        /* why the index was not used, or is stale: for one log line */
         /* the files to watch for a change (the configuration, its includes,

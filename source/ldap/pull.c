@@ -769,3 +769,323 @@ int mailacct_ldap_netbios_names(struct mailacct_ldap_session *s, const struct ma
         }
         return 0;
 }
+
+/* ---- RFC 4533 content synchronisation (refreshOnly) ---------------------------- */
+
+struct sync_run {
+        struct mailacct_ldap_session *s;
+        enum mailacct_ldap_kind kind;
+        const char *key_attr;
+        const struct mailacct_ldap_sync_ops *ops;
+        void *ctx;
+        struct scratch x;
+        int failed;         /* a callback's error: 1 stopped, -errno */
+        int code;           /* the search's result code */
+        bool done, deletes; /* the result came; refreshDeletes */
+        size_t received;
+};
+
+/* libldap's refreshOnly loop waits on the server without a limit: every
+ * message that comes sets the watchdog again (pull.c's, which shuts the
+ * socket down), so a server that stops answering midway ends the run
+ * within the timeout instead of never. */
+static void sync_alive(const struct sync_run *r)
+{
+        struct itimerval it = {.it_value = {.tv_sec = r->s->c->timeout}};
+
+        setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/* An entryUUID of the sync state control (16 bytes) as slapd spells the
+ * attribute: lower-case hex, 8-4-4-4-12. */
+static bool uuid_text(const struct berval *u, char out[37])
+{
+        static const char hex[] = "0123456789abcdef";
+        size_t o = 0;
+
+        if (!u || u->bv_len != 16)
+                return false;
+        for (size_t i = 0; i < 16; i++) {
+                if (i == 4 || i == 6 || i == 8 || i == 10)
+                        out[o++] = '-';
+                out[o++] = hex[(unsigned char)u->bv_val[i] >> 4];
+                out[o++] = hex[(unsigned char)u->bv_val[i] & 15];
+        }
+        out[o] = '\0';
+        return true;
+}
+
+static int sync_uuid(struct sync_run *r, const struct berval *u, bool present)
+{
+        char text[37];
+
+        if (!uuid_text(u, text)) {
+                r->failed = -EBADMSG;
+                return 1;
+        }
+        r->failed = r->ops->uuid(r->ctx, text, present);
+        return r->failed ? 1 : 0;
+}
+
+static int sync_entry(ldap_sync_t *ls, LDAPMessage *msg, struct berval *uuid, ldap_sync_refresh_t phase)
+{
+        struct sync_run *r = ls->ls_private;
+
+        sync_alive(r);
+        r->received++;
+        switch (phase) {
+        case LDAP_SYNC_CAPI_ADD:
+        case LDAP_SYNC_CAPI_MODIFY:
+                r->failed = one_entry(r->s, msg, r->kind, r->key_attr, r->ops->entry, r->ctx, &r->x);
+                return r->failed ? 1 : 0;
+        case LDAP_SYNC_CAPI_PRESENT:
+        case LDAP_SYNC_CAPI_DELETE:
+                return sync_uuid(r, uuid, phase == LDAP_SYNC_CAPI_PRESENT);
+        default:
+                return 0;
+        }
+}
+
+static int sync_reference(ldap_sync_t *ls, LDAPMessage *msg)
+{
+        (void)msg;
+        sync_alive(ls->ls_private);
+        return 0;
+}
+
+static int sync_intermediate(ldap_sync_t *ls, LDAPMessage *msg, BerVarray uuids, ldap_sync_refresh_t phase)
+{
+        struct sync_run *r = ls->ls_private;
+
+        (void)msg;
+        sync_alive(r);
+        if (phase != LDAP_SYNC_CAPI_PRESENTS_IDSET && phase != LDAP_SYNC_CAPI_DELETES_IDSET)
+                return 0;
+        for (size_t i = 0; uuids && uuids[i].bv_val; i++)
+                if (sync_uuid(r, &uuids[i], phase == LDAP_SYNC_CAPI_PRESENTS_IDSET))
+                        return 1;
+        return 0;
+}
+
+static int sync_result(ldap_sync_t *ls, LDAPMessage *msg, int refresh_deletes)
+{
+        struct sync_run *r = ls->ls_private;
+        int code = LDAP_OTHER;
+
+        /* the code itself: libldap's return does not always carry it */
+        if (ldap_parse_result(ls->ls_ld, msg, &code, NULL, NULL, NULL, NULL, 0) != LDAP_SUCCESS)
+                code = LDAP_OTHER;
+        r->code = code;
+        r->done = true;
+        r->deletes = refresh_deletes != 0;
+        return 0;
+}
+
+int mailacct_ldap_sync(struct mailacct_ldap_session *s, const char *base, const char *filter,
+                       enum mailacct_ldap_kind kind, const char *const *attrs, const char *key_attr, const void *cookie,
+                       size_t cookie_len, const struct mailacct_ldap_sync_ops *ops, void *ctx,
+                       struct mailacct_ldap_sync_result *res, struct mailacct_ldap_error *err)
+{
+        static char no_attrs_name[] = LDAP_NO_ATTRS;
+        static char *no_attrs[] = {no_attrs_name, NULL};
+        struct sync_run run = {.s = s, .kind = kind, .key_attr = key_attr, .ops = ops, .ctx = ctx};
+        ldap_sync_t ls;
+        char what[1200];
+        int rc, ret = -1;
+        bool fired;
+
+        memset(res, 0, sizeof(*res));
+        snprintf(what, sizeof(what), "content sync (RFC 4533) of %s for %s", base, filter);
+        ldap_sync_initialize(&ls);
+        ls.ls_base = (char *)base;
+        ls.ls_scope = LDAP_SCOPE_SUBTREE;
+        ls.ls_filter = (char *)filter;
+        ls.ls_attrs = attrs ? (char **)attrs : no_attrs;
+        ls.ls_timelimit = 0;
+        ls.ls_sizelimit = 0;
+        ls.ls_timeout = (int)s->c->timeout;
+        ls.ls_search_entry = sync_entry;
+        ls.ls_search_reference = sync_reference;
+        ls.ls_intermediate = sync_intermediate;
+        ls.ls_search_result = sync_result;
+        ls.ls_private = &run;
+        ls.ls_ld = s->ld;
+        if (cookie && cookie_len && !ber_mem2bv((char *)cookie, cookie_len, 1, &ls.ls_cookie))
+                return fail(err, MAILACCT_LDAP_NOMEM, LDAP_NO_MEMORY, s->uri, "out of memory");
+        watch_start(s->c->timeout);
+        rc = ldap_sync_init_refresh_only(&ls);
+        fired = watch_stop();
+        if (run.failed) {
+                if (run.failed == 1)
+                        fail(err, MAILACCT_LDAP_STOPPED, 0, s->uri, "stopped");
+                else if (run.failed == -ENOMEM)
+                        fail(err, MAILACCT_LDAP_NOMEM, LDAP_NO_MEMORY, s->uri, "out of memory");
+                else
+                        fail(err, MAILACCT_LDAP_UNREACHABLE, LDAP_DECODING_ERROR, s->uri,
+                             "%s: a message that does not decode", what);
+                goto out;
+        }
+        if (fired) {
+                fail(err, MAILACCT_LDAP_UNREACHABLE, LDAP_TIMEOUT, s->uri, "%s: no answer within %u s", what,
+                     s->c->timeout);
+                goto out;
+        }
+        if (run.done && run.code != LDAP_SUCCESS)
+                rc = run.code;
+        if (rc == LDAP_SYNC_REFRESH_REQUIRED) {
+                fail(err, MAILACCT_LDAP_REFRESH, rc, s->uri,
+                     "%s: the server cannot continue from the state (e-syncRefreshRequired)", what);
+                goto out;
+        }
+        /* slapd's answer to a cookie newer than its own state: a replica
+         * that is behind the server the cookie came from */
+        if (cookie_len && rc == LDAP_UNWILLING_TO_PERFORM) {
+                char diag[600];
+                fail(err, MAILACCT_LDAP_REFRESH, rc, s->uri, "%s: the server refuses the state: %s (%d)%s", what,
+                     ldap_err2string(rc), rc, diag_of(s->ld, diag, sizeof(diag)));
+                goto out;
+        }
+        if (rc != LDAP_SUCCESS || !run.done) {
+                if (rc == LDAP_SUCCESS)
+                        rc = LDAP_OTHER;
+                ldap_fail(err, s->ld, rc, s->uri, what);
+                goto out;
+        }
+        if (ls.ls_cookie.bv_val && ls.ls_cookie.bv_len) {
+                res->cookie = malloc(ls.ls_cookie.bv_len);
+                if (!res->cookie) {
+                        fail(err, MAILACCT_LDAP_NOMEM, LDAP_NO_MEMORY, s->uri, "out of memory");
+                        goto out;
+                }
+                memcpy(res->cookie, ls.ls_cookie.bv_val, ls.ls_cookie.bv_len);
+                res->cookie_len = ls.ls_cookie.bv_len;
+        }
+        res->refresh_deletes = run.deletes;
+        res->received = run.received;
+        ret = 0;
+out:
+        ber_memfree(ls.ls_cookie.bv_val);
+        scratch_free(&run.x);
+        return ret;
+}
+
+/* ---- RFC 4533 refreshAndPersist: waiting for a change --------------------------- */
+
+int mailacct_ldap_persist_start(struct mailacct_ldap_session *s, const char *base, const char *filter,
+                                const void *cookie, size_t cookie_len, struct mailacct_ldap_error *err)
+{
+        static char no_attrs_name[] = LDAP_NO_ATTRS;
+        static char *no_attrs[] = {no_attrs_name, NULL};
+        struct berval value = {0, NULL}, ck = {cookie_len, (char *)cookie};
+        LDAPControl *ctrl = NULL, *ctrls[2] = {NULL, NULL};
+        BerElement *ber = ber_alloc_t(LBER_USE_DER);
+        int rc, msgid;
+
+        if (!ber)
+                return fail(err, MAILACCT_LDAP_NOMEM, LDAP_NO_MEMORY, s->uri, "out of memory");
+        /* syncRequestValue: mode, the cookie; reloadHint FALSE is DER's default */
+        rc = cookie_len ? ber_printf(ber, "{eO}", (ber_int_t)LDAP_SYNC_REFRESH_AND_PERSIST, &ck)
+                        : ber_printf(ber, "{e}", (ber_int_t)LDAP_SYNC_REFRESH_AND_PERSIST);
+        if (rc < 0 || ber_flatten2(ber, &value, 0) < 0 ||
+            ldap_control_create(LDAP_CONTROL_SYNC, 1, &value, 1, &ctrl) != LDAP_SUCCESS) {
+                ber_free(ber, 1);
+                return fail(err, MAILACCT_LDAP_NOMEM, LDAP_NO_MEMORY, s->uri, "out of memory");
+        }
+        ber_free(ber, 1);
+        ctrls[0] = ctrl;
+        /* no attribute: a change is only a reason to run an incremental sync */
+        rc = ldap_search_ext(s->ld, base, LDAP_SCOPE_SUBTREE, filter, no_attrs, 0, ctrls, NULL, NULL, LDAP_NO_LIMIT,
+                             &msgid);
+        ldap_control_free(ctrl);
+        if (rc != LDAP_SUCCESS)
+                return ldap_fail(err, s->ld, rc, s->uri, "content sync (refreshAndPersist)");
+        return 0;
+}
+
+/* Whether an entry message tells a change: its sync state is add, modify
+ * or delete (present: the entry is as the cookie knew it). */
+static bool entry_changed(LDAP *ld, LDAPMessage *msg)
+{
+        LDAPControl **ctrls = NULL, *st;
+        BerElement *ber;
+        ber_int_t state = LDAP_SYNC_ADD;
+
+        if (ldap_get_entry_controls(ld, msg, &ctrls) != LDAP_SUCCESS)
+                return true;
+        st = ldap_control_find(LDAP_CONTROL_SYNC_STATE, ctrls, NULL);
+        if (st && (ber = ber_init(&st->ldctl_value))) {
+                if (ber_scanf(ber, "{e", &state) == LBER_ERROR)
+                        state = LDAP_SYNC_ADD;
+                ber_free(ber, 1);
+        }
+        ldap_controls_free(ctrls);
+        return state != LDAP_SYNC_PRESENT;
+}
+
+/* Whether a syncInfo message tells a change: a syncIdSet of deletions
+ * (refreshDeletes TRUE); the phase markers and a new cookie do not. */
+static bool info_changed(LDAP *ld, LDAPMessage *msg)
+{
+        struct berval *data = NULL;
+        char *oid = NULL;
+        bool changed = false;
+
+        if (ldap_parse_intermediate(ld, msg, &oid, &data, NULL, 0) != LDAP_SUCCESS)
+                return true;
+        if (oid && strcmp(oid, LDAP_SYNC_INFO) == 0 && data && data->bv_len &&
+            (unsigned char)data->bv_val[0] == LDAP_TAG_SYNC_ID_SET) {
+                BerElement *ber = ber_init(data);
+                ber_tag_t tag;
+                ber_len_t len;
+                ber_int_t deletes = 0;
+                changed = true;
+                if (ber && ber_skip_tag(ber, &len) != LBER_ERROR) {
+                        tag = ber_peek_tag(ber, &len);
+                        if (tag == LDAP_TAG_SYNC_COOKIE) {
+                                struct berval skip;
+                                (void)ber_scanf(ber, "m", &skip);
+                                tag = ber_peek_tag(ber, &len);
+                        }
+                        /* refreshDeletes absent: FALSE, the ids are present ones */
+                        if (tag == LBER_BOOLEAN && ber_scanf(ber, "b", &deletes) != LBER_ERROR)
+                                changed = deletes != 0;
+                        else if (tag != LBER_BOOLEAN)
+                                changed = false;
+                }
+                if (ber)
+                        ber_free(ber, 1);
+        }
+        ldap_memfree(oid);
+        ber_bvfree(data);
+        return changed;
+}
+
+int mailacct_ldap_persist_wait(struct mailacct_ldap_session *s, unsigned seconds, struct mailacct_ldap_error *err)
+{
+        struct timeval tv = {.tv_sec = seconds};
+        LDAPMessage *msg = NULL;
+        int rc = ldap_result(s->ld, LDAP_RES_ANY, LDAP_MSG_ONE, &tv, &msg), type, code = LDAP_OTHER, changed = 0;
+
+        if (rc == 0)
+                return 0;
+        if (rc < 0) {
+                ldap_get_option(s->ld, LDAP_OPT_RESULT_CODE, &code);
+                return ldap_fail(err, s->ld, code, s->uri, "content sync (refreshAndPersist)");
+        }
+        type = ldap_msgtype(msg);
+        if (type == LDAP_RES_SEARCH_ENTRY)
+                changed = entry_changed(s->ld, msg);
+        else if (type == LDAP_RES_INTERMEDIATE)
+                changed = info_changed(s->ld, msg);
+        else if (type == LDAP_RES_SEARCH_RESULT) {
+                /* the server ended the search (shutting down, or it cannot
+                 * continue the state): the caller syncs and starts again */
+                if (ldap_parse_result(s->ld, msg, &code, NULL, NULL, NULL, NULL, 0) != LDAP_SUCCESS)
+                        code = LDAP_OTHER;
+                ldap_msgfree(msg);
+                return fail(err, code == LDAP_SYNC_REFRESH_REQUIRED ? MAILACCT_LDAP_REFRESH : classify(code), code,
+                            s->uri, "content sync (refreshAndPersist) ended: %s (%d)", ldap_err2string(code), code);
+        }
+        ldap_msgfree(msg);
+        return changed;
+}

@@ -24,6 +24,9 @@ enum mailacct_ldap_failure {
         MAILACCT_LDAP_NOMEM,
         /* the callback asked to stop (its own error) */
         MAILACCT_LDAP_STOPPED,
+        /* the server cannot continue from the sync state (RFC 4533's
+         * e-syncRefreshRequired): a full pull is due */
+        MAILACCT_LDAP_REFRESH,
 };
 
 struct mailacct_ldap_error {
@@ -77,3 +80,40 @@ int mailacct_ldap_search(struct mailacct_ldap_session *s, const char *base, cons
                          enum mailacct_ldap_kind kind, const char *const *attrs, const char *key_attr,
                          int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx, size_t *count,
                          struct mailacct_ldap_error *err);
+
+/* RFC 4533 content synchronisation, refreshOnly, of base for filter: with
+ * cookie (the last run's), what changed since; without, every entry (as
+ * a full pull, its cookie the start of the next run). ops->entry gets each
+ * entry added or changed (whole, as mailacct_ldap_search() gives it);
+ * ops->uuid each entryUUID (as text) deleted, or present in a present
+ * phase. Callbacks return 0, or -errno to stop. Afterwards res holds the
+ * new cookie (malloc'd, NULL if none came) and refreshDeletes: when it is
+ * false, the server ran a present phase, and every entry of the last run
+ * it named neither present nor changed is gone. Returns 0 or -1 with err;
+ * MAILACCT_LDAP_REFRESH when the server refuses the cookie. */
+struct mailacct_ldap_sync_ops {
+        int (*entry)(void *ctx, const struct mailacct_ldap_entry *e);
+        int (*uuid)(void *ctx, const char *uuid, bool present);
+};
+struct mailacct_ldap_sync_result {
+        char *cookie;
+        size_t cookie_len;
+        bool refresh_deletes;
+        size_t received; /* messages about entries */
+};
+int mailacct_ldap_sync(struct mailacct_ldap_session *s, const char *base, const char *filter,
+                       enum mailacct_ldap_kind kind, const char *const *attrs, const char *key_attr, const void *cookie,
+                       size_t cookie_len, const struct mailacct_ldap_sync_ops *ops, void *ctx,
+                       struct mailacct_ldap_sync_result *res, struct mailacct_ldap_error *err);
+
+/* RFC 4533 refreshAndPersist, for `sync --watch`: a search of base for
+ * filter that stays open from cookie on, asking no attribute (a change is
+ * only a reason to run an incremental sync). 0 or -1 with err. */
+int mailacct_ldap_persist_start(struct mailacct_ldap_session *s, const char *base, const char *filter,
+                                const void *cookie, size_t cookie_len, struct mailacct_ldap_error *err);
+/* Waits up to seconds for the next message of the session's persistent
+ * searches: 1 when it tells a change (an entry added, modified, renamed or
+ * deleted), 0 when not or nothing came, -1 with err when the connection is
+ * lost or the server ended a search (MAILACCT_LDAP_REFRESH: it cannot
+ * continue the cookie). */
+int mailacct_ldap_persist_wait(struct mailacct_ldap_session *s, unsigned seconds, struct mailacct_ldap_error *err);

@@ -27,8 +27,9 @@
 #define MAILACCT_LDAP_STATE_SERVER "server" /* the uri that answered */
 #define MAILACCT_LDAP_STATE_METHOD "method" /* what the server offers: rfc4533, dirsync, usn, none */
 #define MAILACCT_LDAP_STATE_BASES  "bases"  /* the bases searched, one a line */
-/* kept for the incremental sync (not written yet): an RFC 4533 cookie, a
- * DirSync cookie, AD's highestCommittedUSN and invocationId */
+/* the incremental sync's: the RFC 4533 cookies (cli/sync.c: one per base
+ * and filter, hex, a line each); reserved for AD's DirSync cookie,
+ * highestCommittedUSN and invocationId (not implemented) */
 #define MAILACCT_LDAP_STATE_COOKIE     "cookie"
 #define MAILACCT_LDAP_STATE_USN        "highestCommittedUSN"
 #define MAILACCT_LDAP_STATE_INVOCATION "invocationId"

@@ -154,7 +154,7 @@ conf "$C" "$S1, $S2"
 
 run -c "$C" sync
 check "first sync from the first server; the root DSE offers RFC 4533 (syncprov)" \
-        test "$OUT" = "sync: full (rfc4533), 7 seen, 7 added, 0 changed, 0 removed, 0 left out" || show
+        test "$OUT" = "sync: full (first sync), 7 seen, 7 added, 0 changed, 0 removed, 0 left out" || show
 check "a nested AD domain without a NetBIOS name: warned once, its DNS name serves" \
         has "$ERR" "warning: no NetBIOS name for AD domain corp.example.com" || show
 run -c "$C" resolve John.Doe@example.com jdoe@example.org jd@example.com jdoe 'EXAMPLE\jdoe' 'EXAMPLE/jdoe' \

@@ -124,6 +124,7 @@ slapd_conf() {
                 echo "rootpw $ROOTPW"
                 echo "directory $d/db"
                 echo "index objectClass eq"
+                [ -n "${SLAPD_SYNCPROV:-}" ] && echo "index entryCSN,entryUUID eq"
                 # SLAPD_PASSWORD_READERS: the service DN may read the hashes
                 # (tests/ldap/crypt.sh: the sync keeps {CRYPT} ones)
                 if [ -n "${SLAPD_PASSWORD_READERS:-}" ]; then
@@ -136,6 +137,9 @@ slapd_conf() {
                 # SLAPD_NO_PPOLICY: the lock attribute is there, nothing enforces it
                 [ -z "${SLAPD_NO_PPOLICY:-}" ] && echo "overlay ppolicy"
                 [ -n "${SLAPD_SYNCPROV:-}" ] && echo "overlay syncprov"
+                # the changes kept in memory for RFC 4533 deletions (none: a
+                # present phase tells them)
+                [ -n "${SLAPD_SESSIONLOG:-}" ] && echo "syncprov-sessionlog $SLAPD_SESSIONLOG"
         } >"$d/slapd.conf"
 }
 

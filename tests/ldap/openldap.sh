@@ -145,7 +145,7 @@ check "a dry run before any sync: the entries it would add, and not a file made 
 run -c "$C" sync
 check "first sync: exit 0" test "$rc" -eq 0 || show
 check "first sync: the summary line" \
-        test "$OUT" = "sync: full (none), 6 seen, 6 added, 0 changed, 0 removed, 0 left out" || show
+        test "$OUT" = "sync: full (first sync), 6 seen, 6 added, 0 changed, 0 removed, 0 left out" || show
 check "the index and the store are written, the store root's alone" \
         eval '[ -f "$IDX" ] && [ "$(stat -c %a "$IDX.ldap")" = 600 ] && [ "$(stat -c %U "$IDX.ldap")" = root ]'
 run -c "$C" resolve jdoe 'EXAMPLE\jdoe' john.doe john@example.org JDoe@Example.COM asmith pm 'EXAMPLE\assistant'
@@ -247,14 +247,14 @@ run -c "$C" resolve newbie
 check "after the dry run the index is as it was" test "$rc" -eq 1 || show
 run -c "$C" sync
 check "add, modify x2, rename (entryUUID: a change), delete: the counts" \
-        test "$OUT" = "sync: full (none), 6 seen, 1 added, 3 changed, 1 removed, 0 left out" || show
+        test "$OUT" = "sync: full (none offered), 6 seen, 1 added, 3 changed, 1 removed, 0 left out" || show
 run -c "$C" resolve newbie jd@example.com user
 check "the changes answer" test "$OUT" = "$(printf '%s\n' newbie@example.com jdoe@example.com user@example.com)" || show
 run -c "$C" explain assistant
 check "a renamed entry: same mailbox, new DN" has "$OUT" "origin:     uid=helper,ou=people,dc=example,dc=com" || show
 run -c "$C" sync
 check "a sync with nothing new: all zero" \
-        test "$OUT" = "sync: full (none), 6 seen, 0 added, 0 changed, 0 removed, 0 left out" || show
+        test "$OUT" = "sync: full (none offered), 6 seen, 0 added, 0 changed, 0 removed, 0 left out" || show
 
 # ---- entries the rules cannot accept ------------------------------------------------
 ldif s1 <<EOF
@@ -306,7 +306,7 @@ mail: postmaster@example.com
 EOF
 run -c "$C" sync
 check "malformed and clashing entries left out, the rest synced: exit 0" \
-        test "$OUT" = "sync: full (none), 12 seen, 0 added, 0 changed, 0 removed, 6 left out" || show
+        test "$OUT" = "sync: full (none offered), 12 seen, 0 added, 0 changed, 0 removed, 6 left out" || show
 for w in "uid=twomail,ou=people,dc=example,dc=com: warning: left out: mail has 2 values" \
         "uid=foreign,ou=people,dc=example,dc=com: warning: left out: address \"foreign@example.net\": domain" \
         "uid=ctrl,ou=people,dc=example,dc=com: warning: left out: a value of displayName holds a control character" \

@@ -82,7 +82,8 @@ listed mailacct /usr/sbin/mailacct /usr/share/man/man8/mailacct.8.gz /usr/share/
         /usr/share/bash-completion/completions/mailacct /usr/share/doc/mailacct/examples/mailacct.conf.example \
         /usr/share/doc/mailacct/examples/dovecot-mailacct.conf.example \
         /lib/systemd/system/mailacct-compile.path /lib/systemd/system/mailacct-compile.service \
-        /lib/systemd/system/mailacct-sync.service /lib/systemd/system/mailacct-sync.timer /var/lib/mailacct
+        /lib/systemd/system/mailacct-sync.service /lib/systemd/system/mailacct-sync.timer \
+        /lib/systemd/system/mailacct-sync-watch.service /var/lib/mailacct
 st=$(stat -c '%a %U:%G' "$CH/var/lib/mailacct")
 [ "$st" = "755 root:root" ]
 ok $? "/var/lib/mailacct is 0755 root:root" "$st"
@@ -101,7 +102,7 @@ else
 fi
 enabled=$(find "$CH/etc/systemd" -name 'mailacct-*' 2>/dev/null)
 [ -z "$enabled" ]
-ok $? "mailacct-compile.path and mailacct-sync.timer are installed, not enabled" "$enabled"
+ok $? "mailacct-compile.path, mailacct-sync.timer and mailacct-sync-watch.service are installed, not enabled" "$enabled"
 
 # --- the administrator's part: configuration, secrets, nsswitch, PAM ---------
 echo "== a directory, nsswitch.conf and a PAM service (by hand, as the README says)"
