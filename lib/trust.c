@@ -172,7 +172,10 @@ int mailacct_trust_dir(const char *dir, char *why, size_t len)
         return r;
 }
 
-int mailacct_trust_check(const char *path, const struct stat *st, unsigned flags, char *why, size_t len)
+/* mailacct_trust_check(), but -ESTALE when path leads to another file than
+ * st by now: a writer renamed a new one in place (the folders' checks keep
+ * anyone else from doing so), and the caller may open it again. */
+static int check_file(const char *path, const struct stat *st, unsigned flags, char *why, size_t len)
 {
         struct viewer v = viewer();
         struct stat again;
@@ -196,36 +199,53 @@ int mailacct_trust_check(const char *path, const struct stat *st, unsigned flags
         /* the name must still lead to the file that was checked */
         if (stat(path, &again) < 0 || again.st_dev != st->st_dev || again.st_ino != st->st_ino) {
                 snprintf(why, len, "refused: replaced while it was checked");
-                return -EPERM;
+                return -ESTALE;
         }
         return check_folders(&v, path, why, len);
 }
 
+int mailacct_trust_check(const char *path, const struct stat *st, unsigned flags, char *why, size_t len)
+{
+        int r = check_file(path, st, flags, why, len);
+
+        return r == -ESTALE ? -EPERM : r;
+}
+
+/* A writer replaces a file by rename (lib/atomic.c): one replaced between
+ * the open and the check is opened again, the new one checked in turn;
+ * only a file replaced on every try is refused. An index rewritten every
+ * second under busy readers made a lookup fail closed now and then. */
+#define TRUST_REOPEN_TRIES 16
+
 int mailacct_trust_open(const char *path, unsigned flags, struct stat *st, char *why, size_t len)
 {
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK), r;
+        int r = -ESTALE;
 
-        if (fd < 0) {
-                r = -errno;
-                if (r == -ELOOP) {
-                        snprintf(why, len, "refused: a symbolic link (give the file it points to)");
-                        return -EPERM;
+        for (int i = 0; i < TRUST_REOPEN_TRIES && r == -ESTALE; i++) {
+                int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+
+                if (fd < 0) {
+                        r = -errno;
+                        if (r == -ELOOP) {
+                                snprintf(why, len, "refused: a symbolic link (give the file it points to)");
+                                return -EPERM;
+                        }
+                        snprintf(why, len, "%s", strerror(-r));
+                        return r;
                 }
-                snprintf(why, len, "%s", strerror(-r));
-                return r;
-        }
-        if (fstat(fd, st) < 0) {
-                r = -errno;
-                snprintf(why, len, "%s", strerror(-r));
+                if (fstat(fd, st) < 0) {
+                        r = -errno;
+                        snprintf(why, len, "%s", strerror(-r));
+                        close(fd);
+                        return r;
+                }
+                r = check_file(path, st, flags, why, len);
+                if (r == 0) {
+                        /* O_NONBLOCK only kept a FIFO from stalling the open */
+                        (void)fcntl(fd, F_SETFL, 0);
+                        return fd;
+                }
                 close(fd);
-                return r;
         }
-        r = mailacct_trust_check(path, st, flags, why, len);
-        if (r < 0) {
-                close(fd);
-                return r;
-        }
-        /* O_NONBLOCK only kept a FIFO from stalling the open */
-        (void)fcntl(fd, F_SETFL, 0);
-        return fd;
+        return r == -ESTALE ? -EPERM : r;
 }

@@ -3,6 +3,8 @@
  * and every folder up to "/". The owner cases need root (chown); without it
  * they are left out and the rest still runs. */
 #include <setjmp.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
@@ -97,6 +99,51 @@ static void test_folders(void **state)
         expect(path_in("openlink", "f"), 0, -EPERM, "folder");
 }
 
+/* A writer renames new files in place without a pause (as `sync` does
+ * with the delta under busy readers): every open gets a whole file, none is
+ * refused as "replaced while it was checked". */
+static void test_replaced(void **state)
+{
+        const char *target = path_in("", "swapped"), *tmp = path_in("", "swapped.new");
+        char keep_target[PATH_MAX + 128], keep_tmp[PATH_MAX + 128];
+        int refused = 0, opened = 0;
+        pid_t pid;
+
+        (void)state;
+        snprintf(keep_target, sizeof(keep_target), "%s", target);
+        snprintf(keep_tmp, sizeof(keep_tmp), "%s", tmp);
+        mkfile(keep_target, 0644);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                for (;;) {
+                        int fd = open(keep_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+                        if (fd >= 0)
+                                close(fd);
+                        if (rename(keep_tmp, keep_target) < 0)
+                                _exit(1);
+                }
+        }
+        for (int i = 0; i < 20000; i++) {
+                struct stat st;
+                char why[512] = "";
+                int fd = mailacct_trust_open(keep_target, 0, &st, why, sizeof(why));
+
+                if (fd >= 0) {
+                        opened++;
+                        close(fd);
+                } else {
+                        refused++;
+                        if (refused == 1)
+                                print_message("refused: %s\n", why);
+                }
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        assert_int_equal(refused, 0);
+        assert_int_equal(opened, 20000);
+}
+
 static void test_owners(void **state)
 {
         (void)state;
@@ -140,6 +187,7 @@ int main(void)
                 cmocka_unit_test(test_modes),
                 cmocka_unit_test(test_kinds),
                 cmocka_unit_test(test_folders),
+                cmocka_unit_test(test_replaced),
                 cmocka_unit_test(test_owners),
         };
         int failed = cmocka_run_group_tests_name("trust", tests, setup, NULL);
