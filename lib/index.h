@@ -37,6 +37,9 @@ size_t mailacct_index_n_stamps(const struct mailacct_index *ix);
 int mailacct_index_stamp(const struct mailacct_index *ix, size_t i, struct mailacct_stamp *s);
 /* Whether every file it was built from is as it was (stats each). */
 bool mailacct_index_current(const struct mailacct_index *ix);
+/* The path of the first file stamp that no longer matches its file, or
+ * NULL when every one does (points into the index). */
+const char *mailacct_index_changed(const struct mailacct_index *ix);
 const char *mailacct_index_conf_path(const struct mailacct_index *ix);
 unsigned mailacct_index_flags(const struct mailacct_index *ix);
 /* When it was written (ns since the epoch). */

@@ -826,14 +826,21 @@ int mailacct_index_stamp(const struct mailacct_index *ix, size_t i, struct maila
         return 0;
 }
 
-bool mailacct_index_current(const struct mailacct_index *ix)
+const char *mailacct_index_changed(const struct mailacct_index *ix)
 {
         for (size_t i = 0; i < ix->h->n_stamps; i++) {
                 struct mailacct_stamp s;
-                if (mailacct_index_stamp(ix, i, &s) < 0 || !mailacct_stamp_current(&s))
-                        return false;
+                if (mailacct_index_stamp(ix, i, &s) < 0)
+                        return "(a damaged stamp)";
+                if (!mailacct_stamp_current(&s))
+                        return s.path ? s.path : "(a file)";
         }
-        return true;
+        return NULL;
+}
+
+bool mailacct_index_current(const struct mailacct_index *ix)
+{
+        return mailacct_index_changed(ix) == NULL;
 }
 
 const char *mailacct_index_conf_path(const struct mailacct_index *ix)

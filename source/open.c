@@ -156,15 +156,21 @@ static uint64_t parse_limit(void)
 
 /* The index is current when it names this configuration first and every
  * file it was built from is as it was. */
-static bool current(const struct mailacct_index *ix, const char *conf_path, const struct stat *conf)
+/* Whether ix was built from conf_path as it is now, and from every other
+ * file it names; *changed: the first one that changed since, else NULL. */
+static bool current(const struct mailacct_index *ix, const char *conf_path, const struct stat *conf,
+                    const char **changed)
 {
         struct mailacct_stamp first, now;
 
+        *changed = conf_path;
         if (mailacct_index_n_stamps(ix) == 0 || mailacct_index_stamp(ix, 0, &first) < 0)
                 return false;
         mailacct_stamp_of(conf_path, conf, &now);
-        return first.path && strcmp(first.path, conf_path) == 0 && mailacct_stamp_same(&first, &now) &&
-               mailacct_index_current(ix);
+        if (!first.path || strcmp(first.path, conf_path) != 0 || !mailacct_stamp_same(&first, &now))
+                return false;
+        *changed = mailacct_index_changed(ix);
+        return *changed == NULL;
 }
 
 static void age(char *buf, size_t len, int64_t built_ns)
@@ -261,11 +267,14 @@ int mailacct_source_open(const char *conf_path, struct mailacct_dir **out, struc
                 st->index_built_ns = mailacct_index_built(dix ? dix : ix);
                 st->ldap = mailacct_index_flags(ix) & IX_F_LDAP;
                 /* a delta records what the pair was built from */
-                if (!current(dix ? dix : ix, conf_path, &conf)) {
+                const char *changed;
+                if (!current(dix ? dix : ix, conf_path, &conf, &changed)) {
                         st->index = MAILACCT_IX_STALE;
                         age(old, sizeof(old), st->index_built_ns);
+                        /* (a sync writes its store, then the index: a
+                         * reader in between names the store) */
                         snprintf(st->note, sizeof(st->note), "%s is stale: compiled %s ago, %s changed since",
-                                 st->index_path, old, conf_path);
+                                 st->index_path, old, changed);
                 }
                 watch_index(st, dix ? dix : ix);
                 /* a stale index of a large configuration, or of one whose
