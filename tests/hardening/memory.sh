@@ -6,7 +6,8 @@
 # read through /proc/PID/mem and searched for the password. (Root reads a
 # process whether it is dumpable or not: the test is that no copy is left,
 # and that the process made itself non-dumpable.) Left out under ASan, whose
-# allocator keeps freed memory in quarantine.
+# allocator keeps freed memory in quarantine. And Ctrl-C at either's
+# password prompt on a terminal leaves the terminal's echo on.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 . tests/hardening/lib.sh
@@ -82,4 +83,49 @@ case $out in
 copies=0\ exit=1) ok "test, unknown user: no copy of the password at exit ($out)" ;;
 *) bad "test, unknown user: the password is still in its memory at exit: $out" ;;
 esac
+
+# Ctrl-C at the prompt of a terminal: the echo the prompt turned off is
+# back when the command is gone (on a pty of the test's own)
+for cmd in passwd test; do
+        case $cmd in
+        passwd) args="passwd jdoe@example.com" ;;
+        test) args="test --pam-dir $D/pam.d --service imap jdoe" ;;
+        esac
+        # shellcheck disable=SC2086
+        out=$("$HZ_PY" - "$M" -c "$C" $args <<'PY'
+import os, signal, sys, termios, time
+master, slave = os.openpty()
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    os.close(master)
+    import fcntl
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    for fd in (0, 1, 2):
+        os.dup2(slave, fd)
+    os.execv(sys.argv[1], sys.argv[1:])
+seen, echo_off = b"", False
+deadline = time.time() + 20
+while time.time() < deadline:
+    # the prompt is written once echo is off: wait for both
+    echo_off = not (termios.tcgetattr(slave)[3] & termios.ECHO)
+    if echo_off and b"assword" in seen:
+        break
+    try:
+        import select
+        if select.select([master], [], [], 0.05)[0]:
+            seen += os.read(master, 4096)
+    except OSError:
+        break
+os.write(master, b"\x03")  # the tty's INTR: SIGINT to the command
+_, status = os.waitpid(pid, 0)
+restored = bool(termios.tcgetattr(slave)[3] & termios.ECHO)
+print(f"prompted={echo_off and b'assword' in seen} restored={restored} signalled={os.WIFSIGNALED(status) or os.WEXITSTATUS(status) != 0}")
+PY
+)
+        case $out in
+        "prompted=True restored=True signalled=True") ok "$cmd: Ctrl-C at the password prompt leaves the terminal's echo on ($out)" ;;
+        *) bad "$cmd: Ctrl-C at the password prompt: $out" ;;
+        esac
+done
 hz_done
