@@ -226,7 +226,7 @@ static const struct mem_dir *mem(const struct mailacct_dir *d)
         return d->impl;
 }
 
-static const struct mailacct_hashmap *table_of(const struct mem_dir *m, enum mailacct_table t)
+const struct mailacct_hashmap *mailacct_mem_table(const struct mem_dir *m, enum mailacct_table t)
 {
         switch (t) {
         case MAILACCT_T_DOMAIN:
@@ -254,7 +254,7 @@ static const struct mailacct_hashmap *table_of(const struct mem_dir *m, enum mai
 
 static long mem_get(const struct mailacct_dir *d, enum mailacct_table t, const char *key, uint32_t *out, size_t max)
 {
-        const struct mailacct_hashmap *h = table_of(mem(d), t);
+        const struct mailacct_hashmap *h = mailacct_mem_table(mem(d), t);
 
         return h ? (long)mailacct_hashmap_get(h, key, out, max) : 0;
 }

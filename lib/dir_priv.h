@@ -135,6 +135,8 @@ extern const struct mailacct_strv mailacct_no_values;
  * index writer and the lint of `mailacct check`, which read what only a
  * built directory holds (the delegates as written, the hash tables). */
 const struct mem_dir *mailacct_dir_mem(const struct mailacct_dir *d);
+/* A built directory's lookup table t (NULL for a table it keeps none of). */
+const struct mailacct_hashmap *mailacct_mem_table(const struct mem_dir *m, enum mailacct_table t);
 
 /* The strings of a built directory, freed with it (lib/build.c). */
 struct mailacct_arena;

@@ -413,32 +413,6 @@ static int same_mailbox(const struct mailacct_dir *base, uint32_t b, const struc
         return 1;
 }
 
-static const struct mailacct_hashmap *mem_table(const struct mem_dir *m, enum mailacct_table t)
-{
-        switch (t) {
-        case MAILACCT_T_DOMAIN:
-                return m->domain_names;
-        case MAILACCT_T_NTDOMAIN:
-                return m->nt_domains;
-        case MAILACCT_T_ADDRESS:
-                return m->by_address;
-        case MAILACCT_T_BARE:
-                return m->by_bare;
-        case MAILACCT_T_NT:
-                return m->by_nt;
-        case MAILACCT_T_UID:
-                return m->by_uid;
-        case MAILACCT_T_CONTACT_ALIAS:
-                return m->contact_alias;
-        case MAILACCT_T_CONTACT_ADDRESS:
-                return m->contact_address;
-        case MAILACCT_T_MAILDOMAIN:
-                return m->mail_domains;
-        default:
-                return NULL;
-        }
-}
-
 static bool mailbox_table(enum mailacct_table t)
 {
         return t == MAILACCT_T_ADDRESS || t == MAILACCT_T_BARE || t == MAILACCT_T_NT || t == MAILACCT_T_UID;
@@ -574,7 +548,7 @@ static int diff_tables(struct delta_build *x)
         int r = 0;
 
         for (int t = 0; r == 0 && t < _MAILACCT_T_MAX; t++) {
-                const struct mailacct_hashmap *fm = mem_table(m, (enum mailacct_table)t);
+                const struct mailacct_hashmap *fm = mailacct_mem_table(m, (enum mailacct_table)t);
                 bool mbox = mailbox_table((enum mailacct_table)t);
                 struct mailacct_hashmap *seen = mailacct_hashmap_new(mbox ? 64 : fm ? mailacct_hashmap_size(fm) : 16);
                 const char *key;

@@ -292,16 +292,9 @@ static int write_index(const struct mailacct_dir *d, const struct mailacct_index
                 snprintf(err, errlen, "the directory was not built from a source");
                 return -EINVAL;
         }
-        tables[MAILACCT_T_DOMAIN] = m->domain_names;
-        tables[MAILACCT_T_NTDOMAIN] = m->nt_domains;
-        tables[MAILACCT_T_ADDRESS] = m->by_address;
-        tables[MAILACCT_T_ALIAS_AT] = NULL; /* the resolver filters the bare table instead */
-        tables[MAILACCT_T_BARE] = m->by_bare;
-        tables[MAILACCT_T_NT] = m->by_nt;
-        tables[MAILACCT_T_UID] = m->by_uid;
-        tables[MAILACCT_T_CONTACT_ALIAS] = m->contact_alias;
-        tables[MAILACCT_T_CONTACT_ADDRESS] = m->contact_address;
-        tables[MAILACCT_T_MAILDOMAIN] = m->mail_domains;
+        /* (no alias@domain table: the resolver filters the bare one) */
+        for (int t = 0; t < _MAILACCT_T_MAX; t++)
+                tables[t] = mailacct_mem_table(m, (enum mailacct_table)t);
         w = ix_writer_new(err, errlen);
         if (!w)
                 return -ENOMEM;
