@@ -367,65 +367,61 @@ static void render_uint(struct cli_text *t, uint32_t v)
         cli_text_str(t, buf);
 }
 
+/* "key = value; " of one field, in each of the three kinds of value. */
+static void field_str(struct cli_text *t, enum field f, const char *v)
+{
+        cli_text_str(t, field_names[f]);
+        cli_text_str(t, " = ");
+        cli_conf_quote(t, v);
+        cli_text_str(t, "; ");
+}
+
+static void field_list(struct cli_text *t, enum field f, const struct mailacct_import_list *l)
+{
+        cli_text_str(t, field_names[f]);
+        cli_text_str(t, " = ");
+        render_list(t, l);
+        cli_text_str(t, "; ");
+}
+
+static void field_uint(struct cli_text *t, enum field f, uint32_t v)
+{
+        cli_text_str(t, field_names[f]);
+        cli_text_str(t, " = ");
+        render_uint(t, v);
+        cli_text_str(t, "; ");
+}
+
 /* "key = value; " for each field e gives and `only` names (1 << enum
  * field; ~0u: all, and the address first). */
 static void render_fields(struct cli_text *t, const struct mailacct_import_entry *e, unsigned only)
 {
 #define WANT(f) (only & (1u << (f)))
-#define KEY(f)  (cli_text_str(t, field_names[f]), cli_text_str(t, " = "))
         if (only == ~0u) {
                 cli_text_str(t, "address = ");
                 cli_conf_quote(t, e->address);
                 cli_text_str(t, "; ");
         }
-        if (e->aliases.n && WANT(F_ALIASES)) {
-                KEY(F_ALIASES);
-                render_list(t, &e->aliases);
-                cli_text_str(t, "; ");
-        }
-        if (e->addresses.n && WANT(F_ADDRESSES)) {
-                KEY(F_ADDRESSES);
-                render_list(t, &e->addresses);
-                cli_text_str(t, "; ");
-        }
-        if (e->nt_account && WANT(F_NT_ACCOUNT)) {
-                KEY(F_NT_ACCOUNT);
-                cli_conf_quote(t, e->nt_account);
-                cli_text_str(t, "; ");
-        }
-        if (e->name && WANT(F_NAME)) {
-                KEY(F_NAME);
-                cli_conf_quote(t, e->name);
-                cli_text_str(t, "; ");
-        }
-        if (e->has_uid && WANT(F_UID)) {
-                KEY(F_UID);
-                render_uint(t, e->uid);
-                cli_text_str(t, "; ");
-        }
-        if (e->has_gid && WANT(F_GID)) {
-                KEY(F_GID);
-                render_uint(t, e->gid);
-                cli_text_str(t, "; ");
-        }
-        if (e->home && WANT(F_HOME)) {
-                KEY(F_HOME);
-                cli_conf_quote(t, e->home);
-                cli_text_str(t, "; ");
-        }
-        if (e->shell && WANT(F_SHELL)) {
-                KEY(F_SHELL);
-                cli_conf_quote(t, e->shell);
-                cli_text_str(t, "; ");
-        }
-        if (e->services.n && WANT(F_SERVICES)) {
-                KEY(F_SERVICES);
-                render_list(t, &e->services);
-                cli_text_str(t, "; ");
-        }
+        if (e->aliases.n && WANT(F_ALIASES))
+                field_list(t, F_ALIASES, &e->aliases);
+        if (e->addresses.n && WANT(F_ADDRESSES))
+                field_list(t, F_ADDRESSES, &e->addresses);
+        if (e->nt_account && WANT(F_NT_ACCOUNT))
+                field_str(t, F_NT_ACCOUNT, e->nt_account);
+        if (e->name && WANT(F_NAME))
+                field_str(t, F_NAME, e->name);
+        if (e->has_uid && WANT(F_UID))
+                field_uint(t, F_UID, e->uid);
+        if (e->has_gid && WANT(F_GID))
+                field_uint(t, F_GID, e->gid);
+        if (e->home && WANT(F_HOME))
+                field_str(t, F_HOME, e->home);
+        if (e->shell && WANT(F_SHELL))
+                field_str(t, F_SHELL, e->shell);
+        if (e->services.n && WANT(F_SERVICES))
+                field_list(t, F_SERVICES, &e->services);
         if (e->enabled >= 0 && WANT(F_ENABLED))
                 cli_text_str(t, e->enabled ? "enabled = true; " : "enabled = false; ");
-#undef KEY
 #undef WANT
 }
 
