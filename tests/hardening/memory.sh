@@ -28,41 +28,7 @@ CANARY="Zq7-memory-canary-91xY"
 # search CMD...: runs CMD with the canary on stdin, stopped at exit; prints
 # "copies=N exit=N" (copies of the canary found in its memory, exit status)
 search() {
-        "$HZ_PY" - "$SHIM" "$CANARY" "$@" <<'PY'
-import os, re, signal, subprocess, sys, time
-shim, canary, cmd = sys.argv[1], sys.argv[2].encode(), sys.argv[3:]
-env = dict(os.environ, LD_PRELOAD=shim, STOP_AT_EXIT="1")
-p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-p.stdin.write(canary + b"\n")
-p.stdin.close()
-deadline = time.time() + 60
-state = ""
-while time.time() < deadline:
-    with open(f"/proc/{p.pid}/stat") as f:
-        state = f.read().rsplit(")", 1)[1].split()[0]
-    if state in ("T", "t", "Z"):
-        break
-    time.sleep(0.01)
-if state not in ("T", "t"):
-    print(f"never stopped (state {state})")
-    sys.exit(1)
-copies = 0
-with open(f"/proc/{p.pid}/maps") as maps, open(f"/proc/{p.pid}/mem", "rb", 0) as mem:
-    for line in maps:
-        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) (\S+)", line)
-        lo, hi, perm = int(m.group(1), 16), int(m.group(2), 16), m.group(3)
-        if "r" not in perm or "[vvar]" in line or "[vsyscall]" in line:
-            continue
-        try:
-            mem.seek(lo)
-            chunk = mem.read(hi - lo)
-        except OSError:
-            continue
-        copies += chunk.count(canary)
-os.kill(p.pid, signal.SIGCONT)
-p.wait()
-print(f"copies={copies} exit={p.returncode}")
-PY
+        "$HZ_PY" tests/lib/memsearch.py "$SHIM" "$CANARY" stdin "$@"
 }
 
 out=$(search "$M" -c "$C" passwd jdoe@example.com)

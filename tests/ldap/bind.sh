@@ -399,39 +399,11 @@ if [ -f "$SHIM" ] && ! nm -D "$MAILACCT" 2>/dev/null | grep -q __asan_init; then
         # mem_copies LOGIN PASSWORD: copies of PASSWORD in the memory of a
         # `mailacct test` of LOGIN, stopped at its exit
         mem_copies() {
-                /usr/bin/python3 - "$SHIM" "$2" "$MAILACCT" -c "$C" test --service imap --pam-dir "$T/pam.d" -- "$1" <<'PY'
-import os, re, subprocess, sys, time
-shim, canary, cmd = sys.argv[1], sys.argv[2].encode(), sys.argv[3:]
-p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     env=dict(os.environ, LD_PRELOAD=shim, STOP_AT_EXIT="1"))
-p.stdin.write(canary + b"\n")
-p.stdin.close()
-state, deadline = "", time.time() + 60
-while time.time() < deadline:
-    with open(f"/proc/{p.pid}/stat") as f:
-        state = f.read().rsplit(")", 1)[1].split()[0]
-    if state in ("T", "t", "Z"):
-        break
-    time.sleep(0.01)
-copies = 0
-with open(f"/proc/{p.pid}/maps") as maps, open(f"/proc/{p.pid}/mem", "rb", 0) as mem:
-    for line in maps:
-        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) (\S+)", line)
-        if "r" not in m.group(3) or "[vvar]" in line or "[vsyscall]" in line:
-            continue
-        try:
-            mem.seek(int(m.group(1), 16))
-            data = mem.read(int(m.group(2), 16) - int(m.group(1), 16))
-            copies += data.count(canary)
-            if canary in data:
-                i = data.index(canary)
-                sys.stderr.write("FOUND in %s at +%x: %r\n" % (line.strip(), i, data[max(0, i-64):i+48]))
-        except OSError:
-            pass
-p.kill()
-p.wait()
-print(copies if state in ("T", "t") else "never-stopped")
-PY
+                local out
+                out=$(/usr/bin/python3 "$top/tests/lib/memsearch.py" "$SHIM" "$2" stdin \
+                        "$MAILACCT" -c "$C" test --service imap --pam-dir "$T/pam.d" -- "$1")
+                out=${out#copies=}
+                echo "${out%% *}"
         }
         # mem_check WHAT URIS LOGIN PASSWORD
         mem_check() {

@@ -413,34 +413,9 @@ check "check --online: exit 3 when no server answers" test "$rc" -eq 3 || show
 slapd_start s1 openldap || exit 1
 SHIM=$BUILD/tests/hardening/stop_at_exit.so
 if [ -f "$SHIM" ] && ! nm -D "$MAILACCT" 2>/dev/null | grep -q __asan_init; then
-        copies=$(/usr/bin/python3 - "$SHIM" "$SVC_PW" "$MAILACCT" -c "$D/ldaps.conf" sync <<'PY'
-import os, re, subprocess, sys, time
-shim, canary, cmd = sys.argv[1], sys.argv[2].encode(), sys.argv[3:]
-p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     env=dict(os.environ, LD_PRELOAD=shim, STOP_AT_EXIT="1"))
-state, deadline = "", time.time() + 60
-while time.time() < deadline:
-    with open(f"/proc/{p.pid}/stat") as f:
-        state = f.read().rsplit(")", 1)[1].split()[0]
-    if state in ("T", "t", "Z"):
-        break
-    time.sleep(0.01)
-copies = 0
-with open(f"/proc/{p.pid}/maps") as maps, open(f"/proc/{p.pid}/mem", "rb", 0) as mem:
-    for line in maps:
-        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) (\S+)", line)
-        if "r" not in m.group(3) or "[vvar]" in line or "[vsyscall]" in line:
-            continue
-        try:
-            mem.seek(int(m.group(1), 16))
-            copies += mem.read(int(m.group(2), 16) - int(m.group(1), 16)).count(canary)
-        except OSError:
-            pass
-p.kill()
-p.wait()
-print(copies if state in ("T", "t") else "never-stopped")
-PY
-)
+        out=$(/usr/bin/python3 "$top/tests/lib/memsearch.py" "$SHIM" "$SVC_PW" nostdin "$MAILACCT" -c "$D/ldaps.conf" sync)
+        copies=${out#copies=}
+        copies=${copies%% *}
         check "the bind password is nowhere in the memory of a sync over ldaps:// at its exit ($copies copies)" \
                 test "$copies" = 0
 fi
