@@ -388,6 +388,23 @@ static const char *const *pull_attrs(struct pull *p)
         return p->attrs;
 }
 
+/* What a pull does first, a full or an incremental one: the declarer over
+ * b, the hook for the entries left out, the directory's NetBIOS names, and
+ * the attributes to ask for. */
+static int pull_begin(struct pull *p, struct mailacct_builder *b, struct mailacct_diags *diags,
+                      const char *const **attrs)
+{
+        int r = mailacct_ldap_declarer_init(&p->x, b, p->c, diags);
+
+        if (r < 0)
+                return r;
+        mailacct_builder_on_leave_out(b, on_leave_out, p);
+        if (mailacct_ldap_netbios_names(p->session, &p->root, add_netbios, p, &p->err) < 0)
+                return -EIO;
+        *attrs = pull_attrs(p);
+        return *attrs ? 0 : -ENOMEM;
+}
+
 /* ---- RFC 4533: cookies and changes --------------------------------------------- */
 
 static const char *search_filter(const struct pull *p, size_t i)
@@ -494,15 +511,9 @@ static int pull_changes(void *ctx, struct mailacct_builder *b, const struct mail
         int r = 0;
 
         (void)info;
-        r = mailacct_ldap_declarer_init(&p->x, b, p->c, diags);
+        r = pull_begin(p, b, diags, &attrs);
         if (r < 0)
                 return r;
-        mailacct_builder_on_leave_out(b, on_leave_out, p);
-        if (mailacct_ldap_netbios_names(p->session, &p->root, add_netbios, p, &p->err) < 0)
-                return -EIO;
-        attrs = pull_attrs(p);
-        if (!attrs)
-                return -ENOMEM;
         ch = mailacct_ldap_changes_new(p->n_searches);
         if (!ch)
                 return -ENOMEM;
@@ -568,17 +579,11 @@ static int pull_all(void *ctx, struct mailacct_builder *b, const struct mailacct
         int r;
 
         (void)info;
-        r = mailacct_ldap_declarer_init(&p->x, b, p->c, diags);
+        r = pull_begin(p, b, diags, &attrs);
         if (r < 0)
                 return r;
-        mailacct_builder_on_leave_out(b, on_leave_out, p);
-        if (mailacct_ldap_netbios_names(p->session, &p->root, add_netbios, p, &p->err) < 0)
-                return -EIO;
         if (p->want_cookies)
                 take_cookies(p);
-        attrs = pull_attrs(p);
-        if (!attrs)
-                return -ENOMEM;
         for (size_t i = 0; i < p->c->n_base; i++) {
                 if (mailacct_ldap_search(p->session, p->c->base[i], p->mailbox_filter, MAILACCT_LDAP_MAILBOX, attrs,
                                          key, one, p, &count, &p->err) < 0)
