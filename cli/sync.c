@@ -144,6 +144,10 @@ struct pull {
         size_t *cookie_in_len, *cookie_out_len;
         size_t received;
         const char *no_cookie; /* why this full pull leaves no cookie */
+        /* AD's uSNChanged: the last sync's highestCommittedUSN (what this
+         * run asks what changed after); this run records the DC's */
+        char usn_in[32];
+        bool want_usn;
         /* userPassword (schema openldap): asked for, kept apart, counted */
         bool passwords;
         const char **attrs;
@@ -494,13 +498,114 @@ static size_t search_of(const struct pull *p, const struct mailacct_ldap_entry *
         return SIZE_MAX;
 }
 
+/* RFC 4533: what changed since each search's cookie. 0, -ENOMEM, -EIO
+ * (p->err). */
+static int changes_rfc4533(struct pull *p, struct mailacct_ldap_changes *ch, const char *const *attrs, const char *key)
+{
+        static const struct mailacct_ldap_sync_ops ops = {change_entry, change_uuid};
+
+        for (size_t i = 0; i < p->n_searches; i++) {
+                struct sync_ctx sc = {ch, i, search_kind(i)};
+                struct mailacct_ldap_sync_result res;
+                if (!search_filter(p, i))
+                        continue;
+                if (mailacct_ldap_sync(p->session, p->c->base[i / 2], search_filter(p, i), search_kind(i), attrs, key,
+                                       p->cookie_in[i], p->cookie_in_len[i], &ops, &sc, &res, &p->err) < 0)
+                        return p->err.kind == MAILACCT_LDAP_STOPPED || p->err.kind == MAILACCT_LDAP_NOMEM ? -ENOMEM
+                                                                                                          : -EIO;
+                mailacct_ldap_changes_done(ch, i, res.refresh_deletes);
+                p->received += res.received;
+                /* no new cookie: the old one still stands */
+                free(p->cookie_out[i]);
+                p->cookie_out[i] = res.cookie;
+                p->cookie_out_len[i] = res.cookie_len;
+                if (!res.cookie && p->cookie_in_len[i]) {
+                        p->cookie_out[i] = malloc(p->cookie_in_len[i]);
+                        if (!p->cookie_out[i])
+                                return -ENOMEM;
+                        memcpy(p->cookie_out[i], p->cookie_in[i], p->cookie_in_len[i]);
+                        p->cookie_out_len[i] = p->cookie_in_len[i];
+                }
+        }
+        return 0;
+}
+
+static int change_touched(void *ctx, const struct mailacct_ldap_entry *e)
+{
+        return e->key_len ? mailacct_ldap_changes_touched(ctx, e->key, e->key_len) : 0;
+}
+
+/* The naming context of an AD DN: its trailing run of DC= RDNs
+ * ("OU=Staff,DC=example,DC=com": "DC=example,DC=com"); the DN itself when
+ * it ends in none. */
+static const char *naming_context(const char *dn)
+{
+        const char *nc = dn + strlen(dn);
+
+        for (const char *at = dn; *at;) {
+                const char *comma = at;
+                if (strncasecmp(at, "DC=", 3) != 0) {
+                        nc = NULL;
+                } else if (!nc || !*nc)
+                        nc = at;
+                /* the next RDN: past an unescaped comma */
+                while (*comma && *comma != ',')
+                        comma += comma[0] == '\\' && comma[1] ? 2 : 1;
+                at = *comma ? comma + 1 : comma;
+                while (*at == ' ')
+                        at++;
+        }
+        return nc && *nc ? nc : dn;
+}
+
+/* AD's uSNChanged: first every object of the bases' naming contexts
+ * touched since the last sync's USN (changed, moved, deleted: the last
+ * sync's entry of each is dropped), then each search for what of that is in
+ * its base and filter now (whole entries, which come back). In this order,
+ * an object touched between the two searches is sent by the second; one
+ * touched after both comes in the next run (its USN is above the one this
+ * run records, read before either). */
+static int changes_usn(struct pull *p, struct mailacct_ldap_changes *ch, const char *const *attrs, const char *key)
+{
+        unsigned long long since = strtoull(p->usn_in, NULL, 10);
+        size_t count;
+
+        for (size_t j = 0; j < p->c->n_base; j++) {
+                const char *nc = naming_context(p->c->base[j]);
+                bool seen = false;
+                for (size_t k = 0; k < j && !seen; k++)
+                        seen = strcasecmp(naming_context(p->c->base[k]), nc) == 0;
+                if (!seen &&
+                    mailacct_ldap_usn_touched(p->session, nc, p->usn_in, change_touched, ch, &count, &p->err) < 0)
+                        return p->err.kind == MAILACCT_LDAP_STOPPED || p->err.kind == MAILACCT_LDAP_NOMEM ? -ENOMEM
+                                                                                                          : -EIO;
+        }
+        for (size_t i = 0; i < p->n_searches; i++) {
+                struct sync_ctx sc = {ch, i, search_kind(i)};
+                char *filter;
+                int r;
+                if (!search_filter(p, i))
+                        continue;
+                if (asprintf(&filter, "(&%s(uSNChanged>=%llu))", search_filter(p, i), since + 1) < 0)
+                        return -ENOMEM;
+                r = mailacct_ldap_search(p->session, p->c->base[i / 2], filter, search_kind(i), attrs, key,
+                                         change_entry, &sc, &count, &p->err);
+                free(filter);
+                if (r < 0)
+                        return p->err.kind == MAILACCT_LDAP_STOPPED || p->err.kind == MAILACCT_LDAP_NOMEM ? -ENOMEM
+                                                                                                          : -EIO;
+                mailacct_ldap_changes_done(ch, i, true);
+                p->received += count;
+        }
+        return 0;
+}
+
 /* The hook of an incremental run: what changed since the cookies, then
  * the store's entries that stay and the changed ones, each as a pull
  * declares it. */
 static int pull_changes(void *ctx, struct mailacct_builder *b, const struct mailacct_file_info *info,
                         struct mailacct_diags *diags)
 {
-        static const struct mailacct_ldap_sync_ops ops = {change_entry, change_uuid};
         struct pull *p = ctx;
         const char *const *attrs;
         const char *key = mailacct_ldap_key_attr(p->c->schema);
@@ -517,32 +622,10 @@ static int pull_changes(void *ctx, struct mailacct_builder *b, const struct mail
         ch = mailacct_ldap_changes_new(p->n_searches);
         if (!ch)
                 return -ENOMEM;
-        for (size_t i = 0; i < p->n_searches; i++) {
-                struct sync_ctx sc = {ch, i, search_kind(i)};
-                struct mailacct_ldap_sync_result res;
-                if (!search_filter(p, i))
-                        continue;
-                if (mailacct_ldap_sync(p->session, p->c->base[i / 2], search_filter(p, i), search_kind(i), attrs, key,
-                                       p->cookie_in[i], p->cookie_in_len[i], &ops, &sc, &res, &p->err) < 0) {
-                        mailacct_ldap_changes_free(ch);
-                        return p->err.kind == MAILACCT_LDAP_STOPPED || p->err.kind == MAILACCT_LDAP_NOMEM ? -ENOMEM
-                                                                                                          : -EIO;
-                }
-                mailacct_ldap_changes_done(ch, i, res.refresh_deletes);
-                p->received += res.received;
-                /* no new cookie: the old one still stands */
-                free(p->cookie_out[i]);
-                p->cookie_out[i] = res.cookie;
-                p->cookie_out_len[i] = res.cookie_len;
-                if (!res.cookie && p->cookie_in_len[i]) {
-                        p->cookie_out[i] = malloc(p->cookie_in_len[i]);
-                        if (!p->cookie_out[i]) {
-                                mailacct_ldap_changes_free(ch);
-                                return -ENOMEM;
-                        }
-                        memcpy(p->cookie_out[i], p->cookie_in[i], p->cookie_in_len[i]);
-                        p->cookie_out_len[i] = p->cookie_in_len[i];
-                }
+        r = p->want_usn ? changes_usn(p, ch, attrs, key) : changes_rfc4533(p, ch, attrs, key);
+        if (r < 0) {
+                mailacct_ldap_changes_free(ch);
+                return r;
         }
         /* the entries that stay keep the hash the last sync kept for
          * them; the changed ones take theirs from the values sent */
@@ -721,6 +804,26 @@ static bool read_cookies(struct pull *p, const struct mailacct_ldap_store *old)
                 if (search_filter(p, i) && !p->cookie_in_len[i])
                         return false;
         return true;
+}
+
+/* The last sync's highestCommittedUSN and invocationId (AD's uSNChanged
+ * run), each "" when none or not as written. */
+static void read_usn(struct pull *p, const struct mailacct_ldap_store *old, char invocation[33])
+{
+        const void *v;
+        size_t len;
+
+        p->usn_in[0] = invocation[0] = '\0';
+        if (mailacct_ldap_store_state(old, MAILACCT_LDAP_STATE_USN, &v, &len) == 0 && len && len < sizeof(p->usn_in)) {
+                memcpy(p->usn_in, v, len);
+                p->usn_in[len] = '\0';
+                if (strspn(p->usn_in, "0123456789") != len)
+                        p->usn_in[0] = '\0';
+        }
+        if (mailacct_ldap_store_state(old, MAILACCT_LDAP_STATE_INVOCATION, &v, &len) == 0 && len == 32) {
+                memcpy(invocation, v, 32);
+                invocation[32] = '\0';
+        }
 }
 
 static int put_cookies(struct pull *p)
@@ -929,7 +1032,12 @@ static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_i
                                                strlen(p->root.method))) < 0 ||
             (r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_BASES, bases, strlen(bases))) < 0 ||
             (r = mailacct_ldap_store_put_state(p->w, STATE_URIS, uris, strlen(uris))) < 0 ||
-            (!p->no_cookie && (r = put_cookies(p)) < 0)) {
+            (!p->no_cookie && (r = put_cookies(p)) < 0) ||
+            (p->want_usn &&
+             ((r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_USN, p->root.usn, strlen(p->root.usn))) <
+                      0 ||
+              (r = mailacct_ldap_store_put_state(p->w, MAILACCT_LDAP_STATE_INVOCATION, p->root.invocation,
+                                                 strlen(p->root.invocation))) < 0))) {
                 fprintf(stderr, "mailacct: sync: %s\n", strerror(-r));
                 return EXIT_SOFTWARE;
         }
@@ -1039,7 +1147,7 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
         struct mailacct_ldap_store *old = NULL;
         struct pull p = {0};
         struct mailacct_ldap_counts counts;
-        char target[4096], spath[4200], why[1024], err[1024], *password = NULL;
+        char target[4096], spath[4200], why[1024], err[1024], *password = NULL, invocation_in[33] = "";
         const struct mailacct_ldap_conf *lc;
         int r, lock = -1, status = EXIT_CONFIG, reached = 0;
         int64_t pulled_ns = 0;
@@ -1140,6 +1248,7 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
                     memcmp(v, uris, len) != 0)
                         why_full = "uri changed";
                 have_cookies = read_cookies(&p, old);
+                read_usn(&p, old, invocation_in);
                 if (!why_full && have_cookies && p.passwords)
                         why_full = open_old_secrets(&p, old, target);
         }
@@ -1167,23 +1276,26 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
                  * name them so) */
                 {
                         bool rfc4533 = strcmp(p.root.method, "rfc4533") == 0;
+                        bool usn = strcmp(p.root.method, "usn") == 0;
                         bool uuid_key = strcmp(mailacct_ldap_key_attr(lc->schema), "entryUUID") == 0;
-                        if (!rfc4533 && i == 0)
+                        if (!rfc4533 && !usn && i == 0)
                                 fprintf(stderr,
                                         "mailacct: sync: %s offers no incremental method this build implements "
                                         "(%s): every sync is a full pull\n",
                                         lc->uri[i],
                                         strcmp(p.root.method, "none") == 0 ? "it offers none" : p.root.method);
-                        reason = why_full                                         ? why_full
-                                 : !rfc4533 && strcmp(p.root.method, "none") == 0 ? "none offered"
-                                 : !rfc4533 && strcmp(p.root.method, "dirsync") == 0
-                                         ? "dirsync offered, not implemented"
-                                 : !rfc4533      ? "usn offered, not implemented"
-                                 : !uuid_key     ? "key is objectGUID"
-                                 : !have_cookies ? "no cookie"
-                                                 : NULL;
+                        reason = why_full                                ? why_full
+                                 : strcmp(p.root.method, "none") == 0    ? "none offered"
+                                 : strcmp(p.root.method, "dirsync") == 0 ? "dirsync offered, not implemented"
+                                 : rfc4533 && !uuid_key                  ? "key is objectGUID"
+                                 : usn && uuid_key                       ? "key is entryUUID"
+                                 : rfc4533 && !have_cookies              ? "no cookie"
+                                 : usn && !p.usn_in[0]                   ? "no USN"
+                                 : usn && strcmp(invocation_in, p.root.invocation) != 0 ? "invocationId changed"
+                                                                                        : NULL;
                         p.incremental = !reason;
                         p.want_cookies = !dry_run && rfc4533 && uuid_key && reason;
+                        p.want_usn = usn && !uuid_key;
                 }
                 /* a dry run creates no file at all, not even a temporary one */
                 p.w = mailacct_ldap_store_begin(dry_run ? NULL : spath, lc->schema, mailacct_ldap_conf_fingerprint(lc),
@@ -1247,8 +1359,8 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
         if (dry_run)
                 print_changes(&p, old);
         if (p.incremental)
-                printf("sync: incremental (rfc4533), %zu received, %u added, %u changed, %u removed, %u left out\n",
-                       p.received, counts.added, counts.changed, counts.removed, counts.left_out);
+                printf("sync: incremental (%s), %zu received, %u added, %u changed, %u removed, %u left out\n",
+                       p.root.method, p.received, counts.added, counts.changed, counts.removed, counts.left_out);
         else
                 printf("sync: full (%s), %u seen, %u added, %u changed, %u removed, %u left out\n", reason, counts.seen,
                        counts.added, counts.changed, counts.removed, counts.left_out);

@@ -7,8 +7,10 @@
  * a sync writes (the store, then a delta or a new index, under the writer
  * lock). A lost connection or a failed sync waits 1, 2, 4 ... 60 s and
  * syncs again, from the first server of `uri` that answers (failover, and
- * a directory that restarted). A server without RFC 4533 is polled: a
- * sync every WATCH_POLL_S. A configuration at fault or a sync the removal
+ * a directory that restarted). An Active Directory DC (the last sync
+ * recorded its highestCommittedUSN) is polled: its root DSE every
+ * WATCH_USN_POLL_S, a sync when the USN moved on. A server that offers
+ * neither: a sync every WATCH_POLL_S. A configuration at fault or a sync the removal
  * limit refuses ends the watch (its unit restarts it, and says why). */
 #include <errno.h>
 #include <stdio.h>
@@ -23,10 +25,11 @@
 #include "pull.h"
 #include "store.h"
 
-#define BACKOFF_MAX_S 60
-#define WATCH_POLL_S  60         /* a server that offers no RFC 4533 */
-#define WAIT_STEP_S   30         /* ldap_result at most this long at a time */
-#define DEBOUNCE_NS   200000000L /* changes that come together, one sync */
+#define BACKOFF_MAX_S    60
+#define WATCH_POLL_S     60         /* a server that offers no incremental method */
+#define WATCH_USN_POLL_S 2          /* AD: its root DSE's highestCommittedUSN */
+#define WAIT_STEP_S      30         /* ldap_result at most this long at a time */
+#define DEBOUNCE_NS      200000000L /* changes that come together, one sync */
 
 struct watch {
         struct mailacct_file_info info;
@@ -35,6 +38,7 @@ struct watch {
         char *cookies[2 * MAILACCT_LDAP_BASES_MAX];
         size_t lens[2 * MAILACCT_LDAP_BASES_MAX];
         char *filters[2];
+        char usn[32]; /* AD: the USN the last sync recorded ("" on RFC 4533) */
 };
 
 static void watch_close(struct watch *w)
@@ -76,8 +80,18 @@ static int watch_open(const struct cli *c, struct watch *w)
             mailacct_ldap_store_open(spath, &store, why, sizeof(why)) < 0)
                 return -1;
         r = cli_sync_cookies(store, 2 * lc->n_base, w->cookies, w->lens);
+        w->usn[0] = '\0';
+        if (r < 0 || !w->lens[0]) {
+                const void *v;
+                size_t len;
+                if (mailacct_ldap_store_state(store, MAILACCT_LDAP_STATE_USN, &v, &len) == 0 && len &&
+                    len < sizeof(w->usn)) {
+                        memcpy(w->usn, v, len);
+                        w->usn[len] = '\0';
+                }
+        }
         mailacct_ldap_store_close(store);
-        if (r < 0 || !w->lens[0])
+        if (!w->usn[0] && (r < 0 || !w->lens[0]))
                 return 0;
         w->filters[0] = mailacct_ldap_mailbox_filter(lc);
         w->filters[1] = mailacct_ldap_contact_filter(lc, &oom);
@@ -92,7 +106,7 @@ static int watch_open(const struct cli *c, struct watch *w)
                         fprintf(stderr, "mailacct: sync --watch: %s\n", err.text);
                         continue;
                 }
-                for (size_t i = 0; ok && i < 2 * lc->n_base; i++) {
+                for (size_t i = 0; ok && !w->usn[0] && i < 2 * lc->n_base; i++) {
                         if (!w->filters[i % 2] || !w->lens[i])
                                 continue;
                         if (mailacct_ldap_persist_start(w->session, lc->base[i / 2], w->filters[i % 2], w->cookies[i],
@@ -109,9 +123,30 @@ static int watch_open(const struct cli *c, struct watch *w)
         return -1;
 }
 
+static void pause_ns(long long ns)
+{
+        struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000LL), .tv_nsec = (long)(ns % 1000000000LL)};
+
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
 /* 1: a change; -1: the connection or the search is gone. */
 static int watch_wait(struct watch *w)
 {
+        while (w->usn[0]) {
+                struct mailacct_ldap_root root;
+                struct mailacct_ldap_error err;
+                pause_ns((long long)WATCH_USN_POLL_S * 1000000000LL);
+                if (mailacct_ldap_root_dse(w->session, &root, &err) < 0) {
+                        fprintf(stderr, "mailacct: sync --watch: %s\n", err.text);
+                        return -1;
+                }
+                /* another DC answering, or this one restored: the sync
+                 * judges (a full pull) */
+                if (strcmp(root.usn, w->usn) != 0)
+                        return 1;
+        }
         for (;;) {
                 struct mailacct_ldap_error err;
                 int r = mailacct_ldap_persist_wait(w->session, WAIT_STEP_S, &err);
@@ -122,14 +157,6 @@ static int watch_wait(struct watch *w)
                         return -1;
                 }
         }
-}
-
-static void pause_ns(long long ns)
-{
-        struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000LL), .tv_nsec = (long)(ns % 1000000000LL)};
-
-        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-                ;
 }
 
 int cli_sync_watch(struct cli *c, bool force, bool full_first)

@@ -192,6 +192,19 @@ int mailacct_ldap_changes_uuid(struct mailacct_ldap_changes *c, size_t search, e
         return ids_add(present ? &c->present[search] : &c->deleted, uuid_identity(kind, uuid));
 }
 
+int mailacct_ldap_changes_touched(struct mailacct_ldap_changes *c, const char *key, size_t key_len)
+{
+        struct mailacct_ldap_entry m = {.kind = MAILACCT_LDAP_MAILBOX, .dn = "", .key = key, .key_len = key_len};
+        struct mailacct_ldap_entry k = m;
+        int r;
+
+        if (!key_len)
+                return -EINVAL;
+        k.kind = MAILACCT_LDAP_CONTACT;
+        r = ids_add(&c->deleted, mailacct_ldap_entry_identity(&m));
+        return r < 0 ? r : ids_add(&c->deleted, mailacct_ldap_entry_identity(&k));
+}
+
 void mailacct_ldap_changes_done(struct mailacct_ldap_changes *c, size_t search, bool refresh_deletes)
 {
         if (search < c->searches)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* What an incremental sync (RFC 4533 refreshOnly) learns from the server,
+/* What an incremental sync (RFC 4533 refreshOnly, or AD's uSNChanged) learns from the server,
  * and what it makes of the last sync's entries: the entries added or
  * changed since the cookie (copied whole, the last message for an entry
  * winning), the entryUUIDs deleted, and, for a search whose server ran a
@@ -24,6 +24,10 @@ int mailacct_ldap_changes_entry(struct mailacct_ldap_changes *c, size_t search, 
 /* An entryUUID (as text) deleted, or present in a present phase. */
 int mailacct_ldap_changes_uuid(struct mailacct_ldap_changes *c, size_t search, enum mailacct_ldap_kind kind,
                                const char *uuid, bool present);
+/* An object AD's uSNChanged names as changed, moved away or deleted (key:
+ * its objectGUID, raw): the last sync's entry of that key, of either kind,
+ * stays only if a search of this run sent it again. */
+int mailacct_ldap_changes_touched(struct mailacct_ldap_changes *c, const char *key, size_t key_len);
 /* The search ended; refresh_deletes false: it ran a present phase. */
 void mailacct_ldap_changes_done(struct mailacct_ldap_changes *c, size_t search, bool refresh_deletes);
 

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <lber.h>
 #include <ldap.h>
 #include <netdb.h>
@@ -536,10 +537,12 @@ static int next_message(struct mailacct_ldap_session *s, int msgid, LDAPMessage 
         return 0;
 }
 
-int mailacct_ldap_search(struct mailacct_ldap_session *s, const char *base, const char *filter,
-                         enum mailacct_ldap_kind kind, const char *const *attrs, const char *key_attr,
-                         int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx, size_t *count,
-                         struct mailacct_ldap_error *err)
+/* A paged search, with one more control when extra is given (AD's Show
+ * Deleted for the uSNChanged run). */
+static int search_with(struct mailacct_ldap_session *s, const char *base, const char *filter,
+                       enum mailacct_ldap_kind kind, const char *const *attrs, const char *key_attr,
+                       int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx, size_t *count,
+                       LDAPControl *extra, struct mailacct_ldap_error *err)
 {
         static char no_attrs_name[] = LDAP_NO_ATTRS;
         static char *no_attrs[] = {no_attrs_name, NULL};
@@ -551,7 +554,7 @@ int mailacct_ldap_search(struct mailacct_ldap_session *s, const char *base, cons
         *count = 0;
         snprintf(what, sizeof(what), "search of %s for %s", base, filter);
         do {
-                LDAPControl *page = NULL, *ctrls[2] = {NULL, NULL}, **sctrls = NULL, *pr;
+                LDAPControl *page = NULL, *ctrls[3] = {NULL, NULL, NULL}, **sctrls = NULL, *pr;
                 struct timeval tv = s->tv;
                 LDAPMessage *msg = NULL;
                 int msgid, rc, code = LDAP_SUCCESS, done = 0;
@@ -567,6 +570,7 @@ int mailacct_ldap_search(struct mailacct_ldap_session *s, const char *base, cons
                         goto out;
                 }
                 ctrls[0] = page;
+                ctrls[1] = extra;
                 rc = ldap_search_ext(s->ld, base, LDAP_SCOPE_SUBTREE, filter, attrs ? (char **)attrs : no_attrs, 0,
                                      ctrls, NULL, &tv, LDAP_NO_LIMIT, &msgid);
                 ldap_control_free(page);
@@ -656,6 +660,39 @@ out:
         return ret;
 }
 
+int mailacct_ldap_search(struct mailacct_ldap_session *s, const char *base, const char *filter,
+                         enum mailacct_ldap_kind kind, const char *const *attrs, const char *key_attr,
+                         int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx, size_t *count,
+                         struct mailacct_ldap_error *err)
+{
+        return search_with(s, base, filter, kind, attrs, key_attr, fn, ctx, count, NULL, err);
+}
+
+/* ---- Active Directory's uSNChanged ---------------------------------------------- */
+
+int mailacct_ldap_usn_touched(struct mailacct_ldap_session *s, const char *nc, const char *usn,
+                              int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx, size_t *count,
+                              struct mailacct_ldap_error *err)
+{
+        static const char *const attrs[] = {"objectGUID", NULL};
+        /* Show Deleted (MS-ADTS 3.1.1.3.4.1.14): tombstones keep their
+         * objectGUID and take a new uSNChanged as they are deleted; critical,
+         * for a server that ignored it would hide every deletion */
+        static char oid[] = "1.2.840.113556.1.4.417";
+        LDAPControl deleted = {.ldctl_oid = oid, .ldctl_iscritical = 1};
+        unsigned long long since;
+        char filter[64], *end;
+
+        errno = 0;
+        since = strtoull(usn, &end, 10);
+        if (!*usn || *end || errno || since == ULLONG_MAX)
+                return fail(err, MAILACCT_LDAP_CONFIG, LDAP_PARAM_ERROR, s->uri,
+                            "highestCommittedUSN \"%s\" is no number", usn);
+        /* uSNChanged >= since + 1: LDAP filters have no "greater than" */
+        snprintf(filter, sizeof(filter), "(uSNChanged>=%llu)", since + 1);
+        return search_with(s, nc, filter, MAILACCT_LDAP_MAILBOX, attrs, "objectGUID", fn, ctx, count, &deleted, err);
+}
+
 /* ---- the root DSE and AD's domains -------------------------------------------- */
 
 static int first_value(LDAP *ld, LDAPMessage *e, const char *attr, char *buf, size_t len)
@@ -673,11 +710,43 @@ static int first_value(LDAP *ld, LDAPMessage *e, const char *attr, char *buf, si
         return found;
 }
 
+/* The invocationId of the DC's NTDS Settings object (dsServiceName), in
+ * hex: 0, or -1 when there is none to read (that DC is not judged by USN). */
+static int invocation_of(struct mailacct_ldap_session *s, const char *service, char out[33])
+{
+        static char a0[] = "invocationId";
+        static char *attrs[] = {a0, NULL};
+        static const char hex[] = "0123456789abcdef";
+        struct timeval tv = s->tv;
+        LDAPMessage *res = NULL, *e;
+        struct berval **v = NULL;
+        int rc, r = -1;
+
+        out[0] = '\0';
+        if (!*service)
+                return -1;
+        rc = ldap_search_ext_s(s->ld, service, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL, &tv, 1, &res);
+        if (rc == LDAP_SUCCESS && (e = ldap_first_entry(s->ld, res)) && (v = ldap_get_values_len(s->ld, e, a0)) &&
+            v[0] && v[0]->bv_len == 16) {
+                for (size_t i = 0; i < 16; i++) {
+                        out[2 * i] = hex[(unsigned char)v[0]->bv_val[i] >> 4];
+                        out[2 * i + 1] = hex[(unsigned char)v[0]->bv_val[i] & 15];
+                }
+                out[32] = '\0';
+                r = 0;
+        }
+        ldap_value_free_len(v);
+        ldap_msgfree(res);
+        return r;
+}
+
 int mailacct_ldap_root_dse(struct mailacct_ldap_session *s, struct mailacct_ldap_root *root,
                            struct mailacct_ldap_error *err)
 {
-        static char a0[] = "supportedControl", a1[] = "configurationNamingContext", a2[] = "highestCommittedUSN";
-        static char *attrs[] = {a0, a1, a2, NULL};
+        static char a0[] = "supportedControl", a1[] = "configurationNamingContext", a2[] = "highestCommittedUSN",
+                    a3[] = "dsServiceName";
+        static char *attrs[] = {a0, a1, a2, a3, NULL};
+        char service[1024];
         struct timeval tv = s->tv;
         LDAPMessage *res = NULL, *e;
         int rc;
@@ -705,13 +774,24 @@ int mailacct_ldap_root_dse(struct mailacct_ldap_session *s, struct mailacct_ldap
                 ldap_value_free_len(v);
                 first_value(s->ld, e, "configurationNamingContext", root->configuration, sizeof(root->configuration));
                 first_value(s->ld, e, "highestCommittedUSN", root->usn, sizeof(root->usn));
+                first_value(s->ld, e, "dsServiceName", service, sizeof(service));
+                root->dirsync = dirsync;
+                /* uSNChanged before DirSync: it needs no more than read
+                 * access and sends whole entries (DirSync wants the
+                 * "Replicating Directory Changes" right and sends only the
+                 * attributes that changed) */
                 snprintf(root->method, sizeof(root->method), "%s",
                          sync           ? "rfc4533"
-                         : dirsync      ? "dirsync"
                          : root->usn[0] ? "usn"
+                         : dirsync      ? "dirsync"
                                         : "none");
         }
         ldap_msgfree(res);
+        /* a USN counts one DC's writes only: its database's invocationId
+         * names the counter (another DC, or this one restored from a
+         * backup, has another) */
+        if (strcmp(root->method, "usn") == 0 && invocation_of(s, service, root->invocation) < 0)
+                snprintf(root->method, sizeof(root->method), "%s", root->dirsync ? "dirsync" : "none");
         return 0;
 }
 

@@ -56,12 +56,16 @@ const char *mailacct_ldap_session_tls(const struct mailacct_ldap_session *s);
 const char *mailacct_ldap_session_bind(const struct mailacct_ldap_session *s);
 const char *mailacct_ldap_session_uri(const struct mailacct_ldap_session *s);
 
-/* The root DSE: what the server offers for an incremental run (rfc4533,
- * dirsync, usn, none) and, on AD, where crossRef entries are. */
+/* The root DSE: the incremental method the sync would use with this
+ * server (rfc4533; usn: AD's uSNChanged, when the DC names its
+ * invocationId; dirsync: offered, not used; none) and, on AD, where crossRef
+ * entries are. */
 struct mailacct_ldap_root {
         char method[16];
         char configuration[1024]; /* configurationNamingContext, "" when none */
         char usn[32];             /* highestCommittedUSN, "" when none */
+        char invocation[33];      /* the DC's invocationId in hex, "" when none */
+        bool dirsync;             /* DirSync offered too */
 };
 int mailacct_ldap_root_dse(struct mailacct_ldap_session *s, struct mailacct_ldap_root *root,
                            struct mailacct_ldap_error *err);
@@ -80,6 +84,15 @@ int mailacct_ldap_search(struct mailacct_ldap_session *s, const char *base, cons
                          enum mailacct_ldap_kind kind, const char *const *attrs, const char *key_attr,
                          int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx, size_t *count,
                          struct mailacct_ldap_error *err);
+
+/* Active Directory's uSNChanged (MS-ADTS 3.1.1.1.9): fn(ctx, entry) with
+ * the objectGUID as key for every object under nc (a naming context) whose
+ * uSNChanged is above usn (decimal), deleted ones (tombstones, under the
+ * Show Deleted control) included: every object that changed, moved away or
+ * went since. 0 or -1 with err. */
+int mailacct_ldap_usn_touched(struct mailacct_ldap_session *s, const char *nc, const char *usn,
+                              int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx, size_t *count,
+                              struct mailacct_ldap_error *err);
 
 /* RFC 4533 content synchronisation, refreshOnly, of base for filter: with
  * cookie (the last run's), what changed since; without, every entry (as

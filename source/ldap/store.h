@@ -25,11 +25,11 @@
 
 /* Keys of the sync-state record (values are bytes). */
 #define MAILACCT_LDAP_STATE_SERVER "server" /* the uri that answered */
-#define MAILACCT_LDAP_STATE_METHOD "method" /* what the server offers: rfc4533, dirsync, usn, none */
+#define MAILACCT_LDAP_STATE_METHOD "method" /* the incremental method: rfc4533, usn, dirsync, none */
 #define MAILACCT_LDAP_STATE_BASES  "bases"  /* the bases searched, one a line */
 /* the incremental sync's: the RFC 4533 cookies (cli/sync.c: one per base
- * and filter, hex, a line each); reserved for AD's DirSync cookie,
- * highestCommittedUSN and invocationId (not implemented) */
+ * and filter, hex, a line each); on AD, the DC's highestCommittedUSN at the
+ * start of the last sync (decimal) and its invocationId (hex) */
 #define MAILACCT_LDAP_STATE_COOKIE     "cookie"
 #define MAILACCT_LDAP_STATE_USN        "highestCommittedUSN"
 #define MAILACCT_LDAP_STATE_INVOCATION "invocationId"

@@ -9,6 +9,7 @@
 #                               sets S, samba_pid, NS (the nsenter prefix)
 #   adm TOOL [ARGS]             an ldap tool as Administrator over ldaps://
 #   upw PASSWORD                unicodePwd's value (base64)
+#   samba_run                   start it again (after samba_stop)
 #   samba_stop                  (also on EXIT, with ldap_cleanup)
 ADMIN_PW='Adm1n-Samba-Pw-7'
 samba_pid=
@@ -52,15 +53,23 @@ samba_start() {
         sed -i -e "s|server services = .*|server services = $services|" -e "s|log file = .*|log file = $S/log.%m|" \
                 -e "/\[global\]/a\\	pid directory = $S\n\tntp signd socket directory = $S/ntp\n\twinbindd socket directory = $S/wb\n\ttls enabled = yes\n\ttls keyfile = $S/key.pem\n\ttls certfile = $T/test-server.pem\n\ttls cafile = $T/test-ca.pem" \
                 "$S/etc/smb.conf"
-        unshare --net sh -c "ip link set lo up && exec samba -i -s '$S/etc/smb.conf'" >"$S/samba.out" 2>&1 &
+        samba_run
+        echo "samba: provisioned and answering in $(secs "$t0" "$(date +%s.%N)") s"
+}
+
+# samba_run: the DC provisioned in $S, (re)started in a new network namespace
+samba_run() {
+        unshare --net sh -c "ip link set lo up && exec samba -i -s '$S/etc/smb.conf'" >>"$S/samba.out" 2>&1 &
         samba_pid=$!
         NS="nsenter --net=/proc/$samba_pid/ns/net"
-        for _ in $(seq 100); do
-                adm ldapsearch -s base -b "" >/dev/null 2>&1 && break
+        for _ in $(seq 300); do
+                adm ldapsearch -s base -b "" >/dev/null 2>&1 && return 0
                 kill -0 "$samba_pid" 2>/dev/null || { cat "$S/samba.out"; exit 1; }
                 sleep 0.1
         done
-        echo "samba: provisioned and answering in $(secs "$t0" "$(date +%s.%N)") s"
+        echo "samba: not answering after 30 s"
+        cat "$S/samba.out"
+        exit 1
 }
 
 adm() { LDAPTLS_CACERT=$T/test-ca.pem $NS "$@" -x -H ldaps://127.0.0.1 -D "Administrator@example.com" -w "$ADMIN_PW"; }
