@@ -600,6 +600,35 @@ static int changes_usn(struct pull *p, struct mailacct_ldap_changes *ch, const c
         return 0;
 }
 
+/* AD tombstones live tombstoneLifetime (60 or 180 days) and then go: a
+ * state older than the shorter is no basis for finding deletions */
+#define USN_STATE_MAX_AGE_S (30LL * 86400)
+
+/* Whether an incremental uSNChanged run can see everything that went:
+ * NULL, or why not. */
+static const char *usn_usable(struct pull *p, const struct mailacct_ldap_store *old)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        if ((long long)now.tv_sec - mailacct_ldap_store_pulled(old) / 1000000000LL > USN_STATE_MAX_AGE_S)
+                return "last sync over 30 days ago";
+        for (size_t j = 0; j < p->c->n_base; j++) {
+                struct mailacct_ldap_error err;
+                const char *nc = naming_context(p->c->base[j]);
+                if (mailacct_ldap_deleted_readable(p->session, nc, &err) != 1) {
+                        fprintf(stderr,
+                                "mailacct: sync: %s: the bind may not read the deleted objects of %s (Show Deleted): "
+                                "uSNChanged would not see deletions, so this sync is a full pull; let the bind_dn list "
+                                "and read CN=Deleted Objects (dsacls \"CN=Deleted Objects,%s\" /takeownership, then "
+                                "/G ACCOUNT:LCRP), or bind as an account that may\n",
+                                mailacct_ldap_session_uri(p->session), nc, nc);
+                        return "deleted objects not readable";
+                }
+        }
+        return NULL;
+}
+
 /* The hook of an incremental run: what changed since the cookies, then
  * the store's entries that stay and the changed ones, each as a pull
  * declares it. */
@@ -1293,6 +1322,8 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
                                  : usn && !p.usn_in[0]                   ? "no USN"
                                  : usn && strcmp(invocation_in, p.root.invocation) != 0 ? "invocationId changed"
                                                                                         : NULL;
+                        if (usn && !reason)
+                                reason = usn_usable(&p, old);
                         p.incremental = !reason;
                         p.want_cookies = !dry_run && rfc4533 && uuid_key && reason;
                         p.want_usn = usn && !uuid_key;

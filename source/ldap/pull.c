@@ -693,6 +693,33 @@ int mailacct_ldap_usn_touched(struct mailacct_ldap_session *s, const char *nc, c
         return search_with(s, nc, filter, MAILACCT_LDAP_MAILBOX, attrs, "objectGUID", fn, ctx, count, &deleted, err);
 }
 
+int mailacct_ldap_deleted_readable(struct mailacct_ldap_session *s, const char *nc, struct mailacct_ldap_error *err)
+{
+        static char a0[] = "objectGUID";
+        static char *attrs[] = {a0, NULL};
+        static char oid[] = "1.2.840.113556.1.4.417";
+        LDAPControl deleted = {.ldctl_oid = oid, .ldctl_iscritical = 1}, *ctrls[] = {&deleted, NULL};
+        struct timeval tv = s->tv;
+        LDAPMessage *res = NULL, *e;
+        struct berval **v = NULL;
+        char dn[1200];
+        int rc, r;
+
+        /* the well-known GUID of the Deleted Objects container (MS-ADTS
+         * 6.1.1.4), wherever the domain keeps it */
+        if ((size_t)snprintf(dn, sizeof(dn), "<WKGUID=18E2EA80684F11D2B9AA00C04F79F805,%s>", nc) >= sizeof(dn))
+                return 0;
+        rc = ldap_search_ext_s(s->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, ctrls, NULL, &tv, 1, &res);
+        if (rc != LDAP_SUCCESS && classify(rc) != MAILACCT_LDAP_CONFIG) {
+                ldap_msgfree(res);
+                return ldap_fail(err, s->ld, rc, s->uri, "Deleted Objects container");
+        }
+        r = rc == LDAP_SUCCESS && (e = ldap_first_entry(s->ld, res)) && (v = ldap_get_values_len(s->ld, e, a0)) && v[0];
+        ldap_value_free_len(v);
+        ldap_msgfree(res);
+        return r;
+}
+
 /* ---- the root DSE and AD's domains -------------------------------------------- */
 
 static int first_value(LDAP *ld, LDAPMessage *e, const char *attr, char *buf, size_t len)

@@ -94,6 +94,11 @@ int mailacct_ldap_usn_touched(struct mailacct_ldap_session *s, const char *nc, c
                               int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx, size_t *count,
                               struct mailacct_ldap_error *err);
 
+/* Whether the bind may read the tombstones of nc (AD's Deleted Objects
+ * container, under Show Deleted): without that, deletions are invisible to
+ * the uSNChanged run. 1, 0, or -1 with err when the server cannot be asked. */
+int mailacct_ldap_deleted_readable(struct mailacct_ldap_session *s, const char *nc, struct mailacct_ldap_error *err);
+
 /* RFC 4533 content synchronisation, refreshOnly, of base for filter: with
  * cookie (the last run's), what changed since; without, every entry (as
  * a full pull, its cookie the start of the next run). ops->entry gets each

@@ -11,7 +11,8 @@
 # (a tombstone), an address becoming shared by two entries (both left out)
 # and unique again; a deletion while the DC was
 # stopped; the DC's invocationId changed (as a restore from backup does:
-# here set offline with ldbmodify) makes a full pull; `sync --watch` polls
+# here set offline with ldbmodify) makes a full pull, so does a bind that
+# may not read the tombstones (a deletion would go unseen); `sync --watch` polls
 # the DC's root DSE and answers an addition and a deletion within seconds.
 SUITE=ldap-samba-incremental
 . "$(dirname "$0")/lib.sh"
@@ -188,6 +189,21 @@ check "a changed invocationId: a full pull that says so" has "$OUT" "sync: full 
 nsrun -c "$C" sync
 check "then incremental from the new invocationId" has "$OUT" "sync: incremental (usn), 0 received" || show
 same_as_full "after the restart and the full pull"
+
+# ---- a bind that may not read the tombstones: never incremental ---------------------------------
+printf 'dn: CN=svc,CN=Users,DC=example,DC=com\nobjectClass: user\nsAMAccountName: svc\nunicodePwd:: %s\nuserAccountControl: 66048\n' \
+        "$(upw 'Svc-Passw0rd-1')" | adm ldapadd >"$S/mod.out" 2>&1 || cat "$S/mod.out"
+G=$T/plain
+mkdir -p "$G"
+conf "$G/mailacct.conf" mailacct.idx
+printf 'Svc-Passw0rd-1\n' >"$T/svc.pw"
+chmod 0600 "$T/svc.pw"
+sed -i -e 's|bind_dn = .*|bind_dn = "CN=svc,CN=Users,DC=example,DC=com";|' -e "s|$T/admin.pw|$T/svc.pw|" "$G/mailacct.conf"
+nsrun -c "$G/mailacct.conf" sync
+nsrun -c "$G/mailacct.conf" sync
+check "a bind that cannot see CN=Deleted Objects: a full pull every time, and stderr says why and what to grant" \
+        eval 'has "$OUT" "sync: full (deleted objects not readable)" &&
+              has "$ERR" "uSNChanged would not see deletions" && has "$ERR" "CN=Deleted Objects,DC=example,DC=com"' || show
 
 # ---- sync --watch: the root DSE polled, each change answered within seconds --------------------
 answered_within() { # LOGIN WANT LIMIT
