@@ -535,29 +535,6 @@ static int change_touched(void *ctx, const struct mailacct_ldap_entry *e)
         return e->key_len ? mailacct_ldap_changes_touched(ctx, e->key, e->key_len) : 0;
 }
 
-/* The naming context of an AD DN: its trailing run of DC= RDNs
- * ("OU=Staff,DC=example,DC=com": "DC=example,DC=com"); the DN itself when
- * it ends in none. */
-static const char *naming_context(const char *dn)
-{
-        const char *nc = dn + strlen(dn);
-
-        for (const char *at = dn; *at;) {
-                const char *comma = at;
-                if (strncasecmp(at, "DC=", 3) != 0) {
-                        nc = NULL;
-                } else if (!nc || !*nc)
-                        nc = at;
-                /* the next RDN: past an unescaped comma */
-                while (*comma && *comma != ',')
-                        comma += comma[0] == '\\' && comma[1] ? 2 : 1;
-                at = *comma ? comma + 1 : comma;
-                while (*at == ' ')
-                        at++;
-        }
-        return nc && *nc ? nc : dn;
-}
-
 /* AD's uSNChanged: first every object of the bases' naming contexts
  * touched since the last sync's USN (changed, moved, deleted: the last
  * sync's entry of each is dropped), then each search for what of that is in
@@ -571,10 +548,10 @@ static int changes_usn(struct pull *p, struct mailacct_ldap_changes *ch, const c
         size_t count;
 
         for (size_t j = 0; j < p->c->n_base; j++) {
-                const char *nc = naming_context(p->c->base[j]);
+                const char *nc = mailacct_ldap_naming_context(p->c->base[j]);
                 bool seen = false;
                 for (size_t k = 0; k < j && !seen; k++)
-                        seen = strcasecmp(naming_context(p->c->base[k]), nc) == 0;
+                        seen = strcasecmp(mailacct_ldap_naming_context(p->c->base[k]), nc) == 0;
                 if (!seen &&
                     mailacct_ldap_usn_touched(p->session, nc, p->usn_in, change_touched, ch, &count, &p->err) < 0)
                         return p->err.kind == MAILACCT_LDAP_STOPPED || p->err.kind == MAILACCT_LDAP_NOMEM ? -ENOMEM
@@ -615,7 +592,7 @@ static const char *usn_usable(struct pull *p, const struct mailacct_ldap_store *
                 return "last sync over 30 days ago";
         for (size_t j = 0; j < p->c->n_base; j++) {
                 struct mailacct_ldap_error err;
-                const char *nc = naming_context(p->c->base[j]);
+                const char *nc = mailacct_ldap_naming_context(p->c->base[j]);
                 if (mailacct_ldap_deleted_readable(p->session, nc, &err) != 1) {
                         fprintf(stderr,
                                 "mailacct: sync: %s: the bind may not read the deleted objects of %s (Show Deleted): "

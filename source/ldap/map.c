@@ -794,3 +794,23 @@ int mailacct_ldap_map(struct mailacct_ldap_mapper *m, const struct mailacct_ldap
                 return leave(m, why, "neither a mailbox nor a contact");
         return map_mailbox(m, e, env, out, why);
 }
+
+const char *mailacct_ldap_naming_context(const char *dn)
+{
+        const char *nc = dn + strlen(dn);
+
+        for (const char *at = dn; *at;) {
+                const char *comma = at;
+                if (strncasecmp(at, "DC=", 3) != 0) {
+                        nc = NULL;
+                } else if (!nc || !*nc)
+                        nc = at;
+                /* the next RDN: past an unescaped comma */
+                while (*comma && *comma != ',')
+                        comma += comma[0] == '\\' && comma[1] ? 2 : 1;
+                at = *comma ? comma + 1 : comma;
+                while (*at == ' ')
+                        at++;
+        }
+        return nc && *nc ? nc : dn;
+}

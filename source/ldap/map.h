@@ -61,3 +61,8 @@ int mailacct_ldap_map(struct mailacct_ldap_mapper *m, const struct mailacct_ldap
  * DC=com" -> "example.com", folded): 0, -ENOENT (no DC= part), -EINVAL (a DN
  * that is not one), -ERANGE. */
 int mailacct_ldap_dn_domain(const char *dn, size_t dn_len, char *buf, size_t len);
+
+/* The naming context of an AD DN: its trailing run of DC= RDNs
+ * ("OU=Staff,DC=example,DC=com": "DC=example,DC=com"); the DN itself when
+ * it ends in none. */
+const char *mailacct_ldap_naming_context(const char *dn);

@@ -204,6 +204,11 @@ nsrun -c "$G/mailacct.conf" sync
 check "a bind that cannot see CN=Deleted Objects: a full pull every time, and stderr says why and what to grant" \
         eval 'has "$OUT" "sync: full (deleted objects not readable)" &&
               has "$ERR" "uSNChanged would not see deletions" && has "$ERR" "CN=Deleted Objects,DC=example,DC=com"' || show
+nsrun -c "$G/mailacct.conf" check --online
+check "check --online warns of it" has "$OUT" "warning: the bind may not read the deleted objects of DC=example,DC=com" ||
+        show
+nsrun -c "$C" check --online
+check "check --online with the Administrator's bind: no such warning" eval '! has "$OUT" "deleted objects"' || show
 
 # ---- sync --watch: the root DSE polled, each change answered within seconds --------------------
 answered_within() { # LOGIN WANT LIMIT

@@ -4,7 +4,8 @@
  * self (the last copy of it wins, whole, even after the caller's buffers
  * are gone), a deleted entryUUID removes it, a present phase removes every
  * entry of its search it did not name, and a search without one leaves
- * the unnamed ones alone. */
+ * the unnamed ones alone; AD's uSNChanged run names what it touched by
+ * objectGUID, and only what a search sends again stays. */
 #include <setjmp.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -86,11 +87,52 @@ static void test_present_phase(void **state)
         mailacct_ldap_changes_free(NULL);
 }
 
+/* AD's uSNChanged run: every object touched since the last USN is named
+ * by its (binary) objectGUID first; of those, the entries a search sends
+ * again stay (in their new state), whatever their kind, the rest go. */
+static void test_touched(void **state)
+{
+        static const char guid_a[16] = {1, 0, 2, 0, 3}, guid_b[16] = {1, 0, 2, 0, 4}, guid_c[16] = {1, 0, 2, 0, 5},
+                          guid_d[16] = {9};
+        struct mailacct_ldap_changes *c = mailacct_ldap_changes_new(2);
+        struct mailacct_ldap_attr a[5];
+        struct mailacct_ldap_val v[5];
+        struct mailacct_ldap_entry moved = entry(MAILACCT_LDAP_MAILBOX, "CN=A,DC=x", NULL, &a[0], &v[0], "a@x"),
+                                   left = entry(MAILACCT_LDAP_MAILBOX, "CN=B,DC=x", NULL, &a[1], &v[1], "b@x"),
+                                   contact = entry(MAILACCT_LDAP_CONTACT, "CN=C,DC=x", NULL, &a[2], &v[2], "c@y"),
+                                   still = entry(MAILACCT_LDAP_MAILBOX, "CN=D,DC=x", NULL, &a[3], &v[3], "d@x"),
+                                   back = entry(MAILACCT_LDAP_MAILBOX, "CN=A2,DC=x", NULL, &a[4], &v[4], "a@x");
+
+        (void)state;
+        moved.key = back.key = guid_a;
+        left.key = guid_b;
+        contact.key = guid_c;
+        still.key = guid_d;
+        moved.key_len = left.key_len = contact.key_len = still.key_len = back.key_len = 16;
+        assert_non_null(c);
+        assert_int_equal(mailacct_ldap_changes_touched(c, guid_a, 16), 0);
+        assert_int_equal(mailacct_ldap_changes_touched(c, guid_b, 16), 0);
+        assert_int_equal(mailacct_ldap_changes_touched(c, guid_c, 16), 0);
+        assert_int_equal(mailacct_ldap_changes_touched(c, guid_d, 0), -EINVAL);
+        /* the same GUID, a byte apart from another: not confused */
+        assert_int_equal(mailacct_ldap_changes_entry(c, 0, &back), 0);
+        mailacct_ldap_changes_done(c, 0, true);
+        mailacct_ldap_changes_done(c, 1, true);
+        assert_false(mailacct_ldap_changes_keeps(c, 0, &moved));
+        assert_false(mailacct_ldap_changes_keeps(c, 0, &left));
+        assert_false(mailacct_ldap_changes_keeps(c, 1, &contact));
+        assert_true(mailacct_ldap_changes_keeps(c, 0, &still));
+        assert_int_equal(mailacct_ldap_changes_count(c), 1);
+        assert_string_equal(mailacct_ldap_changes_at(c, 0)->dn, "CN=A2,DC=x");
+        mailacct_ldap_changes_free(c);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_keeps),
                 cmocka_unit_test(test_present_phase),
+                cmocka_unit_test(test_touched),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -401,11 +401,32 @@ static void test_dn_domain(void **state)
         }
 }
 
+static void test_naming_context(void **state)
+{
+        static const struct {
+                const char *dn, *want;
+        } cases[] = {
+                {"OU=Staff,DC=example,DC=com", "DC=example,DC=com"},
+                {"DC=example,DC=com", "DC=example,DC=com"},
+                {"CN=Users,dc=child,dc=example,dc=com", "dc=child,dc=example,dc=com"},
+                {"CN=x,DC=example,OU=y,DC=com", "DC=com"},
+                {"OU=DC\\,x,DC=example,DC=com", "DC=example,DC=com"},
+                {"CN=x, DC=example, DC=com", "DC=example, DC=com"},
+                {"o=Example", "o=Example"},
+                {"", ""},
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                assert_string_equal(mailacct_ldap_naming_context(cases[i].dn), cases[i].want);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_ad),       cmocka_unit_test(test_openldap),  cmocka_unit_test(test_map),
                 cmocka_unit_test(test_attrs),    cmocka_unit_test(test_limits),    cmocka_unit_test(test_dn_domain),
+                cmocka_unit_test(test_naming_context),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
