@@ -279,22 +279,6 @@ fi
 check "every swap was incremental" eval '! grep -q "sync: full" "$T/swaps.out" && grep -q "sync: incremental" "$T/swaps.out"'
 
 # ---- sync --watch: refreshAndPersist, each change answered within seconds -------------------
-# answered_within LOGIN WANT LIMIT: LOGIN resolves to WANT ("-": to nothing)
-# within LIMIT seconds; prints the seconds it took
-answered_within() {
-        local login=$1 want=$2 limit=$3 t0 got
-        t0=$(date +%s.%N)
-        while :; do
-                got=$("$MAILACCT" -c "$C" resolve "$login" 2>/dev/null | head -1)
-                [ -n "$got" ] || got=-
-                if [ "$got" = "$want" ]; then
-                        secs "$t0" "$(date +%s.%N)"
-                        return 0
-                fi
-                below "$(secs "$t0" "$(date +%s.%N)")" "$limit" || return 1
-                sleep 0.05
-        done
-}
 "$MAILACCT" -c "$C" sync --watch >"$T/watch.out" 2>"$T/watch.err" &
 watcher=$!
 sleep 1.5

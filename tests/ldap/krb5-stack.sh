@@ -145,25 +145,7 @@ user() { # CN SAM UPN MAIL PASSWORD [more LDIF lines]
 D=$T/site
 mkdir -p "$D"
 C=$D/mailacct.conf
-printf '%s\n' "$ADMIN_PW" >"$T/admin.pw"
-chmod 0600 "$T/admin.pw"
-cat >"$C" <<EOF
-index = "mailacct.idx";
-default_domain = "example.com";
-defaults = { uid = 5000; gid = 5000; home = "$T/dovecot/mail/%u"; };
-domains = ( { name = "example.com"; } );
-ldap = {
-  uri = [ "ldaps://127.0.0.1" ];
-  base = "DC=example,DC=com";
-  schema = "ad";
-  bind_dn = "CN=Administrator,CN=Users,DC=example,DC=com";
-  bind_password_file = "$T/admin.pw";
-  tls_ca = "$T/test-ca.pem";
-  timeout = 5;
-  map = { delegates = "seeAlso"; };
-};
-EOF
-chmod 0644 "$C"
+samba_conf "$C" "$T/dovecot/mail/%u" '{ name = "example.com"; }' 'map = { delegates = "seeAlso"; };'
 $NS "$MAILACCT" -c "$C" sync >"$T/out" 2>"$T/err"
 rc=$?
 check "sync from the Samba DC (delegates from seeAlso)" test $rc -eq 0 || { cat "$T/out" "$T/err"; exit 1; }

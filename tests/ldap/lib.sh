@@ -246,3 +246,20 @@ has() { printf '%s\n' "$1" | grep -qF -- "$2"; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 show() { echo "    rc=$rc"; printf '%s\n' "$OUT" | sed 's/^/    out| /'; printf '%s\n' "$ERR" | sed 's/^/    err| /'; }
+# answered_within LOGIN WANT LIMIT: LOGIN resolves to WANT ("-": to nothing)
+# by the configuration $C within LIMIT seconds (`sync --watch`); prints the
+# seconds it took
+answered_within() {
+        local login=$1 want=$2 limit=$3 t0 got
+        t0=$(date +%s.%N)
+        while :; do
+                got=$("$MAILACCT" -c "$C" resolve -- "$login" 2>/dev/null | head -1)
+                [ -n "$got" ] || got=-
+                if [ "$got" = "$want" ]; then
+                        secs "$t0" "$(date +%s.%N)"
+                        return 0
+                fi
+                below "$(secs "$t0" "$(date +%s.%N)")" "$limit" || return 1
+                sleep 0.05
+        done
+}

@@ -43,32 +43,12 @@ user() { # CN SAM MAIL [extra lines...]
 D=$T/site
 mkdir -p "$D"
 C=$D/mailacct.conf
-printf '%s\n' "$ADMIN_PW" >"$T/admin.pw"
-chmod 0600 "$T/admin.pw"
-conf() { # FILE INDEX
-        cat >"$1" <<EOF
-index = "$2";
-default_domain = "example.com";
-defaults = { uid = 5000; gid = 5000; home = "/var/mail/%d/%n"; };
-domains = ( { name = "example.com"; aliases = [ "example.org" ]; } );
-ldap = {
-  uri = [ "ldaps://127.0.0.1" ];
-  base = "DC=example,DC=com";
-  schema = "ad";
-  bind_dn = "CN=Administrator,CN=Users,DC=example,DC=com";
-  bind_password_file = "$T/admin.pw";
-  tls_ca = "$T/test-ca.pem";
-  timeout = 5;
-};
-EOF
-        chmod 0644 "$1"
-}
-conf "$C" mailacct.idx
+conf() { samba_conf "$1" "/var/mail/%d/%n" '{ name = "example.com"; aliases = [ "example.org" ]; }'; }
+conf "$C"
 # the same directory, pulled whole each time into another index
 F=$T/full
 mkdir -p "$F"
-conf "$F/mailacct.conf" mailacct.idx
-nsrun() { $NS "$MAILACCT" "$@" >"$T/out" 2>"$T/err"; rc=$?; OUT=$(cat "$T/out"); ERR=$(cat "$T/err"); }
+conf "$F/mailacct.conf"
 resolved() { "$MAILACCT" -c "$C" resolve -- "$1" 2>&1 | head -1; }
 logins=(jdoe 'EXAMPLE\jdoe' John.Doe@example.com jdoe@example.org asmith alice@example.com 'EXAMPLE\asmith'
         stable1 shared shared@example.org stable2 leaver leaver@example.com doomed doomed@example.com newbie
@@ -195,7 +175,7 @@ printf 'dn: CN=svc,CN=Users,DC=example,DC=com\nobjectClass: user\nsAMAccountName
         "$(upw 'Svc-Passw0rd-1')" | adm ldapadd >"$S/mod.out" 2>&1 || cat "$S/mod.out"
 G=$T/plain
 mkdir -p "$G"
-conf "$G/mailacct.conf" mailacct.idx
+conf "$G/mailacct.conf"
 printf 'Svc-Passw0rd-1\n' >"$T/svc.pw"
 chmod 0600 "$T/svc.pw"
 sed -i -e 's|bind_dn = .*|bind_dn = "CN=svc,CN=Users,DC=example,DC=com";|' -e "s|$T/admin.pw|$T/svc.pw|" "$G/mailacct.conf"
@@ -211,20 +191,6 @@ nsrun -c "$C" check --online
 check "check --online with the Administrator's bind: no such warning" eval '! has "$OUT" "deleted objects"' || show
 
 # ---- sync --watch: the root DSE polled, each change answered within seconds --------------------
-answered_within() { # LOGIN WANT LIMIT
-        local login=$1 want=$2 limit=$3 t0 got
-        t0=$(date +%s.%N)
-        while :; do
-                got=$("$MAILACCT" -c "$C" resolve -- "$login" 2>/dev/null | head -1)
-                [ -n "$got" ] || got=-
-                if [ "$got" = "$want" ]; then
-                        secs "$t0" "$(date +%s.%N)"
-                        return 0
-                fi
-                below "$(secs "$t0" "$(date +%s.%N)")" "$limit" || return 1
-                sleep 0.1
-        done
-}
 $NS "$MAILACCT" -c "$C" sync --watch >"$T/watch.out" 2>"$T/watch.err" &
 watcher=$!
 sleep 2

@@ -8,6 +8,12 @@
 #   samba_start SERVICES        provision and start ("ldap", "ldap, kdc");
 #                               sets S, samba_pid, NS (the nsenter prefix)
 #   adm TOOL [ARGS]             an ldap tool as Administrator over ldaps://
+#   samba_conf FILE HOME DOMAINS [LINE...]
+#                               a configuration syncing from the DC as
+#                               Administrator over ldaps:// (schema ad, base
+#                               DC=example,DC=com, index mailacct.idx beside
+#                               it), LINEs added to its ldap group
+#   nsrun ARGS                  mailacct in the DC's namespace: rc, OUT, ERR
 #   upw PASSWORD                unicodePwd's value (base64)
 #   samba_run                   start it again (after samba_stop)
 #   samba_stop                  (also on EXIT, with ldap_cleanup)
@@ -74,3 +80,31 @@ samba_run() {
 
 adm() { LDAPTLS_CACERT=$T/test-ca.pem $NS "$@" -x -H ldaps://127.0.0.1 -D "Administrator@example.com" -w "$ADMIN_PW"; }
 upw() { printf '"%s"' "$1" | iconv -f UTF-8 -t UTF-16LE | base64 -w0; }
+
+samba_conf() {
+        local f=$1 home=$2 domains=$3 l
+        shift 3
+        if [ ! -f "$T/admin.pw" ]; then
+                printf '%s\n' "$ADMIN_PW" >"$T/admin.pw"
+                chmod 0600 "$T/admin.pw"
+        fi
+        {
+                echo 'index = "mailacct.idx";'
+                echo 'default_domain = "example.com";'
+                echo "defaults = { uid = 5000; gid = 5000; home = \"$home\"; };"
+                echo "domains = ( $domains );"
+                echo 'ldap = {'
+                echo '  uri = [ "ldaps://127.0.0.1" ];'
+                echo '  base = "DC=example,DC=com";'
+                echo '  schema = "ad";'
+                echo '  bind_dn = "CN=Administrator,CN=Users,DC=example,DC=com";'
+                echo "  bind_password_file = \"$T/admin.pw\";"
+                echo "  tls_ca = \"$T/test-ca.pem\";"
+                echo '  timeout = 5;'
+                for l in "$@"; do echo "  $l"; done
+                echo '};'
+        } >"$f"
+        chmod 0644 "$f"
+}
+
+nsrun() { $NS "$MAILACCT" "$@" >"$T/out" 2>"$T/err"; rc=$?; OUT=$(cat "$T/out"); ERR=$(cat "$T/err"); }

@@ -72,28 +72,10 @@ D=$T/site
 mkdir -p "$D"
 C=$D/mailacct.conf
 IDX=$D/mailacct.idx
-printf '%s\n' "$ADMIN_PW" >"$T/admin.pw"
-chmod 0600 "$T/admin.pw"
-cat >"$C" <<EOF
-index = "mailacct.idx";
-default_domain = "example.com";
-defaults = { uid = 5000; gid = 5000; home = "/var/mail/%d/%n"; };
-domains = ( { name = "example.com"; aliases = [ "example.org" ]; } );
-ldap = {
-  uri = [ "ldaps://127.0.0.1" ];
-  base = "DC=example,DC=com";
-  schema = "ad";
-  bind_dn = "CN=Administrator,CN=Users,DC=example,DC=com";
-  bind_password_file = "$T/admin.pw";
-  tls_ca = "$T/test-ca.pem";
-  timeout = 5;
-};
-EOF
-chmod 0644 "$C"
-nsrun() { $NS "$MAILACCT" "$@" >"$T/out" 2>"$T/err"; rc=$?; OUT=$(cat "$T/out"); ERR=$(cat "$T/err"); }
+samba_conf "$C" "/var/mail/%d/%n" '{ name = "example.com"; aliases = [ "example.org" ]; }'
 
 nsrun -c "$C" sync
-check "sync from the Samba DC: exit 0; the DC offers DirSync" \
+check "sync from the Samba DC: exit 0, a full pull" \
         test "$OUT" = "sync: full (first sync), 4 seen, 4 added, 0 changed, 0 removed, 0 left out" || show
 run -c "$C" resolve 'EXAMPLE\jdoe' jdoe John.Doe@example.com jdoe@example.org
 check "the NT account's NetBIOS name from the directory's crossRef; sAMAccountName the alias" \
