@@ -37,7 +37,7 @@ bench-sync: build-all
 # 10,000 changes at 100,000 entries, and lookups with a delta beside the
 # index (bench/ldap-incremental.py; root; data cached in BENCH_DATA).
 BENCH_INCR_N ?= 100000
-bench-incremental: build-all
+bench-incremental: build-all $(BENCH_BIN)
 	BUILD=$(abspath $(BUILD)) BENCH_INCR_N="$(BENCH_INCR_N)" BENCH_DATA=$(abspath $(BENCH_DATA)) \
 		python3 bench/ldap-incremental.py
 

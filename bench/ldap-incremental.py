@@ -16,28 +16,50 @@ $BENCH_DATA/ldap-incr-N) loaded with slapadd into a slapd with syncprov
   9,900      as many again (a delta of about 10,000 keys)
 
 each followed by `mailacct sync`: wall time, the bytes of the files it wrote (the store, the delta, the index when
-rebuilt), the summary and delta lines. After the full sync and after the
-1, 100 and 9,900 runs, the NSS module's steady cost of a hit and a miss
-(bench/nss_lookup.c: median ns per lookup over 2,000 names drawn from the
-whole directory, in one process) with the delta as it stands.
+rebuilt), the summary and delta lines.
 
-Environment: BUILD (absolute), BENCH_INCR_N, BENCH_DATA.
+After the full sync (no delta) and after the 1, 100 and 9,900 runs (a delta of
+1, 101 and 9,900 keys), the steady cost of a getpwnam hit and miss through
+libnss_mailacct.so.2 with the delta as it stands, side by side with Debian's
+libnss-cache holding the same N entries (passwd.cache: for each mailbox the
+very line mailacct answers, and nsscache's .ixname/.ixuid indexes, built by
+peers.py; the module runs in a mount namespace of its own, peer-ns.sh). One
+harness for both (bench/nss_bench steady), both in a mount namespace, the same
+hit names (primary addresses drawn over the whole directory: the only name
+libnss-cache knows) and the same misses, both modules' files read once before
+each measurement. BENCH_INCR_ROUNDS (5) rounds alternate mailacct,
+libnss-cache, mailacct, ... each round a fresh process per module starting at
+the same place in the name files; the table shows the medians and the ratio
+mailacct / libnss-cache. The delta's keys are the sync's own count; its file is
+checked unchanged (inode, size, mtime) after the measurement and mapped by
+the module (nss_bench check).
+
+Environment: BUILD (absolute), BENCH_INCR_N, BENCH_DATA, BENCH_INCR_ROUNDS (5),
+BENCH_BUDGET_MS (300 per kind of lookup and process), BENCH_MAX (200000).
 """
 
 import os
-import platform
 import random
+import re
 import shutil
 import subprocess
 import sys
+import statistics
 import time
+
+from peers import find_lib, in_namespace, machine, nsscache_files, parse_kv, run_cmd, say, verify_nsscache_index
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 BUILD = os.environ.get("BUILD", os.path.join(ROOT, "build"))
 MAILACCT = os.path.join(BUILD, "mailacct")
 MODULE = os.path.join(BUILD, "libnss_mailacct.so.2")
-LOOKUP = os.path.join(BUILD, "bench", "nss_lookup")
+BENCH = os.path.join(BUILD, "nss_bench")
+CACHE_LIB = find_lib("libnss_cache.so.2")
+ROUNDS = int(os.environ.get("BENCH_INCR_ROUNDS", "5"))
+BUDGET_MS = int(os.environ.get("BENCH_BUDGET_MS", "300"))
+MAX_LOOKUPS = int(os.environ.get("BENCH_MAX", "200000"))
+N_HITS = 20000
 DATA = os.environ.get("BENCH_DATA", os.path.join(ROOT, "build", "bench-data"))
 LIB = os.path.join(ROOT, "tests", "ldap", "lib.sh")
 ROOTDN, ROOTPW = "cn=admin,dc=example,dc=com", "rootsecret-not-a-mail-password"
@@ -84,7 +106,7 @@ def config(d, port):
     doms = ", ".join('{ name = "%s.example"; }' % x for x in DOMAINS)
     with open(conf, "w") as f:
         f.write('index = "mailacct.idx";\ndefault_domain = "alpha.example";\n')
-        f.write('defaults = { uid = 5000; gid = 5000; home = "/var/mail/%%d/%%n"; };\n')
+        f.write('defaults = { uid = 5000; gid = 5000; home = "/var/mail/%d/%n"; };\n')
         f.write('domains = ( %s );\n' % doms)
         f.write('ldap = {\n  uri = [ "ldaps://127.0.0.1:%d" ];\n  base = "dc=example,dc=com";\n' % port)
         f.write('  schema = "openldap";\n  bind_dn = "cn=mailacct,ou=services,dc=example,dc=com";\n')
@@ -121,41 +143,148 @@ def run_sync(conf, site):
     return wall, written, out.strip().replace("\n", "; ")
 
 
-def lookups(conf, n):
+def mailbox(i):
+    return "user%d@%s.example" % (i, DOMAINS[i % 8])
+
+
+def passwd_line(i):
+    """What mailacct answers for mailbox i (the defaults of config())."""
+    dom = DOMAINS[i % 8] + ".example"
+    return "user%d@%s:x:5000:5000:User %d:/var/mail/%s/user%d:/usr/sbin/nologin" % (i, dom, i, dom, i)
+
+
+def nsscache_peer(d, n):
+    """libnss-cache's files for the same n mailboxes (peer-ns.sh's layout:
+    PEERDIR/cache/passwd.cache{,.ixname,.ixuid}): for each one the line
+    mailacct answers for it (checked against the module before timing)."""
+    peers = os.path.join(d, "peers")
+    shutil.rmtree(peers, ignore_errors=True)
+    os.makedirs(os.path.join(peers, "cache"))
+    passwd = os.path.join(peers, "passwd")
+    with open(passwd, "w", buffering=1 << 20) as f:
+        for i in range(n):
+            f.write(passwd_line(i) + "\n")
+    nsscache_files(passwd, os.path.join(peers, "cache"))
+    return peers
+
+
+def name_files(d, n):
+    """The same hits (primary addresses, drawn over the whole directory)
+    and misses (plausible addresses in a hosted domain) for both modules."""
     rnd = random.Random(7)
-    hits, misses = os.path.join(DATA, "incr-hits"), os.path.join(DATA, "incr-misses")
+    hits, misses = os.path.join(d, "lookup-hits"), os.path.join(d, "lookup-misses")
+    drawn = [rnd.randrange(n) for _ in range(N_HITS)]
     with open(hits, "w") as f:
-        for _ in range(2000):
-            f.write("nick%d\n" % rnd.randrange(n))
+        f.write("".join(mailbox(i) + "\n" for i in drawn))
     with open(misses, "w") as f:
-        for i in range(2000):
-            f.write("nobody%d@alpha.example\n" % i)
-    out = subprocess.run([LOOKUP, "steady", MODULE, conf, hits, misses], stdout=subprocess.PIPE, text=True,
-                         check=True).stdout
-    return dict(kv.split("=") for kv in out.split())
+        f.write("".join("nobody%d@alpha.example\n" % i for i in range(N_HITS)))
+    return hits, misses, drawn
 
 
-def machine():
-    model = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return "%d cores %s, kernel %s" % (os.cpu_count(), model, platform.release())
+def warm(paths):
+    """Every file both modules read, read once (the same for both)."""
+    for p in paths:
+        if os.path.exists(p):
+            with open(p, "rb") as f:
+                while f.read(1 << 20):
+                    pass
+
+
+def delta_stat(site):
+    try:
+        st = os.stat(os.path.join(site, "mailacct.idx.delta"))
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def checked(cmd, env, label, want):
+    """nss_bench check of one module: the hit's answer must be the line want."""
+    r = run_cmd(cmd, env)
+    lines = (r.stdout + r.stderr).splitlines()
+    if r.returncode != 0 or not any(line.strip().endswith("-> " + want) for line in lines):
+        sys.exit("bench-incremental: setup check of %s FAILED (want %s):\n%s" % (label, want, "\n".join(lines)))
+    return r.stdout
+
+
+def lookups(conf, site, peers, hits, misses, drawn, delta_keys, changed):
+    """Rounds alternating mailacct and libnss-cache, the same names for
+    both; the medians, with the delta that was in place."""
+    os.sync()  # the sync's writeback must not compete with the lookups
+    files = [os.path.join(site, "mailacct.idx"), os.path.join(site, "mailacct.idx.delta")]
+    files += [os.path.join(peers, "cache", "passwd.cache" + x) for x in ("", ".ixname", ".ixuid")]
+    before = delta_stat(site)
+    if (before is None) != (delta_keys == 0):
+        sys.exit("bench-incremental: the sync reported %d delta keys but the delta file is %s"
+                 % (delta_keys, "absent" if before is None else "there"))
+    hit0, miss0 = mailbox(drawn[0]), "nobody0@alpha.example"
+    want = passwd_line(drawn[0])
+    menv = dict(os.environ, MAILACCT_CONF=conf)
+    mpre, cpre = in_namespace("none", peers), in_namespace("cache", peers)
+    out = checked(mpre + [BENCH, "check", MODULE, "mailacct", hit0, miss0, "-"], menv, "mailacct", want)
+    if before is not None and "mapped: " + os.path.realpath(files[1]) not in out:
+        sys.exit("bench-incremental: mailacct did not map its delta %s:\n%s" % (files[1], out))
+    checked(cpre + [BENCH, "check", CACHE_LIB, "cache", hit0, miss0, "-"], None, "libnss-cache", want)
+    if not verify_nsscache_index(BENCH, cpre, CACHE_LIB, hit0, miss0, "5000"):
+        sys.exit("bench-incremental: libnss-cache did not use its index: its figures would be a linear scan's")
+    warm(files)
+    res = {"mailacct": {"hit_ns": [], "miss_ns": []}, "cache": {"hit_ns": [], "miss_ns": []}}
+    for rnd in range(ROUNDS):
+        start = str(rnd * 4099 + 7)  # the same place in the name files for both
+        for who, cmd, env in (("mailacct", mpre + [BENCH, "steady", MODULE, "mailacct"], menv),
+                              ("cache", cpre + [BENCH, "steady", CACHE_LIB, "cache"], None)):
+            r = run_cmd(cmd + [hits, misses, "-", str(BUDGET_MS), str(MAX_LOOKUPS), start], env)
+            kv = parse_kv(r.stdout)
+            if r.returncode != 0 or "hit_ns" not in kv:
+                sys.exit("bench-incremental: %s steady lookups FAILED: %s %s" % (who, r.stdout, r.stderr[-1000:]))
+            for k in ("hit_ns", "miss_ns"):
+                res[who][k].append(float(kv[k]))
+    after = delta_stat(site)
+    if after != before:
+        sys.exit("bench-incremental: the delta changed during the lookups (%s -> %s)" % (before, after))
+    share = sum(1 for i in drawn if i in changed) / len(drawn)
+    say("    lookups with a delta of %d keys (%s bytes; %.1f %% of the hits changed since the base), per round: "
+        "hit ns mailacct %s, libnss-cache %s; miss ns mailacct %s, libnss-cache %s"
+        % (delta_keys, format(before[1] if before else 0, ","), 100.0 * share,
+           "/".join("%.0f" % x for x in res["mailacct"]["hit_ns"]),
+           "/".join("%.0f" % x for x in res["cache"]["hit_ns"]),
+           "/".join("%.0f" % x for x in res["mailacct"]["miss_ns"]),
+           "/".join("%.0f" % x for x in res["cache"]["miss_ns"])))
+    med = {who: {k: statistics.median(v) for k, v in d.items()} for who, d in res.items()}
+    return {"keys": delta_keys, "bytes": before[1] if before else 0, "share": share, "med": med}
+
+
+def delta_keys_of(summary):
+    m = re.search(r"delta: (\d+) keys", summary)
+    return int(m.group(1)) if m else 0
+
+
+def ratio(a, b):
+    """a / b with three significant digits, and 1/k when a is the cheaper."""
+    if b <= 0 or a <= 0:
+        return "-"
+    r = a / b
+    return "%.3g" % r if r >= 1 else "%.3g (1/%.0f)" % (r, 1 / r)
 
 
 def main():
     if os.geteuid() != 0:
-        sys.exit("bench-incremental: needs root (slapd and mailacct run as the tests run them)")
-    if not os.path.exists(LOOKUP) or os.path.getmtime(LOOKUP) < os.path.getmtime(os.path.join(HERE, "nss_lookup.c")):
-        os.makedirs(os.path.dirname(LOOKUP), exist_ok=True)
-        subprocess.run(["cc", "-std=gnu11", "-O2", "-D_GNU_SOURCE", "-o", LOOKUP, os.path.join(HERE, "nss_lookup.c"),
-                        "-ldl"], check=True)
+        sys.exit("bench-incremental: needs root (slapd and mailacct run as the tests run them; libnss-cache reads "
+                 "/etc/passwd.cache, bind-mounted in a private mount namespace)")
+    if not os.access(BENCH, os.X_OK):
+        sys.exit("bench-incremental: %s missing: run `make bench-incremental`" % BENCH)
+    if CACHE_LIB is None:
+        sys.exit("bench-incremental: libnss_cache.so.2 not found, the lookups are compared with it: "
+                 "apt-get install -y libnss-cache")
     ns = [int(x) for x in os.environ.get("BENCH_INCR_N", "100000").split()]
-    print("bench-incremental: %s; %s" % (machine(), MAILACCT), flush=True)
+    say("bench-incremental: machine: %s; %s" % (machine(), MAILACCT))
+    say("lookups: bench/nss_bench steady for both modules, %d rounds alternating mailacct and libnss-cache, "
+        "each kind of lookup for %d ms or %d lookups per process; medians over the rounds"
+        % (ROUNDS, BUDGET_MS, MAX_LOOKUPS))
     for n in ns:
         d = prepare(n)
+        peers = nsscache_peer(d, n)
+        hits, misses, drawn = name_files(d, n)
         port = int(sh("free_port").strip())
         slapd = subprocess.Popen(["slapd", "-f", os.path.join(d, "s1", "slapd.conf"), "-h",
                                   "ldaps://127.0.0.1:%d/" % port, "-d", "0"], stdout=subprocess.DEVNULL,
@@ -172,29 +301,43 @@ def main():
             t_run = time.time()
             wall, written, summary = run_sync(conf, site)
             rows.append(("full (first sync)", wall, written, summary))
-            looks.append(("none", lookups(conf, n)))
+            say("  N=%d %s: %.2f s, %d bytes written: %s" % (n, rows[-1][0], wall, written, summary))
+            looks.append(("after the full sync", lookups(conf, site, peers, hits, misses, drawn, 0, set())))
             rnd = random.Random(n)
+            changed = set()  # mailboxes changed since the base index was written
             for k, tag in ((1, "a"), (100, "b"), (10000, "c"), (9900, "d")):
                 ids = rnd.sample(range(n), min(k, n))
                 # values of this run's own: the cached directory keeps the last run's
                 modify(d, port, ids, "%s%d-%d-" % (tag, k, int(t_run)))
                 wall, written, summary = run_sync(conf, site)
                 rows.append(("%s changes" % format(k, ","), wall, written, summary))
+                say("  N=%d %s: %.2f s, %d bytes written: %s" % (n, rows[-1][0], wall, written, summary))
+                keys = delta_keys_of(summary)
+                changed = changed | set(ids) if keys else set()
                 if k != 10000:
-                    looks.append(("after %s changes" % format(k, ","), lookups(conf, n)))
-                print("  N=%d %s: %.2f s, %d bytes written: %s" % (n, rows[-1][0], wall, written, summary), flush=True)
+                    looks.append(("after %s change%s" % (format(k, ","), "" if k == 1 else "s"),
+                                  lookups(conf, site, peers, hits, misses, drawn, keys, changed)))
         finally:
             slapd.terminate()
             slapd.wait()
-        print("\nN = %s\n" % format(n, ","))
-        print("| run | wall | bytes written | what the sync said |")
-        print("|---|---|---|---|")
+        say("\nN = %s\n" % format(n, ","))
+        say("| run | wall | bytes written | what the sync said |")
+        say("|---|---|---|---|")
         for label, wall, written, summary in rows:
-            print("| %s | %.2f s | %s | %s |" % (label, wall, format(written, ","), summary))
-        print("\n| delta | hit ns | miss ns |")
-        print("|---|---|---|")
+            say("| %s | %.2f s | %s | %s |" % (label, wall, format(written, ","), summary))
+        say("\nLookups, N = %s mailboxes in both modules; %s" % (format(n, ","), machine()))
+        say("(median ns per getpwnam over %d rounds alternating the modules; × = mailacct / libnss-cache; "
+            "delta keys: in place while timed, the sync's count; hits in delta: the share of hit names "
+            "changed since the base index)\n" % ROUNDS)
+        say("| when | delta keys | delta bytes | hits in delta | mailacct hit | libnss-cache hit | hit × "
+            "| mailacct miss | libnss-cache miss | miss × |")
+        say("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for label, r in looks:
-            print("| %s | %s | %s |" % (label, r.get("hit_ns"), r.get("miss_ns")))
+            m, c = r["med"]["mailacct"], r["med"]["cache"]
+            say("| %s | %s | %s | %.1f %% | %.0f | %.0f | %s | %.0f | %.0f | %s |"
+                % (label, format(r["keys"], ","), format(r["bytes"], ","), 100.0 * r["share"], m["hit_ns"],
+                   c["hit_ns"], ratio(m["hit_ns"], c["hit_ns"]), m["miss_ns"], c["miss_ns"],
+                   ratio(m["miss_ns"], c["miss_ns"])))
 
 
 main()

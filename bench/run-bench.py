@@ -26,6 +26,9 @@ import subprocess
 import sys
 import time
 
+from peers import find_lib, in_namespace, machine, nsscache_files, parse_kv, run_cmd, say, \
+    verify_nsscache_index
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 # Bump when the peers' files are built differently: cached ones are rebuilt.
@@ -53,41 +56,6 @@ STEADY_RUNS = env_int("BENCH_STEADY_RUNS", 5)
 BUDGET_MS = env_int("BENCH_BUDGET_MS", 300)
 MAX_LOOKUPS = env_int("BENCH_MAX", 200000)
 ROW_BUDGET_S = env_int("BENCH_ROW_BUDGET_S", 30)
-
-
-def say(*a):
-    print(*a, flush=True)
-
-
-def find_lib(soname):
-    """The file the dynamic linker would load for soname."""
-    triplet = os.uname().machine + "-linux-gnu"
-    for d in ("/lib/" + triplet, "/usr/lib/" + triplet, "/lib", "/usr/lib"):
-        p = os.path.join(d, soname)
-        if os.path.exists(p):
-            return p
-    return None
-
-
-def machine():
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    gov = "n/a"
-    try:
-        with open("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor") as f:
-            gov = f.read().strip()
-    except OSError:
-        pass
-    libc = os.confstr("CS_GNU_LIBC_VERSION") if "CS_GNU_LIBC_VERSION" in os.confstr_names else "?"
-    return "nproc %d, %s, kernel %s, %s, cpufreq governor %s" % (os.cpu_count(), model, os.uname().release,
-                                                                 libc, gov)
 
 
 def file_hash(*paths):
@@ -133,18 +101,6 @@ def ensure_data(n, base):
     return d
 
 
-def nsscache_index(entries, path):
-    """The index format of libnss-cache (nss_cache.c _nss_cache_bsearch2),
-    as nsscache's files cache writes it: one line per key, sorted by strcmp
-    order, "KEY\\0OFFSET\\0" padded with NULs to one width, then "\\n"; OFFSET
-    is the byte offset of the entry's line in passwd.cache."""
-    entries.sort()
-    width = max(len(k) for k, _ in entries) + max(len(o) for _, o in entries)
-    with open(path + ".tmp", "wb") as f:
-        f.write(b"".join(k + b"\0" + o + b"\0" + b"\0" * (width - len(k) - len(o)) + b"\n" for k, o in entries))
-    os.rename(path + ".tmp", path)
-
-
 def ensure_peers(data, available):
     """Each peer's files, built once per generated directory."""
     p = os.path.join(data, "peers")
@@ -159,21 +115,7 @@ def ensure_peers(data, available):
     # Hard links: every peer reads the very same bytes.
     os.link(passwd, os.path.join(p, "passwd"))
     os.link(passwd, os.path.join(p, "extrausers", "passwd"))
-    os.link(passwd, os.path.join(p, "cache", "passwd.cache"))
-
-    by_name, by_uid = [], []
-    offset = 0
-    with open(passwd, "rb") as f:
-        for line in f:
-            fields = line.split(b":", 3)
-            pos = b"%d" % offset
-            by_name.append((fields[0], pos))
-            by_uid.append((fields[2], pos))
-            offset += len(line)
-    # libnss-cache refuses an index older than passwd.cache: written after it.
-    nsscache_index(by_name, os.path.join(p, "cache", "passwd.cache.ixname"))
-    nsscache_index(by_uid, os.path.join(p, "cache", "passwd.cache.ixuid"))
-    del by_name, by_uid
+    nsscache_files(passwd, os.path.join(p, "cache"))
 
     if "db" in available and shutil.which("makedb"):
         # Exactly what Debian's /var/lib/misc/Makefile (libnss-db) feeds
@@ -203,25 +145,12 @@ def first_lines(path, count):
     return out
 
 
-def parse_kv(text):
-    kv = {}
-    for word in text.split():
-        if "=" in word:
-            k, v = word.split("=", 1)
-            kv[k] = v
-    return kv
-
-
 class Row:
     def __init__(self, label):
         self.label = label
         self.values = None  # dict of COLUMNS when measured
         self.note = "n/a"
         self.runs = ""
-
-
-def run_cmd(cmd, env=None, timeout=900):
-    return subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
 
 
 def measure(row, *args, **kwargs):
@@ -292,23 +221,6 @@ def measure_row(row, bench, prefix, env, lib, name, data, must_map=None):
     for k, v in steady.items():
         row.values[k] = statistics.median(v)
     row.runs = "%d/%d/%s" % (len(firsts), len(steady["hit_ns"]), human_count(lookups))
-
-
-def verify_nsscache_index(bench, prefix, lib, hit, miss, uid):
-    """libnss-cache answers correctly without its index too (it falls back
-    to a linear scan when the index is missing or older than passwd.cache):
-    only the system calls tell. With the index it seeks to the entry's
-    offset in passwd.cache; the scan never seeks."""
-    if not shutil.which("strace"):
-        say("  libnss-cache: index use not verified (apt-get install -y strace to verify it)")
-        return True
-    r = run_cmd(prefix + ["strace", "-qq", "-e", "trace=openat,lseek", bench, "check", lib, "cache", hit, miss, uid])
-    opened = "passwd.cache.ixname" in r.stderr and "passwd.cache.ixuid" in r.stderr
-    seeks = sum(1 for line in r.stderr.splitlines() if line.startswith("lseek(") and "SEEK_SET" in line)
-    ok = r.returncode == 0 and opened and seeks >= 2
-    say("  libnss-cache: index %s (strace: ixname and ixuid opened: %s, seeks into passwd.cache: %d)"
-        % ("used" if ok else "NOT used", "yes" if opened else "no", seeks))
-    return ok
 
 
 def human_count(v):
@@ -478,7 +390,7 @@ def main():
             if name not in available:
                 row.note = "n/a (apt-get install -y %s)" % pkg
                 continue
-            prefix = ["unshare", "--mount", os.path.join(HERE, "peer-ns.sh"), name, peers]
+            prefix = in_namespace(name, peers)
             measure(row, bench, prefix, None, available[name], name, data)
 
         # PAM resolution excluding the hash: the real module, resolve_only, through libpam
