@@ -16,7 +16,10 @@ $BENCH_DATA/ldap-incr-N) loaded with slapadd into a slapd with syncprov
   9,900      as many again (a delta of about 10,000 keys)
 
 each followed by `mailacct sync`: wall time, the bytes of the files it wrote (the store, the delta, the index when
-rebuilt), the summary and delta lines.
+rebuilt), the summary and delta lines. Then `mailacct sync --watch` runs,
+and 5 times an entry gets one more uid: the seconds from the ldapmodify to
+`getent passwd` of the new uid answering (glibc NSS, libnss_mailacct, in a
+mount namespace with its own nsswitch.conf).
 
 After the full sync (no delta) and after the 1, 100 and 9,900 runs (a delta of
 1, 101 and 9,900 keys), the steady cost of a getpwnam hit and miss through
@@ -267,6 +270,52 @@ def ratio(a, b):
     return "%.3g" % r if r >= 1 else "%.3g (1/%.0f)" % (r, 1 / r)
 
 
+WATCH_ROUNDS = 5
+
+
+def watch_times(d, port, conf, site, n, stamp):
+    """`mailacct sync --watch` running: from an LDAP modify (one more uid for
+    one entry, the ldapmodify's own time included) to `getent passwd` of the
+    new uid answering, through glibc NSS with libnss_mailacct in a private
+    mount namespace (nsswitch.conf bound over /etc's). Seconds, per round."""
+    nss = os.path.join(d, "nsswitch.conf")
+    with open(nss, "w") as f:
+        f.write("passwd: files mailacct\ngroup: files\nshadow: files\nhosts: files\n")
+    out, err = os.path.join(site, "watch.out"), os.path.join(site, "watch.err")
+    w = subprocess.Popen([MAILACCT, "-c", conf, "sync", "--watch"], stdout=open(out, "w"), stderr=open(err, "w"))
+    times = []
+    try:
+        # its first run done and its persistent searches open
+        for _ in range(1200):
+            if open(out).read().count("sync:") >= 1:
+                break
+            if w.poll() is not None:
+                sys.exit("mailacct sync --watch ended: %s" % open(err).read()[-2000:])
+            time.sleep(0.1)
+        time.sleep(1.0)
+        rnd = random.Random(n + 7)
+        for k in range(WATCH_ROUNDS):
+            i = rnd.randrange(n)
+            tag = "w%d-%d-" % (k, stamp)
+            wait = ("mount --make-rprivate / && mount --bind %s /etc/nsswitch.conf && "
+                    "export LD_LIBRARY_PATH=%s MAILACCT_CONF=%s && "
+                    "i=0; until getent passwd %s%d >/dev/null; do i=$((i+1)); [ $i -lt 6000 ] || exit 1; "
+                    "sleep 0.005; done" % (nss, BUILD, conf, tag, i))
+            t0 = time.time()
+            modify(d, port, [i], tag)
+            r = subprocess.run(["unshare", "--mount", "sh", "-c", wait])
+            t = time.time() - t0
+            if r.returncode != 0:
+                sys.exit("getent passwd %s%d did not answer within 30 s: %s" % (tag, i, open(err).read()[-2000:]))
+            times.append(t)
+            say("  --watch round %d: %.2f s from the ldapmodify to getent answering" % (k + 1, t))
+            time.sleep(0.5)
+    finally:
+        w.terminate()
+        w.wait()
+    return times
+
+
 def main():
     if os.geteuid() != 0:
         sys.exit("bench-incremental: needs root (slapd and mailacct run as the tests run them; libnss-cache reads "
@@ -317,6 +366,7 @@ def main():
                 if k != 10000:
                     looks.append(("after %s change%s" % (format(k, ","), "" if k == 1 else "s"),
                                   lookups(conf, site, peers, hits, misses, drawn, keys, changed)))
+            wtimes = watch_times(d, port, conf, site, n, int(t_run))
         finally:
             slapd.terminate()
             slapd.wait()
@@ -325,6 +375,9 @@ def main():
         say("|---|---|---|---|")
         for label, wall, written, summary in rows:
             say("| %s | %.2f s | %s | %s |" % (label, wall, format(written, ","), summary))
+        say("\n`sync --watch`, N = %s: from an LDAP modify to `getent passwd` answering the new uid: median %.2f s, "
+            "max %.2f s over %d rounds (%s)" % (format(n, ","), sorted(wtimes)[len(wtimes) // 2], max(wtimes),
+                                                 len(wtimes), ", ".join("%.2f" % t for t in wtimes)))
         say("\nLookups, N = %s mailboxes in both modules; %s" % (format(n, ","), machine()))
         say("(median ns per getpwnam over %d rounds alternating the modules; × = mailacct / libnss-cache; "
             "delta keys: in place while timed, the sync's count; hits in delta: the share of hit names "
