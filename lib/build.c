@@ -1111,6 +1111,21 @@ static int drop_clashes(struct mailacct_builder *b)
         return 0;
 }
 
+/* How a finding at mailbox i names mailbox o's place: "line N" in i's own
+ * file, FILE:N in another (an include), o's DN when the directory gave it. */
+static const char *place_of(const struct mem_dir *m, uint32_t i, uint32_t o, char *buf, size_t len)
+{
+        const char *here = m->mailboxes[i].file, *there = m->mailboxes[o].file;
+
+        if (!m->mailboxes[o].line)
+                snprintf(buf, len, "%s", there ? there : "?");
+        else if (here == there || (here && there && strcmp(here, there) == 0))
+                snprintf(buf, len, "line %d", m->mailboxes[o].line);
+        else
+                snprintf(buf, len, "%s:%d", there ? there : "?", m->mailboxes[o].line);
+        return buf;
+}
+
 /* A file entry that claims a key an earlier one has: the error of today's
  * loader, "duplicate address", at the later entry. */
 static int add_unique(struct mailacct_builder *b, struct mailacct_hashmap *h, const char *key, uint32_t i,
@@ -1118,12 +1133,13 @@ static int add_unique(struct mailacct_builder *b, struct mailacct_hashmap *h, co
 {
         const struct mem_dir *m = b->m;
         uint32_t other;
+        char at[1200];
         int r = mailacct_hashmap_add_unique(h, key, i, &other);
 
         if (r == 0)
                 mailacct_diag_add(b->diags, MAILACCT_ERROR, m->mailboxes[i].file, line,
-                                  "duplicate %s \"%s\": also mailbox %s (line %d)", what, shown,
-                                  m->mailboxes[other].address, m->mailboxes[other].line);
+                                  "duplicate %s \"%s\": also mailbox %s (%s)", what, shown, m->mailboxes[other].address,
+                                  place_of(m, i, other, at, sizeof(at)));
         return r < 0 ? r : 0;
 }
 
@@ -1319,6 +1335,7 @@ static int check_canonical_collisions(struct mailacct_builder *b)
                 return -ENOMEM;
         for (uint32_t i = 0; r == 0 && i < m->n_mailboxes; i++) {
                 uint32_t other;
+                char at[1200];
                 if (!canonical_key(b, i, key, shown, sizeof(key)))
                         continue;
                 if (!mailacct_hashmap_get(seen, key, &other, 1)) {
@@ -1327,14 +1344,14 @@ static int check_canonical_collisions(struct mailacct_builder *b)
                 }
                 if (b->d->s.canonical == MAILACCT_CANON_LOCAL)
                         mailacct_diag_add(b->diags, MAILACCT_ERROR, m->mailboxes[i].file, m->mailboxes[i].line,
-                                          "canonical = \"local\" but %s and %s (line %d) share the local part \"%s\"",
+                                          "canonical = \"local\" but %s and %s (%s) share the local part \"%s\"",
                                           m->mailboxes[i].address, m->mailboxes[other].address,
-                                          m->mailboxes[other].line, m->mailboxes[i].local);
+                                          place_of(m, i, other, at, sizeof(at)), m->mailboxes[i].local);
                 else
                         mailacct_diag_add(b->diags, MAILACCT_ERROR, m->mailboxes[i].file, m->mailboxes[i].line,
-                                          "canonical = \"netbios\" but %s and %s (line %d) both become \"%s\"",
+                                          "canonical = \"netbios\" but %s and %s (%s) both become \"%s\"",
                                           m->mailboxes[i].address, m->mailboxes[other].address,
-                                          m->mailboxes[other].line, shown);
+                                          place_of(m, i, other, at, sizeof(at)), shown);
         }
         mailacct_hashmap_free(seen);
         return r;

@@ -52,18 +52,39 @@ __attribute__((format(printf, 5, 6))) static void warn(const struct mailacct_dir
         free(text);
 }
 
+/* How a finding made at here (a file, or a DN) names mailbox id's place:
+ * "line N" in the same file, FILE:N in another (an include), its DN. */
+static const char *place(const struct mailacct_dir *d, uint32_t id, const char *here, const char *file, char *buf,
+                         size_t len)
+{
+        const char *f;
+        int line;
+
+        where(d, id, file, &f, &line);
+        if (!line)
+                snprintf(buf, len, "%s", f ? f : "?");
+        else if (here && f && strcmp(here, f) == 0)
+                snprintf(buf, len, "line %d", line);
+        else
+                snprintf(buf, len, "%s:%d", f ? f : "?", line);
+        return buf;
+}
+
+/* The file (or DN) a finding about mailbox i is made at. */
+static const char *here_of(const struct mailacct_dir *d, uint32_t i, const char *file)
+{
+        const char *f;
+        int line;
+
+        where(d, i, file, &f, &line);
+        return f;
+}
+
 static const char *address(const struct mailacct_dir *d, uint32_t id)
 {
         const char *a = mailacct_dir_address(d, id);
 
         return a ? a : "?";
-}
-
-static int line_of(const struct mailacct_dir *d, uint32_t id)
-{
-        struct mailacct_mbox_view v;
-
-        return mailacct_dir_mailbox(d, id, &v) == 0 ? v.origin_line : 0;
 }
 
 static uint32_t domain_of(const struct mailacct_dir *d, uint32_t id)
@@ -168,9 +189,10 @@ static void shared_across(const struct mailacct_dir *d, uint32_t i, const char *
         for (size_t j = 0; j < shown; j++) {
                 char forms[1024];
                 size_t o = strlen(text);
+                char at[1200];
                 reaching_forms(d, ids[j], a, forms, sizeof(forms));
-                snprintf(text + o, sizeof(text) - o, "%s %s (line %d) is reached by %s", j ? ";" : "",
-                         address(d, ids[j]), line_of(d, ids[j]), forms);
+                snprintf(text + o, sizeof(text) - o, "%s %s (%s) is reached by %s", j ? ";" : "", address(d, ids[j]),
+                         place(d, ids[j], here_of(d, i, file), file, at, sizeof(at)), forms);
         }
         warn(d, i, file, diags, "%s", text);
 }
@@ -191,9 +213,11 @@ static void shared_within(const struct mailacct_dir *d, uint32_t i, const char *
                         continue;
                 if (first == MAILACCT_NONE)
                         first = ids[j];
-                if (same++ < 8)
-                        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s (line %d)",
-                                 same > 1 ? ", " : "", address(d, ids[j]), line_of(d, ids[j]));
+                if (same++ < 8) {
+                        char at[1200];
+                        snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s (%s)", same > 1 ? ", " : "",
+                                 address(d, ids[j]), place(d, ids[j], here_of(d, i, file), file, at, sizeof(at)));
+                }
         }
         if (same < 2 || first != i || mailacct_dir_domain(d, dom, &dv) < 0)
                 return;
@@ -222,17 +246,16 @@ static void shadowed_contacts(const struct mailacct_dir *d, const char *file, st
         for (uint32_t i = 0; i < n; i++) {
                 struct mailacct_contact_view c;
                 uint32_t id;
+                const char *here;
+                char at[1200];
                 if (mailacct_dir_contact(d, i, &c) < 0 || mailacct_dir_key_local(d, c.alias, key, sizeof(key)) < 0 ||
                     mailacct_dir_get(d, MAILACCT_T_BARE, key, &id, 1) < 1)
                         continue;
-                mailacct_diag_add(diags, MAILACCT_WARNING,
-                                  c.dn            ? c.dn
-                                  : c.origin_file ? c.origin_file
-                                                  : file,
-                                  c.dn ? 0 : c.origin_line,
-                                  "contact alias \"%s\" is also an alias of mailbox %s (line %d): the mailbox wins "
+                here = c.dn ? c.dn : c.origin_file ? c.origin_file : file;
+                mailacct_diag_add(diags, MAILACCT_WARNING, here, c.dn ? 0 : c.origin_line,
+                                  "contact alias \"%s\" is also an alias of mailbox %s (%s): the mailbox wins "
                                   "every login (seed Q198704); rename one of them",
-                                  c.alias, address(d, id), line_of(d, id));
+                                  c.alias, address(d, id), place(d, id, here, file, at, sizeof(at)));
         }
 }
 
@@ -257,10 +280,12 @@ static void nt_equals_alias(const struct mailacct_dir *d, const char *file, stru
                 for (size_t j = 0; j < n && j < 256 && shown < MAX_SHOWN; j++) {
                         if (ids[j] == i || domain_of(d, ids[j]) != dom)
                                 continue;
+                        char at[1200];
                         shown++;
                         warn(d, i, file, diags,
-                             "NT account \"%s\" of %s is also an alias of %s (line %d): %s\\%s opens %s, not %s",
-                             m.nt_account, m.address, address(d, ids[j]), line_of(d, ids[j]),
+                             "NT account \"%s\" of %s is also an alias of %s (%s): %s\\%s opens %s, not %s",
+                             m.nt_account, m.address, address(d, ids[j]),
+                             place(d, ids[j], here_of(d, i, file), file, at, sizeof(at)),
                              /* the form an administrator can type, not a placeholder */
                              dv.netbios ? dv.netbios : dv.name, m.nt_account, m.address, address(d, ids[j]));
                 }

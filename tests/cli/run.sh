@@ -182,6 +182,26 @@ out_has "$D/warnings.conf:17: warning: contact alias \"sales\""
 out_has "$D/warnings.conf:12: warning: NT account \"jsmith\""
 out_has "$D/warnings.conf:14: warning: mailbox sales@site1.org.com has no entry in the secrets file"
 out_has "0 errors, 4 warnings"; end
+# a finding that names another entry says which file that entry is in when it
+# is not the finding's own (an include)
+mkdir -p "$T/inc"
+cat >"$T/inc/main.conf" <<'EOF'
+index = "inc.idx";
+default_domain = "example.com";
+defaults = { uid = 5000; gid = 5000; home = "/var/mail/%d/%n"; };
+domains = ( { name = "example.com"; } );
+@include "more.conf"
+contacts = ( { alias = "x"; address = "x@else.org"; } );
+EOF
+cat >"$T/inc/more.conf" <<'EOF'
+mailboxes = ( { address = "a@example.com"; aliases = [ "x" ]; },
+              { address = "b@example.com"; aliases = [ "y" ]; }, { address = "c@example.com"; aliases = [ "y" ]; } );
+EOF
+chmod 0644 "$T/inc/"*.conf
+begin "check: a finding names the other entry's file when it is an include's"; m -c "$T/inc/main.conf" check
+out_has "main.conf:6: warning: contact alias \"x\" is also an alias of mailbox a@example.com (more.conf:1)"
+out_has "more.conf:2: warning: alias \"y\" is shared by 2 mailboxes of example.com: b@example.com (line 2), c@example.com (line 2)"
+end
 # a secrets file others may read: pam_mailacct refuses every login, so it is
 # an error, not a warning (the security issue)
 chmod 0644 "$D/warnings.secrets"
