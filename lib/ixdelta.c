@@ -3,8 +3,10 @@
  * changes of a directory beside its base index, written by an incremental
  * sync, and the directory a reader makes of the pair. A lookup asks the
  * delta's table first: a hit, even an empty one, is the answer; a miss goes
- * to the base. A mailbox the delta holds (changed, added, or a tombstone)
- * is read from the delta, every other one from the base. */
+ * to the base (a key the delta's filter of its keys rules out goes there
+ * without a probe of its table). A mailbox the delta holds (changed,
+ * added, or a tombstone) is read from the delta, every other one from the
+ * base. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,10 @@ struct pair {
         uint32_t n_ids, base_n, base_domains;
         bool same_key;      /* one hash serves both tables */
         uint64_t *in_delta; /* a bit per base id the delta holds a record of */
+        uint32_t *rank;     /* per word of in_delta: the bits set in the words before it */
+        uint8_t *filter;    /* the delta's filter of its keys, checked, copied at open */
+        uint32_t filter_blocks;
+        bool empty[_MAILACCT_T_MAX]; /* the delta's table holds no key (every slot seen empty at open) */
 };
 
 static const struct pair *pairof(const struct mailacct_dir *d)
@@ -30,14 +36,21 @@ static const struct pair *pairof(const struct mailacct_dir *d)
         return d->impl;
 }
 
-/* The delta's record of id, by binary search: true with *rec. Most ids
- * are the base's and unchanged: a bit says so without the search. */
+/* The delta's record of id: true with *rec. Most ids are the base's and
+ * unchanged: a bit says so. A base id the delta holds is found by the
+ * bits set before its own (the ids are ascending, the base's first); an
+ * added one by binary search. */
 static bool in_delta(const struct pair *p, uint32_t id, uint32_t *rec)
 {
         uint32_t lo = 0, hi = p->n_ids;
 
-        if (id < p->base_n && !(p->in_delta[id / 64] >> (id % 64) & 1))
-                return false;
+        if (id < p->base_n) {
+                uint64_t word = p->in_delta[id / 64];
+                if (!(word >> (id % 64) & 1))
+                        return false;
+                *rec = p->rank[id / 64] + (uint32_t)__builtin_popcountll(word & (((uint64_t)1 << (id % 64)) - 1));
+                return true;
+        }
 
         while (lo < hi) {
                 uint32_t mid = lo + (hi - lo) / 2, v;
@@ -60,13 +73,33 @@ static long pd_get(const struct mailacct_dir *d, enum mailacct_table t, const ch
         size_t klen = strlen(key);
         uint64_t h = ix_hash(p->dix, key, klen);
         bool hit;
-        long n = ix_find_hashed(p->dix, t, key, klen, h, out, max, &hit);
+        long n;
 
-        if (n < 0 || hit)
-                return n;
+        if ((unsigned)t >= _MAILACCT_T_MAX)
+                return -EINVAL;
+        /* most keys are not the delta's: its filter says so from one cache
+         * line, without a probe of its table */
+        if (!p->empty[t] && ix_filter_maybe(p->filter, p->filter_blocks, t, h)) {
+                n = ix_find_hashed(p->dix, t, key, klen, h, out, max, &hit);
+                if (n < 0 || hit)
+                        return n;
+        }
         if (!p->same_key)
                 return p->base->ops->get(p->base, t, key, out, max);
-        return ix_find_hashed(p->bix, t, key, klen, h, out, max, &hit);
+        n = ix_find_hashed(p->bix, t, key, klen, h, out, max, &hit);
+        /* the base's slot fetched the base's record of its first id; the
+         * delta's is the one read when the delta holds that mailbox */
+        if (n > 0 && max && t != MAILACCT_T_DOMAIN && t != MAILACCT_T_MAILDOMAIN && t != MAILACCT_T_NTDOMAIN &&
+            t != MAILACCT_T_CONTACT_ALIAS && t != MAILACCT_T_CONTACT_ADDRESS) {
+                uint32_t rec;
+                if (in_delta(p, out[0], &rec) && rec < p->dix->h->n_mailboxes) {
+                        const uint8_t *b =
+                                p->dix->base + p->dix->h->mailboxes_off + (size_t)rec * p->dix->h->mailbox_stride;
+                        __builtin_prefetch(b);
+                        __builtin_prefetch(b + 64);
+                }
+        }
+        return n;
 }
 
 static void pd_prefetch(const struct mailacct_dir *d, enum mailacct_table t, const char *key)
@@ -177,6 +210,8 @@ static void pd_release(struct mailacct_dir *d)
         mailacct_dir_free(p->base);
         mailacct_dir_free(p->delta);
         free(p->in_delta);
+        free(p->rank);
+        free(p->filter);
         free(p);
         free(d);
 }
@@ -224,6 +259,18 @@ static bool ids_ok(const struct mailacct_index *dix)
         return h->total_mailboxes >= h->base_mailboxes && past_base == h->total_mailboxes - h->base_mailboxes;
 }
 
+/* The delta's filter: in the pool, at least one block, summed. A filter
+ * that lost a bit would send a key the delta holds to the base. */
+static bool filter_ok(const struct mailacct_index *dix, const uint8_t *filter)
+{
+        const struct ix_header *h = dix->h;
+
+        return h->filter_blocks && h->filter_off <= h->pool_size &&
+               (uint64_t)h->filter_blocks * IX_FILTER_BLOCK <= h->pool_size - h->filter_off &&
+               ix_filter_check(h->sipkey, filter ? filter : (const uint8_t *)dix->pool + h->filter_off,
+                               h->filter_blocks) == h->filter_check;
+}
+
 int mailacct_delta_open(const char *path, const struct mailacct_index *base, struct mailacct_index **out, char *why,
                         size_t len)
 {
@@ -240,13 +287,31 @@ int mailacct_delta_open(const char *path, const struct mailacct_index *base, str
                 mailacct_index_close(dix);
                 return -ESTALE;
         }
-        if (dix->h->base_mailboxes != base->h->n_mailboxes || !ids_ok(dix)) {
-                snprintf(why, len, "%s: damaged (its ids fail a bound or checksum): run 'mailacct sync --full'", path);
+        if (dix->h->base_mailboxes != base->h->n_mailboxes || !ids_ok(dix) || !filter_ok(dix, NULL)) {
+                snprintf(why, len,
+                         "%s: damaged (its ids or filter fail a bound or checksum): run 'mailacct sync --full'", path);
                 mailacct_index_close(dix);
                 return -EBADMSG;
         }
         *out = dix;
         return 0;
+}
+
+/* A table of a few slots, all of them empty (all zero, as a reader sees
+ * an empty slot): no lookup needs to probe it. Bounded at open. */
+static bool table_empty(const struct mailacct_index *dix, enum mailacct_table t)
+{
+        const struct ix_table *tb = &dix->h->tables[t];
+        struct ix_slot s;
+
+        if (tb->nkeys || tb->cap > 64)
+                return false;
+        for (uint32_t j = 0; j < tb->cap; j++) {
+                memcpy(&s, dix->base + tb->slots_off + (size_t)j * sizeof(s), sizeof(s));
+                if (s.h32 || s.entry || s.check || s.hint)
+                        return false;
+        }
+        return true;
 }
 
 int mailacct_dir_with_delta(struct mailacct_dir *base, struct mailacct_index *delta, struct mailacct_dir **out)
@@ -263,15 +328,34 @@ int mailacct_dir_with_delta(struct mailacct_dir *base, struct mailacct_index *de
         }
         d = calloc(1, sizeof(*d));
         p = calloc(1, sizeof(*p));
-        if (p)
+        if (p) {
                 p->in_delta = calloc(base->s.n_mailboxes / 64 + 1, sizeof(uint64_t));
-        if (!d || !p || !p->in_delta) {
+                p->rank = calloc(base->s.n_mailboxes / 64 + 1, sizeof(uint32_t));
+        }
+        /* the filter is read on every lookup: a copy of its own, aligned
+         * to cache lines, checked as copied (bounded first) */
+        if (p && !filter_ok(delta, NULL))
+                r = -EBADMSG;
+        else if (p) {
+                p->filter_blocks = delta->h->filter_blocks;
+                p->filter = aligned_alloc(IX_FILTER_BLOCK, (size_t)p->filter_blocks * IX_FILTER_BLOCK);
+                if (p->filter) {
+                        memcpy(p->filter, delta->pool + delta->h->filter_off,
+                               (size_t)p->filter_blocks * IX_FILTER_BLOCK);
+                        if (!filter_ok(delta, p->filter))
+                                r = -EBADMSG;
+                }
+        }
+        if (!d || !p || !p->in_delta || !p->rank || !p->filter || r < 0) {
                 free(d);
-                if (p)
+                if (p) {
                         free(p->in_delta);
+                        free(p->rank);
+                        free(p->filter);
+                }
                 free(p);
                 mailacct_dir_free(dd);
-                return -ENOMEM;
+                return r < 0 ? r : -ENOMEM;
         }
         p->base = base;
         p->delta = dd;
@@ -282,11 +366,31 @@ int mailacct_dir_with_delta(struct mailacct_dir *base, struct mailacct_index *de
         p->base_domains = (uint32_t)base->s.n_domains;
         p->bix = mailacct_dir_index(base);
         p->same_key = p->bix && memcmp(p->bix->h->sipkey, delta->h->sipkey, sizeof(delta->h->sipkey)) == 0;
-        for (uint32_t i = 0; i < p->n_ids; i++) {
+        for (uint32_t i = 0, prev = 0; i < p->n_ids; i++) {
                 uint32_t id;
                 memcpy(&id, &p->ids[i], sizeof(id));
+                /* ascending (mailacct_delta_open() checked): a record's
+                 * place is the bits set before its id's */
+                if (i && id <= prev) {
+                        r = -EBADMSG;
+                        break;
+                }
+                prev = id;
                 if (id < p->base_n)
                         p->in_delta[id / 64] |= (uint64_t)1 << (id % 64);
+        }
+        for (uint32_t w = 1; w <= p->base_n / 64; w++)
+                p->rank[w] = p->rank[w - 1] + (uint32_t)__builtin_popcountll(p->in_delta[w - 1]);
+        for (int t = 0; r == 0 && t < _MAILACCT_T_MAX; t++)
+                p->empty[t] = table_empty(delta, (enum mailacct_table)t);
+        if (r < 0) {
+                free(p->in_delta);
+                free(p->rank);
+                free(p->filter);
+                free(p);
+                free(d);
+                mailacct_dir_free(dd);
+                return r;
         }
         d->ops = &pair_ops;
         d->impl = p;

@@ -359,6 +359,40 @@ out:
         return r;
 }
 
+/* A delta's filter of the keys of its tables (ixformat.h), in the pool:
+ * IX_FILTER_BITS bits a key, counted as the tables' pairs (a key of
+ * several values counts as several: a little more room, never less). */
+static int write_filter(struct ix_writer *w, struct mailacct_hashmap *const *tables)
+{
+        size_t pairs = 0, pos;
+        uint64_t blocks;
+        uint8_t *filter;
+        const char *key;
+        uint32_t value;
+
+        for (int t = 0; t < _MAILACCT_T_MAX; t++)
+                pairs += tables[t] ? mailacct_hashmap_size(tables[t]) : 0;
+        blocks = ((uint64_t)pairs * IX_FILTER_BITS + IX_FILTER_BLOCK * 8 - 1) / (IX_FILTER_BLOCK * 8);
+        if (blocks == 0)
+                blocks = 1;
+        if (blocks > UINT32_MAX / IX_FILTER_BLOCK)
+                return -ENOMEM;
+        filter = calloc(blocks, IX_FILTER_BLOCK);
+        if (!filter)
+                return -ENOMEM;
+        for (int t = 0; t < _MAILACCT_T_MAX; t++)
+                for (pos = 0; tables[t] && mailacct_hashmap_next(tables[t], &pos, &key, &value);)
+                        ix_filter_add(filter, (uint32_t)blocks, (enum mailacct_table)t,
+                                      mailacct_siphash13(w->key, key, strlen(key)));
+        while (w->pool.len % IX_FILTER_BLOCK)
+                ix_buf_add(&w->pool, NULL, 1);
+        w->h.filter_off = (uint32_t)ix_buf_add(&w->pool, filter, (size_t)blocks * IX_FILTER_BLOCK);
+        w->h.filter_blocks = (uint32_t)blocks;
+        w->h.filter_check = ix_filter_check(w->key, filter, (uint32_t)blocks);
+        free(filter);
+        return w->pool.oom ? -ENOMEM : 0;
+}
+
 /* A delta (lib/ixdelta.c): the records of sub (its mailboxes only, the
  * tombstones marked in deleted), the tables given, the header's settings
  * and delta fields from proto, and ids (sub's mailboxes' ids in the pair)
@@ -385,6 +419,11 @@ int ix_dir_write_delta(const struct mem_dir *sub, const uint8_t *deleted, struct
         while (w->pool.len % 4)
                 ix_buf_add(&w->pool, NULL, 1);
         ids_off = (uint32_t)ix_buf_add(&w->pool, ids, sub->n_mailboxes * sizeof(uint32_t));
+        r = write_filter(w, tables);
+        if (r < 0) {
+                snprintf(err, errlen, "out of memory");
+                goto out;
+        }
         write_records(&dw);
         for (int t = 0; r == 0 && t < _MAILACCT_T_MAX; t++)
                 r = ix_write_table(w, (enum mailacct_table)t, tables[t], NULL);
