@@ -31,9 +31,17 @@ struct pair {
         bool empty[_MAILACCT_T_MAX]; /* the delta's table holds no key (every slot seen empty at open) */
 };
 
+/* The pair's directory: its impl is the base's index, so that the index
+ * backing's reads serve it as they are (ixfile.h, ixd_*); the pair itself
+ * follows. */
+struct pair_dir {
+        struct mailacct_dir d;
+        struct pair p;
+};
+
 static const struct pair *pairof(const struct mailacct_dir *d)
 {
-        return d->impl;
+        return &((const struct pair_dir *)(const void *)d)->p;
 }
 
 /* The delta's record of id: true with *rec. Most ids are the base's and
@@ -102,22 +110,16 @@ static long pd_get(const struct mailacct_dir *d, enum mailacct_table t, const ch
         return n;
 }
 
-static void pd_prefetch(const struct mailacct_dir *d, enum mailacct_table t, const char *key)
-{
-        const struct pair *p = pairof(d);
-
-        p->base->ops->prefetch(p->base, t, key);
-}
-
 static int pd_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v)
 {
         const struct pair *p = pairof(d);
         uint32_t rec;
         int r;
 
+        /* d's impl is the base's index */
         if (!in_delta(p, id, &rec))
-                return id < p->base_n ? p->base->ops->mailbox(p->base, id, v) : -EBADMSG;
-        r = p->delta->ops->mailbox(p->delta, rec, v);
+                return id < p->base_n ? ixd_mailbox(d, id, v) : -EBADMSG;
+        r = ixd_mailbox(p->delta, rec, v);
         if (r == 0 && v->domain >= p->base_domains)
                 return -EBADMSG;
         return r;
@@ -173,60 +175,37 @@ static int pd_names(const struct mailacct_dir *d, uint32_t id, const char **dn, 
         return r < 0 ? r : x->ops->names(x, at, dn, upn);
 }
 
-/* Domains, contacts and the defaults never change in a delta (a change of
- * them makes a full build): the base's. */
-static int pd_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v)
+static void pair_free(struct pair_dir *pd)
 {
-        const struct pair *p = pairof(d);
-
-        return p->base->ops->domain(p->base, id, v);
-}
-
-static int pd_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v)
-{
-        const struct pair *p = pairof(d);
-
-        return p->base->ops->contact(p->base, id, v);
-}
-
-static int pd_defaults(const struct mailacct_dir *d, struct mailacct_domain_view *v)
-{
-        const struct pair *p = pairof(d);
-
-        return p->base->ops->defaults(p->base, v);
-}
-
-static int pd_domain_alias(const struct mailacct_dir *d, uint32_t id, uint32_t i, const char **s)
-{
-        const struct pair *p = pairof(d);
-
-        return p->base->ops->domain_alias(p->base, id, i, s);
+        free(pd->p.in_delta);
+        free(pd->p.rank);
+        free(pd->p.filter);
+        free(pd);
 }
 
 static void pd_release(struct mailacct_dir *d)
 {
-        struct pair *p = d->impl;
+        struct pair_dir *pd = (struct pair_dir *)(void *)d;
 
-        mailacct_dir_free(p->base);
-        mailacct_dir_free(p->delta);
-        free(p->in_delta);
-        free(p->rank);
-        free(p->filter);
-        free(p);
-        free(d);
+        mailacct_dir_free(pd->p.base);
+        mailacct_dir_free(pd->p.delta);
+        pair_free(pd);
 }
 
 static const struct mailacct_dir_ops pair_ops = {
         .get = pd_get,
-        .prefetch = pd_prefetch,
+        /* domains, contacts and the defaults never change in a delta (a
+         * change of them makes a full build): the base's, read as the
+         * index backing reads them (the pair's impl is the base's index) */
+        .prefetch = ixd_prefetch,
         .mailbox = pd_mailbox,
-        .domain = pd_domain,
-        .contact = pd_contact,
-        .defaults = pd_defaults,
+        .domain = ixd_domain,
+        .contact = ixd_contact,
+        .defaults = ixd_defaults,
         .list = pd_list,
         .delegate = pd_delegate,
         .names = pd_names,
-        .domain_alias = pd_domain_alias,
+        .domain_alias = ixd_domain_alias,
         .release = pd_release,
 };
 
@@ -317,17 +296,26 @@ static bool table_empty(const struct mailacct_index *dix, enum mailacct_table t)
 int mailacct_dir_with_delta(struct mailacct_dir *base, struct mailacct_index *delta, struct mailacct_dir **out)
 {
         struct mailacct_dir *d = NULL, *dd = NULL;
+        struct pair_dir *pd = NULL;
         struct pair *p = NULL;
         int r;
 
         *out = NULL;
+        /* a base mapped from an index: the pair reads it as one */
+        if (!mailacct_dir_index(base)) {
+                mailacct_index_close(delta);
+                return -EINVAL;
+        }
         r = mailacct_dir_from_index(delta, &dd);
         if (r < 0) {
                 mailacct_index_close(delta);
                 return r;
         }
-        d = calloc(1, sizeof(*d));
-        p = calloc(1, sizeof(*p));
+        pd = calloc(1, sizeof(*pd));
+        if (pd) {
+                d = &pd->d;
+                p = &pd->p;
+        }
         if (p) {
                 p->in_delta = calloc(base->s.n_mailboxes / 64 + 1, sizeof(uint64_t));
                 p->rank = calloc(base->s.n_mailboxes / 64 + 1, sizeof(uint32_t));
@@ -346,14 +334,9 @@ int mailacct_dir_with_delta(struct mailacct_dir *base, struct mailacct_index *de
                                 r = -EBADMSG;
                 }
         }
-        if (!d || !p || !p->in_delta || !p->rank || !p->filter || r < 0) {
-                free(d);
-                if (p) {
-                        free(p->in_delta);
-                        free(p->rank);
-                        free(p->filter);
-                }
-                free(p);
+        if (!pd || !p->in_delta || !p->rank || !p->filter || r < 0) {
+                if (pd)
+                        pair_free(pd);
                 mailacct_dir_free(dd);
                 return r < 0 ? r : -ENOMEM;
         }
@@ -384,16 +367,12 @@ int mailacct_dir_with_delta(struct mailacct_dir *base, struct mailacct_index *de
         for (int t = 0; r == 0 && t < _MAILACCT_T_MAX; t++)
                 p->empty[t] = table_empty(delta, (enum mailacct_table)t);
         if (r < 0) {
-                free(p->in_delta);
-                free(p->rank);
-                free(p->filter);
-                free(p);
-                free(d);
+                pair_free(pd);
                 mailacct_dir_free(dd);
                 return r;
         }
         d->ops = &pair_ops;
-        d->impl = p;
+        d->impl = (void *)p->bix;
         d->s = base->s;
         d->s.n_mailboxes = delta->h->total_mailboxes;
         *out = d;

@@ -510,7 +510,7 @@ static int mailbox_rec(const struct mailacct_index *ix, uint32_t id, struct ix_m
         return ix_verify(ix, r, sizeof(*r), s, 7, r->lists, svc_len + (size_t)r->n_delegates * sizeof(uint32_t));
 }
 
-static int ixd_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v)
+int ixd_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v)
 {
         const struct mailacct_index *ix = ixof(d);
         struct ix_mailbox r;
@@ -646,7 +646,7 @@ static int domain_rec(const struct mailacct_index *ix, uint32_t id, struct ix_do
         return ix_verify(ix, r, sizeof(*r), s, 4, r->aliases, len);
 }
 
-static int ixd_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v)
+int ixd_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v)
 {
         const struct mailacct_index *ix = ixof(d);
         typeof(memo_domain[0]) *memo = &memo_domain[id % MEMO_DOMAINS];
@@ -678,7 +678,7 @@ static int ixd_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct
         return 0;
 }
 
-static int ixd_domain_alias(const struct mailacct_dir *d, uint32_t id, uint32_t i, const char **s)
+int ixd_domain_alias(const struct mailacct_dir *d, uint32_t id, uint32_t i, const char **s)
 {
         const struct mailacct_index *ix = ixof(d);
         struct ix_domain r;
@@ -695,7 +695,7 @@ static int ixd_domain_alias(const struct mailacct_dir *d, uint32_t id, uint32_t 
         return 0;
 }
 
-static int ixd_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v)
+int ixd_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v)
 {
         const struct mailacct_index *ix = ixof(d);
         struct ix_contact r;
@@ -716,7 +716,7 @@ static int ixd_contact(const struct mailacct_dir *d, uint32_t id, struct mailacc
         return 0;
 }
 
-static int ixd_defaults(const struct mailacct_dir *d, struct mailacct_domain_view *v)
+int ixd_defaults(const struct mailacct_dir *d, struct mailacct_domain_view *v)
 {
         const struct mailacct_index *ix = ixof(d);
         const struct ix_header *h = ix->h;
@@ -737,7 +737,7 @@ static long ixd_get(const struct mailacct_dir *d, enum mailacct_table t, const c
         return ix_get(ixof(d), t, key, out, max);
 }
 
-static void ixd_prefetch(const struct mailacct_dir *d, enum mailacct_table t, const char *key)
+void ixd_prefetch(const struct mailacct_dir *d, enum mailacct_table t, const char *key)
 {
         ix_prefetch(ixof(d), t, key);
 }
