@@ -42,3 +42,24 @@ bench-incremental: build-all $(BENCH_BIN)
 		python3 bench/ldap-incremental.py
 
 .PHONY: bench-incremental
+
+# `make bench-delta`: lookups with a delta index beside the index, the delta
+# written from a second configuration file (bench/delta-bench.py; no
+# directory server; data cached in BENCH_DATA).
+BENCH_DELTA_N ?= 100000
+DELTA_GEN_BIN := $(BUILD)/bench/delta_gen
+LOOKUP_BIN    := $(BUILD)/bench/nss_lookup
+
+$(DELTA_GEN_BIN): bench/delta_gen.c $(ARCHIVE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(ARCHIVE) -lcrypt
+
+$(LOOKUP_BIN): bench/nss_lookup.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -ldl
+
+bench-delta: build-all $(DELTA_GEN_BIN) $(LOOKUP_BIN)
+	BUILD=$(abspath $(BUILD)) BENCH_DELTA_N="$(BENCH_DELTA_N)" BENCH_DATA=$(abspath $(BENCH_DATA)) \
+		python3 bench/delta-bench.py
+
+.PHONY: bench-delta

@@ -83,7 +83,7 @@ int mailacct_delta_open(const char *path, const struct mailacct_index *base, str
 /* The directory of a base (mapped from an index) and a delta that names
  * it: lookups ask the delta first. Takes both on success; on failure the
  * delta only (closed), base stays the caller's. -EBADMSG: the delta's
- * settings are damaged. */
+ * settings, ids or filter are damaged; -EINVAL: base is no index's. */
 int mailacct_dir_with_delta(struct mailacct_dir *base, struct mailacct_index *delta, struct mailacct_dir **out);
 /* The delta of a directory made by mailacct_dir_with_delta(), else NULL. */
 const struct mailacct_index *mailacct_dir_delta(const struct mailacct_dir *d);

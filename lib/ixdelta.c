@@ -3,8 +3,10 @@
  * changes of a directory beside its base index, written by an incremental
  * sync, and the directory a reader makes of the pair. A lookup asks the
  * delta's table first: a hit, even an empty one, is the answer; a miss goes
- * to the base. A mailbox the delta holds (changed, added, or a tombstone)
- * is read from the delta, every other one from the base. */
+ * to the base (a key the delta's filter of its keys rules out goes there
+ * without a probe of its table). A mailbox the delta holds (changed,
+ * added, or a tombstone) is read from the delta, every other one from the
+ * base. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,21 +25,40 @@ struct pair {
         uint32_t n_ids, base_n, base_domains;
         bool same_key;      /* one hash serves both tables */
         uint64_t *in_delta; /* a bit per base id the delta holds a record of */
+        uint32_t *rank;     /* per word of in_delta: the bits set in the words before it */
+        uint8_t *filter;    /* the delta's filter of its keys, checked, copied at open */
+        uint32_t filter_blocks;
+        bool empty[_MAILACCT_T_MAX]; /* the delta's table holds no key (every slot seen empty at open) */
+};
+
+/* The pair's directory: its impl is the base's index, so that the index
+ * backing's reads serve it as they are (ixfile.h, ixd_*); the pair itself
+ * follows. */
+struct pair_dir {
+        struct mailacct_dir d;
+        struct pair p;
 };
 
 static const struct pair *pairof(const struct mailacct_dir *d)
 {
-        return d->impl;
+        return &((const struct pair_dir *)(const void *)d)->p;
 }
 
-/* The delta's record of id, by binary search: true with *rec. Most ids
- * are the base's and unchanged: a bit says so without the search. */
+/* The delta's record of id: true with *rec. Most ids are the base's and
+ * unchanged: a bit says so. A base id the delta holds is found by the
+ * bits set before its own (the ids are ascending, the base's first); an
+ * added one by binary search. */
 static bool in_delta(const struct pair *p, uint32_t id, uint32_t *rec)
 {
         uint32_t lo = 0, hi = p->n_ids;
 
-        if (id < p->base_n && !(p->in_delta[id / 64] >> (id % 64) & 1))
-                return false;
+        if (id < p->base_n) {
+                uint64_t word = p->in_delta[id / 64];
+                if (!(word >> (id % 64) & 1))
+                        return false;
+                *rec = p->rank[id / 64] + (uint32_t)__builtin_popcountll(word & (((uint64_t)1 << (id % 64)) - 1));
+                return true;
+        }
 
         while (lo < hi) {
                 uint32_t mid = lo + (hi - lo) / 2, v;
@@ -60,20 +81,33 @@ static long pd_get(const struct mailacct_dir *d, enum mailacct_table t, const ch
         size_t klen = strlen(key);
         uint64_t h = ix_hash(p->dix, key, klen);
         bool hit;
-        long n = ix_find_hashed(p->dix, t, key, klen, h, out, max, &hit);
+        long n;
 
-        if (n < 0 || hit)
-                return n;
+        if ((unsigned)t >= _MAILACCT_T_MAX)
+                return -EINVAL;
+        /* most keys are not the delta's: its filter says so from one cache
+         * line, without a probe of its table */
+        if (!p->empty[t] && ix_filter_maybe(p->filter, p->filter_blocks, t, h)) {
+                n = ix_find_hashed(p->dix, t, key, klen, h, out, max, &hit);
+                if (n < 0 || hit)
+                        return n;
+        }
         if (!p->same_key)
                 return p->base->ops->get(p->base, t, key, out, max);
-        return ix_find_hashed(p->bix, t, key, klen, h, out, max, &hit);
-}
-
-static void pd_prefetch(const struct mailacct_dir *d, enum mailacct_table t, const char *key)
-{
-        const struct pair *p = pairof(d);
-
-        p->base->ops->prefetch(p->base, t, key);
+        n = ix_find_hashed(p->bix, t, key, klen, h, out, max, &hit);
+        /* the base's slot fetched the base's record of its first id; the
+         * delta's is the one read when the delta holds that mailbox */
+        if (n > 0 && max && t != MAILACCT_T_DOMAIN && t != MAILACCT_T_MAILDOMAIN && t != MAILACCT_T_NTDOMAIN &&
+            t != MAILACCT_T_CONTACT_ALIAS && t != MAILACCT_T_CONTACT_ADDRESS) {
+                uint32_t rec;
+                if (in_delta(p, out[0], &rec) && rec < p->dix->h->n_mailboxes) {
+                        const uint8_t *b =
+                                p->dix->base + p->dix->h->mailboxes_off + (size_t)rec * p->dix->h->mailbox_stride;
+                        __builtin_prefetch(b);
+                        __builtin_prefetch(b + 64);
+                }
+        }
+        return n;
 }
 
 static int pd_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v)
@@ -82,9 +116,10 @@ static int pd_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct
         uint32_t rec;
         int r;
 
+        /* d's impl is the base's index */
         if (!in_delta(p, id, &rec))
-                return id < p->base_n ? p->base->ops->mailbox(p->base, id, v) : -EBADMSG;
-        r = p->delta->ops->mailbox(p->delta, rec, v);
+                return id < p->base_n ? ixd_mailbox(d, id, v) : -EBADMSG;
+        r = ixd_mailbox(p->delta, rec, v);
         if (r == 0 && v->domain >= p->base_domains)
                 return -EBADMSG;
         return r;
@@ -140,58 +175,37 @@ static int pd_names(const struct mailacct_dir *d, uint32_t id, const char **dn, 
         return r < 0 ? r : x->ops->names(x, at, dn, upn);
 }
 
-/* Domains, contacts and the defaults never change in a delta (a change of
- * them makes a full build): the base's. */
-static int pd_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v)
+static void pair_free(struct pair_dir *pd)
 {
-        const struct pair *p = pairof(d);
-
-        return p->base->ops->domain(p->base, id, v);
-}
-
-static int pd_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v)
-{
-        const struct pair *p = pairof(d);
-
-        return p->base->ops->contact(p->base, id, v);
-}
-
-static int pd_defaults(const struct mailacct_dir *d, struct mailacct_domain_view *v)
-{
-        const struct pair *p = pairof(d);
-
-        return p->base->ops->defaults(p->base, v);
-}
-
-static int pd_domain_alias(const struct mailacct_dir *d, uint32_t id, uint32_t i, const char **s)
-{
-        const struct pair *p = pairof(d);
-
-        return p->base->ops->domain_alias(p->base, id, i, s);
+        free(pd->p.in_delta);
+        free(pd->p.rank);
+        free(pd->p.filter);
+        free(pd);
 }
 
 static void pd_release(struct mailacct_dir *d)
 {
-        struct pair *p = d->impl;
+        struct pair_dir *pd = (struct pair_dir *)(void *)d;
 
-        mailacct_dir_free(p->base);
-        mailacct_dir_free(p->delta);
-        free(p->in_delta);
-        free(p);
-        free(d);
+        mailacct_dir_free(pd->p.base);
+        mailacct_dir_free(pd->p.delta);
+        pair_free(pd);
 }
 
 static const struct mailacct_dir_ops pair_ops = {
         .get = pd_get,
-        .prefetch = pd_prefetch,
+        /* domains, contacts and the defaults never change in a delta (a
+         * change of them makes a full build): the base's, read as the
+         * index backing reads them (the pair's impl is the base's index) */
+        .prefetch = ixd_prefetch,
         .mailbox = pd_mailbox,
-        .domain = pd_domain,
-        .contact = pd_contact,
-        .defaults = pd_defaults,
+        .domain = ixd_domain,
+        .contact = ixd_contact,
+        .defaults = ixd_defaults,
         .list = pd_list,
         .delegate = pd_delegate,
         .names = pd_names,
-        .domain_alias = pd_domain_alias,
+        .domain_alias = ixd_domain_alias,
         .release = pd_release,
 };
 
@@ -224,6 +238,18 @@ static bool ids_ok(const struct mailacct_index *dix)
         return h->total_mailboxes >= h->base_mailboxes && past_base == h->total_mailboxes - h->base_mailboxes;
 }
 
+/* The delta's filter: in the pool, at least one block, summed. A filter
+ * that lost a bit would send a key the delta holds to the base. */
+static bool filter_ok(const struct mailacct_index *dix, const uint8_t *filter)
+{
+        const struct ix_header *h = dix->h;
+
+        return h->filter_blocks && h->filter_off <= h->pool_size &&
+               (uint64_t)h->filter_blocks * IX_FILTER_BLOCK <= h->pool_size - h->filter_off &&
+               ix_filter_check(h->sipkey, filter ? filter : (const uint8_t *)dix->pool + h->filter_off,
+                               h->filter_blocks) == h->filter_check;
+}
+
 int mailacct_delta_open(const char *path, const struct mailacct_index *base, struct mailacct_index **out, char *why,
                         size_t len)
 {
@@ -240,8 +266,9 @@ int mailacct_delta_open(const char *path, const struct mailacct_index *base, str
                 mailacct_index_close(dix);
                 return -ESTALE;
         }
-        if (dix->h->base_mailboxes != base->h->n_mailboxes || !ids_ok(dix)) {
-                snprintf(why, len, "%s: damaged (its ids fail a bound or checksum): run 'mailacct sync --full'", path);
+        if (dix->h->base_mailboxes != base->h->n_mailboxes || !ids_ok(dix) || !filter_ok(dix, NULL)) {
+                snprintf(why, len,
+                         "%s: damaged (its ids or filter fail a bound or checksum): run 'mailacct sync --full'", path);
                 mailacct_index_close(dix);
                 return -EBADMSG;
         }
@@ -249,29 +276,69 @@ int mailacct_delta_open(const char *path, const struct mailacct_index *base, str
         return 0;
 }
 
+/* A table of a few slots, all of them empty (all zero, as a reader sees
+ * an empty slot): no lookup needs to probe it. Bounded at open. */
+static bool table_empty(const struct mailacct_index *dix, enum mailacct_table t)
+{
+        const struct ix_table *tb = &dix->h->tables[t];
+        struct ix_slot s;
+
+        if (tb->nkeys || tb->cap > 64)
+                return false;
+        for (uint32_t j = 0; j < tb->cap; j++) {
+                memcpy(&s, dix->base + tb->slots_off + (size_t)j * sizeof(s), sizeof(s));
+                if (s.h32 || s.entry || s.check || s.hint)
+                        return false;
+        }
+        return true;
+}
+
 int mailacct_dir_with_delta(struct mailacct_dir *base, struct mailacct_index *delta, struct mailacct_dir **out)
 {
         struct mailacct_dir *d = NULL, *dd = NULL;
+        struct pair_dir *pd = NULL;
         struct pair *p = NULL;
         int r;
 
         *out = NULL;
+        /* a base mapped from an index: the pair reads it as one */
+        if (!mailacct_dir_index(base)) {
+                mailacct_index_close(delta);
+                return -EINVAL;
+        }
         r = mailacct_dir_from_index(delta, &dd);
         if (r < 0) {
                 mailacct_index_close(delta);
                 return r;
         }
-        d = calloc(1, sizeof(*d));
-        p = calloc(1, sizeof(*p));
-        if (p)
+        pd = calloc(1, sizeof(*pd));
+        if (pd) {
+                d = &pd->d;
+                p = &pd->p;
+        }
+        if (p) {
                 p->in_delta = calloc(base->s.n_mailboxes / 64 + 1, sizeof(uint64_t));
-        if (!d || !p || !p->in_delta) {
-                free(d);
-                if (p)
-                        free(p->in_delta);
-                free(p);
+                p->rank = calloc(base->s.n_mailboxes / 64 + 1, sizeof(uint32_t));
+        }
+        /* the filter is read on every lookup: a copy of its own, aligned
+         * to cache lines, checked as copied (bounded first) */
+        if (p && !filter_ok(delta, NULL))
+                r = -EBADMSG;
+        else if (p) {
+                p->filter_blocks = delta->h->filter_blocks;
+                p->filter = aligned_alloc(IX_FILTER_BLOCK, (size_t)p->filter_blocks * IX_FILTER_BLOCK);
+                if (p->filter) {
+                        memcpy(p->filter, delta->pool + delta->h->filter_off,
+                               (size_t)p->filter_blocks * IX_FILTER_BLOCK);
+                        if (!filter_ok(delta, p->filter))
+                                r = -EBADMSG;
+                }
+        }
+        if (!pd || !p->in_delta || !p->rank || !p->filter || r < 0) {
+                if (pd)
+                        pair_free(pd);
                 mailacct_dir_free(dd);
-                return -ENOMEM;
+                return r < 0 ? r : -ENOMEM;
         }
         p->base = base;
         p->delta = dd;
@@ -282,14 +349,30 @@ int mailacct_dir_with_delta(struct mailacct_dir *base, struct mailacct_index *de
         p->base_domains = (uint32_t)base->s.n_domains;
         p->bix = mailacct_dir_index(base);
         p->same_key = p->bix && memcmp(p->bix->h->sipkey, delta->h->sipkey, sizeof(delta->h->sipkey)) == 0;
-        for (uint32_t i = 0; i < p->n_ids; i++) {
+        for (uint32_t i = 0, prev = 0; i < p->n_ids; i++) {
                 uint32_t id;
                 memcpy(&id, &p->ids[i], sizeof(id));
+                /* ascending (mailacct_delta_open() checked): a record's
+                 * place is the bits set before its id's */
+                if (i && id <= prev) {
+                        r = -EBADMSG;
+                        break;
+                }
+                prev = id;
                 if (id < p->base_n)
                         p->in_delta[id / 64] |= (uint64_t)1 << (id % 64);
         }
+        for (uint32_t w = 1; w <= p->base_n / 64; w++)
+                p->rank[w] = p->rank[w - 1] + (uint32_t)__builtin_popcountll(p->in_delta[w - 1]);
+        for (int t = 0; r == 0 && t < _MAILACCT_T_MAX; t++)
+                p->empty[t] = table_empty(delta, (enum mailacct_table)t);
+        if (r < 0) {
+                pair_free(pd);
+                mailacct_dir_free(dd);
+                return r;
+        }
         d->ops = &pair_ops;
-        d->impl = p;
+        d->impl = (void *)p->bix;
         d->s = base->s;
         d->s.n_mailboxes = delta->h->total_mailboxes;
         *out = d;

@@ -359,6 +359,40 @@ out:
         return r;
 }
 
+/* A delta's filter of the keys of its tables (ixformat.h), in the pool:
+ * IX_FILTER_BITS bits a key, counted as the tables' pairs (a key of
+ * several values counts as several: a little more room, never less). */
+static int write_filter(struct ix_writer *w, struct mailacct_hashmap *const *tables)
+{
+        size_t pairs = 0, pos;
+        uint64_t blocks;
+        uint8_t *filter;
+        const char *key;
+        uint32_t value;
+
+        for (int t = 0; t < _MAILACCT_T_MAX; t++)
+                pairs += tables[t] ? mailacct_hashmap_size(tables[t]) : 0;
+        blocks = ((uint64_t)pairs * IX_FILTER_BITS + IX_FILTER_BLOCK * 8 - 1) / (IX_FILTER_BLOCK * 8);
+        if (blocks == 0)
+                blocks = 1;
+        if (blocks > UINT32_MAX / IX_FILTER_BLOCK)
+                return -ENOMEM;
+        filter = calloc(blocks, IX_FILTER_BLOCK);
+        if (!filter)
+                return -ENOMEM;
+        for (int t = 0; t < _MAILACCT_T_MAX; t++)
+                for (pos = 0; tables[t] && mailacct_hashmap_next(tables[t], &pos, &key, &value);)
+                        ix_filter_add(filter, (uint32_t)blocks, (enum mailacct_table)t,
+                                      mailacct_siphash13(w->key, key, strlen(key)));
+        while (w->pool.len % IX_FILTER_BLOCK)
+                ix_buf_add(&w->pool, NULL, 1);
+        w->h.filter_off = (uint32_t)ix_buf_add(&w->pool, filter, (size_t)blocks * IX_FILTER_BLOCK);
+        w->h.filter_blocks = (uint32_t)blocks;
+        w->h.filter_check = ix_filter_check(w->key, filter, (uint32_t)blocks);
+        free(filter);
+        return w->pool.oom ? -ENOMEM : 0;
+}
+
 /* A delta (lib/ixdelta.c): the records of sub (its mailboxes only, the
  * tombstones marked in deleted), the tables given, the header's settings
  * and delta fields from proto, and ids (sub's mailboxes' ids in the pair)
@@ -385,6 +419,11 @@ int ix_dir_write_delta(const struct mem_dir *sub, const uint8_t *deleted, struct
         while (w->pool.len % 4)
                 ix_buf_add(&w->pool, NULL, 1);
         ids_off = (uint32_t)ix_buf_add(&w->pool, ids, sub->n_mailboxes * sizeof(uint32_t));
+        r = write_filter(w, tables);
+        if (r < 0) {
+                snprintf(err, errlen, "out of memory");
+                goto out;
+        }
         write_records(&dw);
         for (int t = 0; r == 0 && t < _MAILACCT_T_MAX; t++)
                 r = ix_write_table(w, (enum mailacct_table)t, tables[t], NULL);
@@ -471,7 +510,7 @@ static int mailbox_rec(const struct mailacct_index *ix, uint32_t id, struct ix_m
         return ix_verify(ix, r, sizeof(*r), s, 7, r->lists, svc_len + (size_t)r->n_delegates * sizeof(uint32_t));
 }
 
-static int ixd_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v)
+int ixd_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v)
 {
         const struct mailacct_index *ix = ixof(d);
         struct ix_mailbox r;
@@ -607,7 +646,7 @@ static int domain_rec(const struct mailacct_index *ix, uint32_t id, struct ix_do
         return ix_verify(ix, r, sizeof(*r), s, 4, r->aliases, len);
 }
 
-static int ixd_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v)
+int ixd_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v)
 {
         const struct mailacct_index *ix = ixof(d);
         typeof(memo_domain[0]) *memo = &memo_domain[id % MEMO_DOMAINS];
@@ -639,7 +678,7 @@ static int ixd_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct
         return 0;
 }
 
-static int ixd_domain_alias(const struct mailacct_dir *d, uint32_t id, uint32_t i, const char **s)
+int ixd_domain_alias(const struct mailacct_dir *d, uint32_t id, uint32_t i, const char **s)
 {
         const struct mailacct_index *ix = ixof(d);
         struct ix_domain r;
@@ -656,7 +695,7 @@ static int ixd_domain_alias(const struct mailacct_dir *d, uint32_t id, uint32_t 
         return 0;
 }
 
-static int ixd_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v)
+int ixd_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v)
 {
         const struct mailacct_index *ix = ixof(d);
         struct ix_contact r;
@@ -677,7 +716,7 @@ static int ixd_contact(const struct mailacct_dir *d, uint32_t id, struct mailacc
         return 0;
 }
 
-static int ixd_defaults(const struct mailacct_dir *d, struct mailacct_domain_view *v)
+int ixd_defaults(const struct mailacct_dir *d, struct mailacct_domain_view *v)
 {
         const struct mailacct_index *ix = ixof(d);
         const struct ix_header *h = ix->h;
@@ -698,7 +737,7 @@ static long ixd_get(const struct mailacct_dir *d, enum mailacct_table t, const c
         return ix_get(ixof(d), t, key, out, max);
 }
 
-static void ixd_prefetch(const struct mailacct_dir *d, enum mailacct_table t, const char *key)
+void ixd_prefetch(const struct mailacct_dir *d, enum mailacct_table t, const char *key)
 {
         ix_prefetch(ixof(d), t, key);
 }

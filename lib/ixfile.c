@@ -1009,6 +1009,11 @@ uint32_t ix_ids_check(const uint8_t key[16], const uint32_t *ids, size_t n)
         return check32(key, ids, n * sizeof(uint32_t));
 }
 
+uint32_t ix_filter_check(const uint8_t key[16], const void *filter, uint32_t blocks)
+{
+        return check32(key, filter, (size_t)blocks * IX_FILTER_BLOCK);
+}
+
 /* ---- sealing, for tools ---------------------------------------------------- */
 
 static bool span(size_t len, uint64_t off, uint64_t n)
@@ -1138,6 +1143,10 @@ int mailacct_ix_seal(uint8_t *img, size_t len)
                 if (h.kind == IX_KIND_DELTA && h.ids_off % 4 == 0 && h.ids_off <= h.pool_size &&
                     (uint64_t)h.n_mailboxes * sizeof(uint32_t) <= h.pool_size - h.ids_off)
                         h.ids_check = check32(h.sipkey, pool + h.ids_off, (size_t)h.n_mailboxes * sizeof(uint32_t));
+                /* and its filter */
+                if (h.kind == IX_KIND_DELTA && h.filter_off <= h.pool_size &&
+                    (uint64_t)h.filter_blocks * IX_FILTER_BLOCK <= h.pool_size - h.filter_off)
+                        h.filter_check = ix_filter_check(h.sipkey, pool + h.filter_off, h.filter_blocks);
                 h.check = header_check(&h, pool);
                 memcpy(img, &h, sizeof(h));
         }

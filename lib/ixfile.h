@@ -59,6 +59,46 @@ int ix_table_next_ids(const struct mailacct_index *ix, enum mailacct_table t, ui
                       const void **ids, uint32_t *n);
 /* The checksum of a delta's ids (ixformat.h). */
 uint32_t ix_ids_check(const uint8_t key[16], const uint32_t *ids, size_t n);
+/* The checksum of a delta's filter, its blocks * IX_FILTER_BLOCK bytes. */
+uint32_t ix_filter_check(const uint8_t key[16], const void *filter, uint32_t blocks);
+
+/* A delta's filter (ixformat.h): a key of table t whose hash is h (the
+ * delta's key, ix_hash(): already uniform, it needs no mixing of its
+ * own) sets IX_FILTER_K bits of one block: the block from its high half
+ * (the table mixed in, so that one filter serves every table), the bits
+ * from 9-bit pieces of its low 36 bits. Whether a key may be there: false
+ * means the delta does not hold it (no false negative), true about one in
+ * forty times for a key it does not hold at IX_FILTER_BITS bits a key. A
+ * few dependent operations: a lookup pays them on every key. */
+#define IX_FILTER_K 4
+static inline const uint8_t *ix_filter_block(const uint8_t *filter, uint32_t blocks, enum mailacct_table t, uint64_t h)
+{
+        uint32_t hi = (uint32_t)(h >> 32) ^ ((uint32_t)t * 0x9e3779b9u);
+
+        return filter + (size_t)(((uint64_t)hi * blocks) >> 32) * IX_FILTER_BLOCK;
+}
+
+static inline void ix_filter_add(uint8_t *filter, uint32_t blocks, enum mailacct_table t, uint64_t h)
+{
+        uint8_t *b = (uint8_t *)ix_filter_block(filter, blocks, t, h);
+
+        for (int k = 0; k < IX_FILTER_K; k++) {
+                uint32_t pos = (uint32_t)(h >> (9 * k)) & (IX_FILTER_BLOCK * 8 - 1);
+                b[pos / 8] |= (uint8_t)(1u << (pos % 8));
+        }
+}
+
+static inline bool ix_filter_maybe(const uint8_t *filter, uint32_t blocks, enum mailacct_table t, uint64_t h)
+{
+        const uint8_t *b = ix_filter_block(filter, blocks, t, h);
+        unsigned all = 1;
+
+        for (int k = 0; k < IX_FILTER_K; k++) {
+                uint32_t pos = (uint32_t)(h >> (9 * k)) & (IX_FILTER_BLOCK * 8 - 1);
+                all &= (unsigned)b[pos / 8] >> (pos % 8);
+        }
+        return all & 1;
+}
 void ix_prefetch(const struct mailacct_index *ix, enum mailacct_table t, const char *key);
 
 /* ---- writer ---------------------------------------------------------------- */
@@ -115,6 +155,17 @@ void ix_writer_meta(struct ix_writer *w, const struct mailacct_index_meta *meta)
 int ix_emit(struct ix_writer *w, const char *path, mode_t mode, uid_t uid, gid_t gid, char *err, size_t errlen);
 
 /* ---- the delta (lib/ixdir.c writes its records, lib/ixdelta.c the rest) ---- */
+
+/* The index backing's reads (lib/ixdir.c), which take the index from
+ * d->impl: the pair of lib/ixdelta.c, whose impl is its base's index,
+ * calls them directly, and answers domains, contacts and the defaults with
+ * them (a delta never changes those). */
+void ixd_prefetch(const struct mailacct_dir *d, enum mailacct_table t, const char *key);
+int ixd_mailbox(const struct mailacct_dir *d, uint32_t id, struct mailacct_mbox_view *v);
+int ixd_domain(const struct mailacct_dir *d, uint32_t id, struct mailacct_domain_view *v);
+int ixd_contact(const struct mailacct_dir *d, uint32_t id, struct mailacct_contact_view *v);
+int ixd_defaults(const struct mailacct_dir *d, struct mailacct_domain_view *v);
+int ixd_domain_alias(const struct mailacct_dir *d, uint32_t id, uint32_t i, const char **s);
 
 int ix_dir_write_delta(const struct mem_dir *sub, const uint8_t *deleted, struct mailacct_hashmap *const *tables,
                        const struct ix_header *proto, const uint32_t *ids, const struct mailacct_index_meta *meta,

@@ -30,8 +30,9 @@
  * 5: stamps of every source, the configuration's path and flags; a
  * mailbox's aliases, addresses, DN, userPrincipalName and origin; domain
  * aliases and origins; contacts' DN and origin. 6: the delta index's
- * fields (the base it names, its ids); a mailbox may be a tombstone. */
-#define IX_VERSION        6
+ * fields (the base it names, its ids); a mailbox may be a tombstone.
+ * 7: a delta's filter of its keys (the header's filter_*). */
+#define IX_VERSION        7
 #define IX_ENDIAN         0x01020304u
 #define IX_STR_MAX        4096 /* longest string a record may hold */
 #define IX_UID_KEEP       2    /* a uid table entry only needs to say "one" or "many" */
@@ -42,6 +43,8 @@
 #define IX_BLOCK_MAX      1024
 #define IX_LIST_MAX       256 /* values in one of a mailbox's lists */
 #define IX_STAMPS_MAX     65
+#define IX_FILTER_BLOCK   64 /* bytes in a block of a delta's filter: one cache line */
+#define IX_FILTER_BITS    8  /* bits of a delta's filter per key */
 
 /* header flags */
 enum {
@@ -93,6 +96,12 @@ struct ix_header {
         uint64_t base_check;
         uint32_t total_mailboxes, base_mailboxes;
         uint32_t ids_off, ids_check;
+        /* a delta: a blocked Bloom filter of the keys of all its tables
+         * (pool: filter_blocks blocks of IX_FILTER_BLOCK bytes, summed in
+         * filter_check; ixfile.h, ix_filter_*), so that a lookup of a key
+         * the delta does not hold reads one cache line of it, not the
+         * delta's table; 0 in a base */
+        uint32_t filter_off, filter_blocks, filter_check, filter_pad;
         uint64_t check; /* siphash of everything above, the stamps and the strings they point to */
 };
 
