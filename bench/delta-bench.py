@@ -26,13 +26,14 @@ BENCH_DELTA_ROUNDS, BENCH_DATA.
 """
 
 import os
-import platform
 import random
 import re
 import shutil
 import statistics
 import subprocess
 import sys
+
+from peers import machine
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -101,16 +102,6 @@ def make_delta(d, lines, mb, k, idx):
     os.rename(idx + ".delta", out)
     shutil.rmtree(site)
     return out
-
-
-def machine():
-    model = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return "%d cores %s, kernel %s" % (os.cpu_count(), model, platform.release())
 
 
 def main():

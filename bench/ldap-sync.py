@@ -19,12 +19,13 @@ BENCH_PAGE_SIZE (1000).
 """
 
 import os
-import platform
 import resource
 import shutil
 import subprocess
 import sys
 import time
+
+from peers import machine
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -107,22 +108,12 @@ def run_sync(conf, slapd_pid):
             "slapd_cpu": cpu_of(slapd_pid) - s0, "summary": out.strip()}
 
 
-def machine():
-    model = "?"
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / (1 << 30)
-    return "%d cores %s, %.0f GiB, kernel %s" % (os.cpu_count(), model, mem, platform.release())
-
-
 def main():
     if os.geteuid() != 0:
         sys.exit("bench-sync: needs root (slapd and mailacct run as the tests run them)")
     ns = [int(x) for x in os.environ.get("BENCH_SYNC_N", "100000 1000000").split()]
-    print("bench-sync: %s; page_size %d; %s" % (machine(), PAGE, MAILACCT), flush=True)
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / (1 << 30)
+    print("bench-sync: %s, %.0f GiB; page_size %d; %s" % (machine(), mem, PAGE, MAILACCT), flush=True)
     rows = []
     for n in ns:
         d = prepare(n)
