@@ -46,13 +46,14 @@ static const struct cli_command commands[] = {
          "" MAILACCT_STATE_DIR "/NAME.idx.\n"
          "  -o, --output PATH  write there instead (the modules do not look there)\n"
          "  --if-exists        only when an index exists already (make install's upgrade)\n"},
-        {"sync", cmd_sync, "[--dry-run] [--force] [--full] [--watch]",
+        {"sync", cmd_sync, "[--dry-run] [--force] [--full] [--watch] [--json]",
          "pull the mailboxes of the ldap group's directory",
          "Pulls the mailboxes and contacts of the configuration's `ldap` group from the\n"
          "first server of `uri` that answers and writes the index (and the store of\n"
          "synced entries beside it). Incremental (RFC 4533 refreshOnly, from the last\n"
-         "sync's cookies) when the server offers it and the last sync left a state\n"
-         "for this configuration: the changes go to a delta beside the index. Else,\n"
+         "sync's cookies; on Active Directory uSNChanged, from the DC's last USN) when\n"
+         "the server offers it and the last sync left a state for this\n"
+         "configuration: the changes go to a delta beside the index. Else,\n"
          "and with --full, a full pull; the summary says which, and why. Exit 0:\n"
          "synced; 2: the configuration (or a certificate, credentials, a base); 3: no\n"
          "server reachable; 4: refused by max_removal.\n"
@@ -60,7 +61,9 @@ static const struct cli_command commands[] = {
          "  -f, --force    write even when more than max_removal percent would go\n"
          "  --full         a full pull and a new index, whatever the state allows\n"
          "  --watch        stay: a sync, then another each time the directory reports a\n"
-         "                 change (RFC 4533 refreshAndPersist; else every minute)\n"},
+         "                 change (RFC 4533 refreshAndPersist; AD: its USN, read every\n"
+         "                 2 s; else every minute)\n"
+         "  --json         the summary as one JSON document (schema in mailacct(8))\n"},
         {"import", cmd_import, "[--dry-run] [--update] [--domain D] [--shadow FILE] [--min-uid N] FORMAT FILE",
          "bring accounts in from what a site has",
          "Adds the mailboxes of FILE to the configuration (creating it when it does not\n"

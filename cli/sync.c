@@ -148,6 +148,10 @@ struct pull {
          * run asks what changed after); this run records the DC's */
         char usn_in[32];
         bool want_usn;
+        /* what the index got, for the summary (--json: one document) */
+        bool json, wrote_delta;
+        struct mailacct_delta_stats delta;
+        char rebuilt[1024]; /* why an incremental run made a new index; "" */
         /* userPassword (schema openldap): asked for, kept apart, counted */
         bool passwords;
         const char **attrs;
@@ -870,14 +874,28 @@ static int64_t now_ns(void)
 
 /* ---- reporting ---------------------------------------------------------------- */
 
-static void print_changes(struct pull *p, const struct mailacct_ldap_store *old)
+static void one_change(struct cli_json *j, const char *what, const char *dn)
+{
+        if (!j) {
+                printf("%s %s\n", what, dn);
+                return;
+        }
+        cli_json_object(j, NULL);
+        cli_json_str(j, "change", what);
+        cli_json_str(j, "dn", dn);
+        cli_json_end(j);
+}
+
+/* A dry run's changes, by DN: lines "add DN", or (j) the members of the
+ * array j is in. */
+static void print_changes(struct pull *p, const struct mailacct_ldap_store *old, struct cli_json *j)
 {
         for (uint32_t i = 0; i < p->n_dns; i++) {
                 enum mailacct_ldap_change k = mailacct_ldap_diff_change(p->diff, i);
                 if (k == MAILACCT_LDAP_ADDED)
-                        printf("add %s\n", p->dns[i]);
+                        one_change(j, "add", p->dns[i]);
                 else if (k == MAILACCT_LDAP_CHANGED)
-                        printf("change %s\n", p->dns[i]);
+                        one_change(j, "change", p->dns[i]);
         }
         if (old) {
                 struct mailacct_ldap_store_iter *it = mailacct_ldap_store_iter_new(old);
@@ -885,9 +903,63 @@ static void print_changes(struct pull *p, const struct mailacct_ldap_store *old)
                 uint32_t ordinal;
                 while (it && mailacct_ldap_store_next(it, &e, &ordinal, NULL, NULL) == 1)
                         if (mailacct_ldap_diff_removed(p->diff, ordinal))
-                                printf("remove %s\n", e.dn);
+                                one_change(j, "remove", e.dn);
                 mailacct_ldap_store_iter_free(it);
         }
+}
+
+/* --json: the sync's one document (mailacct(8), JSON OUTPUT). */
+static void json_summary(struct pull *p, const struct mailacct_ldap_store *old, const char *config, const char *reason,
+                         const struct mailacct_ldap_counts *counts, bool dry_run, bool refused, bool written)
+{
+        const struct mailacct_ldap_password_counts *pc = &p->pw_counts;
+        struct cli_json j;
+
+        cli_json_start(&j, stdout);
+        cli_json_object(&j, NULL);
+        cli_json_str(&j, "config", config);
+        cli_json_str(&j, "server", mailacct_ldap_session_uri(p->session));
+        cli_json_bool(&j, "incremental", p->incremental);
+        cli_json_str(&j, "method", p->incremental ? p->root.method : NULL);
+        cli_json_str(&j, "reason", p->incremental ? NULL : reason);
+        if (p->incremental)
+                cli_json_int(&j, "received", (long long)p->received);
+        else
+                cli_json_int(&j, "seen", counts->seen);
+        cli_json_int(&j, "added", counts->added);
+        cli_json_int(&j, "changed", counts->changed);
+        cli_json_int(&j, "removed", counts->removed);
+        cli_json_int(&j, "left_out", counts->left_out);
+        cli_json_bool(&j, "dry_run", dry_run);
+        cli_json_bool(&j, "refused", refused);
+        cli_json_bool(&j, "written", written);
+        if (p->wrote_delta) {
+                cli_json_object(&j, "delta");
+                cli_json_int(&j, "keys", (long long)p->delta.keys);
+                cli_json_int(&j, "mailboxes", p->delta.mailboxes);
+                cli_json_int(&j, "added", p->delta.added);
+                cli_json_int(&j, "changed", p->delta.changed);
+                cli_json_int(&j, "removed", p->delta.removed);
+                cli_json_end(&j);
+        } else
+                cli_json_str(&j, "delta", NULL);
+        cli_json_str(&j, "rebuilt", p->rebuilt[0] ? p->rebuilt : NULL);
+        if (p->passwords) {
+                cli_json_object(&j, "passwords");
+                cli_json_int(&j, "kept", pc->kept);
+                cli_json_int(&j, "carried", p->carried);
+                cli_json_int(&j, "several", pc->several);
+                cli_json_int(&j, "refused", pc->refused);
+                cli_json_int(&j, "not_kept", pc->not_kept);
+                cli_json_end(&j);
+        }
+        if (dry_run) {
+                cli_json_array(&j, "changes");
+                print_changes(p, old, &j);
+                cli_json_end(&j);
+        }
+        cli_json_end(&j);
+        fflush(stdout);
 }
 
 /* The kept hashes of the entries that made it in. */
@@ -973,8 +1045,8 @@ static size_t delta_limit(const struct mailacct_index *base)
  * unless it cannot hold the change (then, and after a full pull, a new
  * base, then the delta removed: a reader sees the old pair, the new base
  * with an obsolete delta it ignores, or the new base alone). */
-static int write_index(struct mailacct_dir *d, const struct mailacct_index_meta *meta, const char *target,
-                       bool incremental, char *err, size_t errlen)
+static int write_index(struct pull *p, struct mailacct_dir *d, const struct mailacct_index_meta *meta,
+                       const char *target, char *err, size_t errlen)
 {
         char dpath[4200], why[1024];
         struct mailacct_dir *base = NULL;
@@ -985,7 +1057,7 @@ static int write_index(struct mailacct_dir *d, const struct mailacct_index_meta 
                 snprintf(err, errlen, "index path too long");
                 return -ENAMETOOLONG;
         }
-        if (incremental) {
+        if (p->incremental) {
                 r = mailacct_dir_open_index(target, &base, why, sizeof(why));
                 if (r == 0 && !(mailacct_index_flags(mailacct_dir_index(base)) & IX_F_LDAP)) {
                         snprintf(why, sizeof(why), "%s holds no directory's mailboxes", target);
@@ -994,7 +1066,11 @@ static int write_index(struct mailacct_dir *d, const struct mailacct_index_meta 
                 if (r == 0) {
                         r = mailacct_delta_write(base, d, meta, dpath, delta_limit(mailacct_dir_index(base)), &st, why,
                                                  sizeof(why));
-                        if (r == 0)
+                        if (r == 0) {
+                                p->wrote_delta = true;
+                                p->delta = st;
+                        }
+                        if (r == 0 && !p->json)
                                 printf("sync: delta: %zu keys, %u mailboxes (%u added, %u changed, %u removed) beside "
                                        "%s\n",
                                        st.keys, st.mailboxes, st.added, st.changed, st.removed, target);
@@ -1007,7 +1083,9 @@ static int write_index(struct mailacct_dir *d, const struct mailacct_index_meta 
                         snprintf(err, errlen, "%s", why);
                         return r;
                 }
-                printf("sync: index rebuilt: %s\n", why);
+                snprintf(p->rebuilt, sizeof(p->rebuilt), "%s", why);
+                if (!p->json)
+                        printf("sync: index rebuilt: %s\n", why);
         }
         /* the directory is freed next: its tables go as they are written */
         r = mailacct_index_write_consume(d, meta, target, 0644, err, errlen);
@@ -1090,7 +1168,7 @@ static int write_all(const struct cli *c, struct pull *p, struct mailacct_file_i
                 .stamps = stamps,
                 .n_stamps = n,
         };
-        r = write_index(d, &meta, target, p->incremental, err, sizeof(err));
+        r = write_index(p, d, &meta, target, err, sizeof(err));
         if (r < 0) {
                 fprintf(stderr,
                         "mailacct: sync: %s (the store is written: 'mailacct compile' builds the index from "
@@ -1110,6 +1188,7 @@ int cmd_sync(struct cli *c, int argc, char **argv)
                 {"dry-run", no_argument, NULL, 'n'},
                 {"force", no_argument, NULL, 'f'},
                 {"watch", no_argument, NULL, 'W'},
+                CLI_LONG_JSON,
                 CLI_LONG_COMMON,
                 {},
         };
@@ -1219,6 +1298,7 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
         p.c = lc;
         p.old = old;
         p.dry_run = dry_run;
+        p.json = c->json;
         p.passwords = lc->schema == MAILACCT_LDAP_SCHEMA_OPENLDAP;
         p.mailbox_filter = mailacct_ldap_mailbox_filter(lc);
         p.n_searches = 2 * lc->n_base;
@@ -1364,9 +1444,11 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
         mailacct_ldap_diff_count(p.diff, &counts);
         counts.seen += p.unstored;
         counts.left_out += p.unstored;
-        if (dry_run)
-                print_changes(&p, old);
-        if (p.incremental)
+        if (dry_run && !p.json)
+                print_changes(&p, old, NULL);
+        if (p.json)
+                ; /* one document at the end */
+        else if (p.incremental)
                 printf("sync: incremental (%s), %zu received, %u added, %u changed, %u removed, %u left out\n",
                        p.root.method, p.received, counts.added, counts.changed, counts.removed, counts.left_out);
         else
@@ -1382,9 +1464,9 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
                 mailacct_ldap_password_summary(pc, line, sizeof(line));
                 /* a bind that may not read userPassword sees none: said
                  * only when it ends hashes an earlier sync kept */
-                if (pc->kept || pc->refused || pc->not_kept || pc->several)
+                if (!p.json && (pc->kept || pc->refused || pc->not_kept || pc->several))
                         printf("sync: passwords: %s\n", line);
-                if (p.incremental && p.carried)
+                if (!p.json && p.incremental && p.carried)
                         printf("sync: passwords: %u of the %u hashes kept from the last sync's %s (entries unchanged "
                                "since), the rest from the entries received\n",
                                p.carried, pc->kept, synced);
@@ -1395,9 +1477,10 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
                                 "time: re-set their passwords at one setting\n",
                                 line);
                 else if (had && !pc->kept)
-                        printf("sync: passwords: no userPassword value readable (the bind's ACL?): the hashes the "
-                               "last sync kept %s removed\n",
-                               dry_run ? "would be" : "are");
+                        fprintf(p.json ? stderr : stdout,
+                                "sync: passwords: no userPassword value readable (the bind's ACL?): the hashes the "
+                                "last sync kept %s removed\n",
+                                dry_run ? "would be" : "are");
         }
         if (mailacct_ldap_removal_refused(counts.last_mailboxes, counts.removed_mailboxes, lc->max_removal) && !force) {
                 fprintf(stderr,
@@ -1407,13 +1490,19 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
                         "'mailacct sync --force' if the directory did shrink\n",
                         counts.removed_mailboxes, counts.last_mailboxes, lc->max_removal);
                 status = EXIT_REFUSED;
+                if (p.json)
+                        json_summary(&p, old, c->config, reason, &counts, dry_run, true, false);
                 goto out;
         }
         if (dry_run) {
                 fprintf(stderr, "mailacct: sync: dry run: nothing written\n");
+                if (p.json)
+                        json_summary(&p, old, c->config, reason, &counts, true, false, false);
                 goto out;
         }
         status = write_all(c, &p, &info, d, target, spath, pulled_ns, counts.seen);
+        if (p.json && status == EXIT_OK)
+                json_summary(&p, old, c->config, reason, &counts, false, false, true);
 out:
         cli_free_bind_password(password);
         pull_reset(&p);

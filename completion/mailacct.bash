@@ -67,7 +67,7 @@ _mailacct()
         list) opts="$opts -d --domain --contacts --json" ;;
         compile) opts="$opts -o --output --if-exists" ;;
         passwd) opts="$opts -s --scheme" ;;
-        sync) opts="$opts --full -n --dry-run -f --force --watch" ;;
+        sync) opts="$opts --full -n --dry-run -f --force --watch --json" ;;
         import)
                 opts="$opts -n --dry-run -u --update -d --domain -s --shadow -m --min-uid"
                 if [[ $cur != -* ]]; then

@@ -16,6 +16,7 @@
 # pull would keep across incremental runs (a password changed, an entry
 # changed otherwise, renamed, deleted, added; an index rebuilt), checked by
 # logins through libpam (`mailacct test`) and the DNs the file holds.
+# `sync --json` gives the same summary as one document.
 SUITE=ldap-incremental
 . "$(dirname "$0")/lib.sh"
 ldap_setup
@@ -472,5 +473,34 @@ rm -f "$SEC3"
 run -c "$C3" sync
 check "passwords: INDEX.secrets gone while the store says hashes were kept: a full pull, saying why" \
         eval '[ $rc -eq 0 ] && has "$OUT" "sync: full (synced hashes missing)" && login3 pwkeep pwkeep-Old-Pw1' || show
+
+# ---- sync --json: the summary as one document -----------------------------------------------
+# jq-free: python3 reads it and prints the members asked for, a line each
+jget() { printf '%s' "$OUT" | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+for k in sys.argv[1:]:
+    v = d
+    for part in k.split("."):
+        v = v.get(part) if isinstance(v, dict) else None
+    print(json.dumps(v))' "$@"; }
+ldif s3 ldapmodify <<LDIF
+dn: uid=pwkeep,ou=people,dc=example,dc=com
+changetype: modify
+add: uid
+uid: pwkeep-alias
+LDIF
+run -c "$C3" sync --json
+check "sync --json: one document, an incremental run with its delta and passwords, no summary lines" \
+        eval '[ $rc -eq 0 ] && [ "$(jget incremental method reason received changed written delta.mailboxes rebuilt \
+                passwords.kept | tr "\n" " ")" = "true \"rfc4533\" null 1 1 true 1 null 5 " ] && ! has "$OUT" "sync:"' ||
+        show
+ldif s3 ldapdelete <<LDIF
+uid=pwnew,ou=people,dc=example,dc=com
+LDIF
+run -c "$C3" sync --dry-run --json
+check "sync --dry-run --json: a full pull that writes nothing, its changes by DN" \
+        eval '[ $rc -eq 0 ] && [ "$(jget incremental reason dry_run written removed changes | tr "\n" " ")" = \
+                "false \"dry run\" true false 1 [{\"change\": \"remove\", \"dn\": \"uid=pwnew,ou=people,dc=example,dc=com\"}] " ]' ||
+        show
 
 finish

@@ -169,6 +169,10 @@ check "a changed invocationId: a full pull that says so" has "$OUT" "sync: full 
 nsrun -c "$C" sync
 check "then incremental from the new invocationId" has "$OUT" "sync: incremental (usn), 0 received" || show
 same_as_full "after the restart and the full pull"
+nsrun -c "$C" sync --json
+check "sync --json on AD: incremental, method usn" \
+        eval '[ $rc -eq 0 ] && printf "%s" "$OUT" | python3 -c "import json, sys; d = json.load(sys.stdin)
+sys.exit(not (d[\"incremental\"] and d[\"method\"] == \"usn\" and d[\"received\"] == 0 and d[\"written\"]))"' || show
 
 # ---- a bind that may not read the tombstones: never incremental ---------------------------------
 printf 'dn: CN=svc,CN=Users,DC=example,DC=com\nobjectClass: user\nsAMAccountName: svc\nunicodePwd:: %s\nuserAccountControl: 66048\n' \
