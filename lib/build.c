@@ -1111,19 +1111,10 @@ static int drop_clashes(struct mailacct_builder *b)
         return 0;
 }
 
-/* How a finding at mailbox i names mailbox o's place: "line N" in i's own
- * file, FILE:N in another (an include), o's DN when the directory gave it. */
+/* How a finding at mailbox i names mailbox o's place (diag.h). */
 static const char *place_of(const struct mem_dir *m, uint32_t i, uint32_t o, char *buf, size_t len)
 {
-        const char *here = m->mailboxes[i].file, *there = m->mailboxes[o].file;
-
-        if (!m->mailboxes[o].line)
-                snprintf(buf, len, "%s", there ? there : "?");
-        else if (here == there || (here && there && strcmp(here, there) == 0))
-                snprintf(buf, len, "line %d", m->mailboxes[o].line);
-        else
-                snprintf(buf, len, "%s:%d", there ? there : "?", m->mailboxes[o].line);
-        return buf;
+        return mailacct_diag_place(buf, len, m->mailboxes[i].file, m->mailboxes[o].file, m->mailboxes[o].line);
 }
 
 /* A file entry that claims a key an earlier one has: the error of today's

@@ -50,3 +50,14 @@ void mailacct_diag_add(struct mailacct_diags *d, enum mailacct_severity s, const
         else
                 d->warnings++;
 }
+
+const char *mailacct_diag_place(char *buf, size_t len, const char *here, const char *there, int line)
+{
+        if (!line)
+                snprintf(buf, len, "%s", there ? there : "?");
+        else if (here == there || (here && there && strcmp(here, there) == 0))
+                snprintf(buf, len, "line %d", line);
+        else
+                snprintf(buf, len, "%s:%d", there ? there : "?", line);
+        return buf;
+}

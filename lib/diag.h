@@ -23,3 +23,7 @@ void mailacct_diags_init(struct mailacct_diags *d);
 void mailacct_diags_clear(struct mailacct_diags *d);
 __attribute__((format(printf, 5, 6))) void mailacct_diag_add(struct mailacct_diags *d, enum mailacct_severity s,
                                                              const char *file, int line, const char *fmt, ...);
+/* How a finding made at here (a file, or a DN) names another entry's place,
+ * there:line: "line N" in the same file, "FILE:N" in another (an include),
+ * there alone when line is 0 (a DN). Into buf; returns it. */
+const char *mailacct_diag_place(char *buf, size_t len, const char *here, const char *there, int line);

@@ -52,8 +52,8 @@ __attribute__((format(printf, 5, 6))) static void warn(const struct mailacct_dir
         free(text);
 }
 
-/* How a finding made at here (a file, or a DN) names mailbox id's place:
- * "line N" in the same file, FILE:N in another (an include), its DN. */
+/* How a finding made at here (a file, or a DN) names mailbox id's place
+ * (diag.h). */
 static const char *place(const struct mailacct_dir *d, uint32_t id, const char *here, const char *file, char *buf,
                          size_t len)
 {
@@ -61,13 +61,7 @@ static const char *place(const struct mailacct_dir *d, uint32_t id, const char *
         int line;
 
         where(d, id, file, &f, &line);
-        if (!line)
-                snprintf(buf, len, "%s", f ? f : "?");
-        else if (here && f && strcmp(here, f) == 0)
-                snprintf(buf, len, "line %d", line);
-        else
-                snprintf(buf, len, "%s:%d", f ? f : "?", line);
-        return buf;
+        return mailacct_diag_place(buf, len, here, f, line);
 }
 
 /* The file (or DN) a finding about mailbox i is made at. */
