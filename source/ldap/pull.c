@@ -670,16 +670,43 @@ int mailacct_ldap_search(struct mailacct_ldap_session *s, const char *base, cons
 
 /* ---- Active Directory's uSNChanged ---------------------------------------------- */
 
+/* Show Deleted (MS-ADTS 3.1.1.3.4.1.14): tombstones keep their objectGUID
+ * and take a new uSNChanged as they are deleted. Critical: a server that
+ * ignored it would hide every deletion. */
+static char show_deleted_oid[] = "1.2.840.113556.1.4.417";
+
+/* The first value of attr of the entry dn (a base search, with ctrls):
+ * 1 with *v (free with ldap_value_free_len), 0 when the entry or the value
+ * cannot be read, -1 with err when the server could not be asked. */
+static int base_value(struct mailacct_ldap_session *s, const char *dn, char *attr, LDAPControl **ctrls,
+                      struct berval ***v, struct mailacct_ldap_error *err)
+{
+        char *attrs[] = {attr, NULL};
+        struct timeval tv = s->tv;
+        LDAPMessage *res = NULL, *e;
+        int rc = ldap_search_ext_s(s->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, ctrls, NULL, &tv, 1, &res);
+
+        *v = NULL;
+        if (rc != LDAP_SUCCESS && classify(rc) != MAILACCT_LDAP_CONFIG) {
+                ldap_msgfree(res);
+                return ldap_fail(err, s->ld, rc, s->uri, dn);
+        }
+        if (rc == LDAP_SUCCESS && (e = ldap_first_entry(s->ld, res)))
+                *v = ldap_get_values_len(s->ld, e, attr);
+        ldap_msgfree(res);
+        if (*v && !(*v)[0]) {
+                ldap_value_free_len(*v);
+                *v = NULL;
+        }
+        return *v ? 1 : 0;
+}
+
 int mailacct_ldap_usn_touched(struct mailacct_ldap_session *s, const char *nc, const char *usn,
                               int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx, size_t *count,
                               struct mailacct_ldap_error *err)
 {
         static const char *const attrs[] = {"objectGUID", NULL};
-        /* Show Deleted (MS-ADTS 3.1.1.3.4.1.14): tombstones keep their
-         * objectGUID and take a new uSNChanged as they are deleted; critical,
-         * for a server that ignored it would hide every deletion */
-        static char oid[] = "1.2.840.113556.1.4.417";
-        LDAPControl deleted = {.ldctl_oid = oid, .ldctl_iscritical = 1};
+        LDAPControl deleted = {.ldctl_oid = show_deleted_oid, .ldctl_iscritical = 1};
         unsigned long long since;
         char filter[64], *end;
 
@@ -695,28 +722,18 @@ int mailacct_ldap_usn_touched(struct mailacct_ldap_session *s, const char *nc, c
 
 int mailacct_ldap_deleted_readable(struct mailacct_ldap_session *s, const char *nc, struct mailacct_ldap_error *err)
 {
-        static char a0[] = "objectGUID";
-        static char *attrs[] = {a0, NULL};
-        static char oid[] = "1.2.840.113556.1.4.417";
-        LDAPControl deleted = {.ldctl_oid = oid, .ldctl_iscritical = 1}, *ctrls[] = {&deleted, NULL};
-        struct timeval tv = s->tv;
-        LDAPMessage *res = NULL, *e;
-        struct berval **v = NULL;
+        static char guid[] = "objectGUID";
+        LDAPControl deleted = {.ldctl_oid = show_deleted_oid, .ldctl_iscritical = 1}, *ctrls[] = {&deleted, NULL};
+        struct berval **v;
         char dn[1200];
-        int rc, r;
+        int r;
 
         /* the well-known GUID of the Deleted Objects container (MS-ADTS
          * 6.1.1.4), wherever the domain keeps it */
         if ((size_t)snprintf(dn, sizeof(dn), "<WKGUID=18E2EA80684F11D2B9AA00C04F79F805,%s>", nc) >= sizeof(dn))
                 return 0;
-        rc = ldap_search_ext_s(s->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, ctrls, NULL, &tv, 1, &res);
-        if (rc != LDAP_SUCCESS && classify(rc) != MAILACCT_LDAP_CONFIG) {
-                ldap_msgfree(res);
-                return ldap_fail(err, s->ld, rc, s->uri, "Deleted Objects container");
-        }
-        r = rc == LDAP_SUCCESS && (e = ldap_first_entry(s->ld, res)) && (v = ldap_get_values_len(s->ld, e, a0)) && v[0];
+        r = base_value(s, dn, guid, ctrls, &v, err);
         ldap_value_free_len(v);
-        ldap_msgfree(res);
         return r;
 }
 
@@ -742,19 +759,13 @@ static int first_value(LDAP *ld, LDAPMessage *e, const char *attr, char *buf, si
 static int invocation_of(struct mailacct_ldap_session *s, const char *service, char out[33])
 {
         static char a0[] = "invocationId";
-        static char *attrs[] = {a0, NULL};
         static const char hex[] = "0123456789abcdef";
-        struct timeval tv = s->tv;
-        LDAPMessage *res = NULL, *e;
+        struct mailacct_ldap_error err;
         struct berval **v = NULL;
-        int rc, r = -1;
+        int r = -1;
 
         out[0] = '\0';
-        if (!*service)
-                return -1;
-        rc = ldap_search_ext_s(s->ld, service, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL, &tv, 1, &res);
-        if (rc == LDAP_SUCCESS && (e = ldap_first_entry(s->ld, res)) && (v = ldap_get_values_len(s->ld, e, a0)) &&
-            v[0] && v[0]->bv_len == 16) {
+        if (*service && base_value(s, service, a0, NULL, &v, &err) == 1 && v[0]->bv_len == 16) {
                 for (size_t i = 0; i < 16; i++) {
                         out[2 * i] = hex[(unsigned char)v[0]->bv_val[i] >> 4];
                         out[2 * i + 1] = hex[(unsigned char)v[0]->bv_val[i] & 15];
@@ -763,7 +774,6 @@ static int invocation_of(struct mailacct_ldap_session *s, const char *service, c
                 r = 0;
         }
         ldap_value_free_len(v);
-        ldap_msgfree(res);
         return r;
 }
 
