@@ -108,6 +108,11 @@ int cli_sync_watch(struct cli *c, bool force, bool full_first);
 struct mailacct_ldap_store;
 int cli_sync_cookies(const struct mailacct_ldap_store *s, size_t n, char **cookies, size_t *lens);
 void cli_sync_cookies_free(size_t n, char **cookies);
+/* The highestCommittedUSN and the DC's invocationId (hex) the last sync
+ * recorded (AD's uSNChanged run): 0, or -ENOENT when the store holds no
+ * USN (or none that is a number); invocation (NULL: not asked) "" when
+ * none. */
+int cli_sync_usn(const struct mailacct_ldap_store *s, unsigned long long *usn, char invocation[33]);
 struct mailacct_ldap_conf;
 /* sync.c: the first line of bind_password_file (trusted as the secrets
  * file is) in a locked buffer; NULL after printing why. Freed wiped. */

@@ -20,6 +20,7 @@
  * sent: the file ends as a full pull would leave it. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,8 +147,8 @@ struct pull {
         const char *no_cookie; /* why this full pull leaves no cookie */
         /* AD's uSNChanged: the last sync's highestCommittedUSN (what this
          * run asks what changed after); this run records the DC's */
-        char usn_in[32];
-        bool want_usn;
+        unsigned long long usn_in;
+        bool have_usn, want_usn;
         /* what the index got, for the summary (--json: one document) */
         bool json, wrote_delta;
         struct mailacct_delta_stats delta;
@@ -548,7 +549,6 @@ static int change_touched(void *ctx, const struct mailacct_ldap_entry *e)
  * run records, read before either). */
 static int changes_usn(struct pull *p, struct mailacct_ldap_changes *ch, const char *const *attrs, const char *key)
 {
-        unsigned long long since = strtoull(p->usn_in, NULL, 10);
         size_t count;
 
         for (size_t j = 0; j < p->c->n_base; j++) {
@@ -567,7 +567,7 @@ static int changes_usn(struct pull *p, struct mailacct_ldap_changes *ch, const c
                 int r;
                 if (!search_filter(p, i))
                         continue;
-                if (asprintf(&filter, "(&%s(uSNChanged>=%llu))", search_filter(p, i), since + 1) < 0)
+                if (asprintf(&filter, "(&%s(uSNChanged>=%llu))", search_filter(p, i), p->usn_in + 1) < 0)
                         return -ENOMEM;
                 r = mailacct_ldap_search(p->session, p->c->base[i / 2], filter, search_kind(i), attrs, key,
                                          change_entry, &sc, &count, &p->err);
@@ -816,24 +816,29 @@ static bool read_cookies(struct pull *p, const struct mailacct_ldap_store *old)
         return true;
 }
 
-/* The last sync's highestCommittedUSN and invocationId (AD's uSNChanged
- * run), each "" when none or not as written. */
-static void read_usn(struct pull *p, const struct mailacct_ldap_store *old, char invocation[33])
+int cli_sync_usn(const struct mailacct_ldap_store *s, unsigned long long *usn, char invocation[33])
 {
         const void *v;
         size_t len;
+        char text[32], *end;
 
-        p->usn_in[0] = invocation[0] = '\0';
-        if (mailacct_ldap_store_state(old, MAILACCT_LDAP_STATE_USN, &v, &len) == 0 && len && len < sizeof(p->usn_in)) {
-                memcpy(p->usn_in, v, len);
-                p->usn_in[len] = '\0';
-                if (strspn(p->usn_in, "0123456789") != len)
-                        p->usn_in[0] = '\0';
+        if (invocation) {
+                invocation[0] = '\0';
+                if (mailacct_ldap_store_state(s, MAILACCT_LDAP_STATE_INVOCATION, &v, &len) == 0 && len == 32) {
+                        memcpy(invocation, v, 32);
+                        invocation[32] = '\0';
+                }
         }
-        if (mailacct_ldap_store_state(old, MAILACCT_LDAP_STATE_INVOCATION, &v, &len) == 0 && len == 32) {
-                memcpy(invocation, v, 32);
-                invocation[32] = '\0';
-        }
+        if (mailacct_ldap_store_state(s, MAILACCT_LDAP_STATE_USN, &v, &len) < 0 || !len || len >= sizeof(text))
+                return -ENOENT;
+        memcpy(text, v, len);
+        text[len] = '\0';
+        errno = 0;
+        *usn = strtoull(text, &end, 10);
+        /* digits only, and room for the next one (the runs ask above it) */
+        if (strspn(text, "0123456789") != len || *end || errno || *usn == ULLONG_MAX)
+                return -ENOENT;
+        return 0;
 }
 
 static int put_cookies(struct pull *p)
@@ -1334,7 +1339,7 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
                     memcmp(v, uris, len) != 0)
                         why_full = "uri changed";
                 have_cookies = read_cookies(&p, old);
-                read_usn(&p, old, invocation_in);
+                p.have_usn = cli_sync_usn(old, &p.usn_in, invocation_in) == 0;
                 if (!why_full && have_cookies && p.passwords)
                         why_full = open_old_secrets(&p, old, target);
         }
@@ -1376,7 +1381,7 @@ int cli_sync_once(struct cli *c, bool dry_run, bool force, bool full_asked)
                                  : rfc4533 && !uuid_key                  ? "key is objectGUID"
                                  : usn && uuid_key                       ? "key is entryUUID"
                                  : rfc4533 && !have_cookies              ? "no cookie"
-                                 : usn && !p.usn_in[0]                   ? "no USN"
+                                 : usn && !p.have_usn                    ? "no USN"
                                  : usn && strcmp(invocation_in, p.root.invocation) != 0 ? "invocationId changed"
                                                                                         : NULL;
                         if (usn && !reason)

@@ -38,7 +38,9 @@ struct watch {
         char *cookies[2 * MAILACCT_LDAP_BASES_MAX];
         size_t lens[2 * MAILACCT_LDAP_BASES_MAX];
         char *filters[2];
-        char usn[32]; /* AD: the USN the last sync recorded ("" on RFC 4533) */
+        /* AD: the USN the last sync recorded (polled for; not on RFC 4533) */
+        bool by_usn;
+        unsigned long long usn;
 };
 
 static void watch_close(struct watch *w)
@@ -80,18 +82,9 @@ static int watch_open(const struct cli *c, struct watch *w)
             mailacct_ldap_store_open(spath, &store, why, sizeof(why)) < 0)
                 return -1;
         r = cli_sync_cookies(store, 2 * lc->n_base, w->cookies, w->lens);
-        w->usn[0] = '\0';
-        if (r < 0 || !w->lens[0]) {
-                const void *v;
-                size_t len;
-                if (mailacct_ldap_store_state(store, MAILACCT_LDAP_STATE_USN, &v, &len) == 0 && len &&
-                    len < sizeof(w->usn)) {
-                        memcpy(w->usn, v, len);
-                        w->usn[len] = '\0';
-                }
-        }
+        w->by_usn = (r < 0 || !w->lens[0]) && cli_sync_usn(store, &w->usn, NULL) == 0;
         mailacct_ldap_store_close(store);
-        if (!w->usn[0] && (r < 0 || !w->lens[0]))
+        if (!w->by_usn && (r < 0 || !w->lens[0]))
                 return 0;
         w->filters[0] = mailacct_ldap_mailbox_filter(lc);
         w->filters[1] = mailacct_ldap_contact_filter(lc, &oom);
@@ -106,7 +99,7 @@ static int watch_open(const struct cli *c, struct watch *w)
                         fprintf(stderr, "mailacct: sync --watch: %s\n", err.text);
                         continue;
                 }
-                for (size_t i = 0; ok && !w->usn[0] && i < 2 * lc->n_base; i++) {
+                for (size_t i = 0; ok && !w->by_usn && i < 2 * lc->n_base; i++) {
                         if (!w->filters[i % 2] || !w->lens[i])
                                 continue;
                         if (mailacct_ldap_persist_start(w->session, lc->base[i / 2], w->filters[i % 2], w->cookies[i],
@@ -134,7 +127,7 @@ static void pause_ns(long long ns)
 /* 1: a change; -1: the connection or the search is gone. */
 static int watch_wait(struct watch *w)
 {
-        while (w->usn[0]) {
+        while (w->by_usn) {
                 struct mailacct_ldap_root root;
                 struct mailacct_ldap_error err;
                 pause_ns((long long)WATCH_USN_POLL_S * 1000000000LL);
@@ -144,7 +137,7 @@ static int watch_wait(struct watch *w)
                 }
                 /* another DC answering, or this one restored: the sync
                  * judges (a full pull) */
-                if (strcmp(root.usn, w->usn) != 0)
+                if (strtoull(root.usn, NULL, 10) != w->usn)
                         return 1;
         }
         for (;;) {

@@ -701,20 +701,17 @@ static int base_value(struct mailacct_ldap_session *s, const char *dn, char *att
         return *v ? 1 : 0;
 }
 
-int mailacct_ldap_usn_touched(struct mailacct_ldap_session *s, const char *nc, const char *usn,
+int mailacct_ldap_usn_touched(struct mailacct_ldap_session *s, const char *nc, unsigned long long since,
                               int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx, size_t *count,
                               struct mailacct_ldap_error *err)
 {
         static const char *const attrs[] = {"objectGUID", NULL};
         LDAPControl deleted = {.ldctl_oid = show_deleted_oid, .ldctl_iscritical = 1};
-        unsigned long long since;
-        char filter[64], *end;
+        char filter[64];
 
-        errno = 0;
-        since = strtoull(usn, &end, 10);
-        if (!*usn || *end || errno || since == ULLONG_MAX)
+        if (since == ULLONG_MAX)
                 return fail(err, MAILACCT_LDAP_CONFIG, LDAP_PARAM_ERROR, s->uri,
-                            "highestCommittedUSN \"%s\" is no number", usn);
+                            "highestCommittedUSN %llu: nothing above it to ask for", since);
         /* uSNChanged >= since + 1: LDAP filters have no "greater than" */
         snprintf(filter, sizeof(filter), "(uSNChanged>=%llu)", since + 1);
         return search_with(s, nc, filter, MAILACCT_LDAP_MAILBOX, attrs, "objectGUID", fn, ctx, count, &deleted, err);

@@ -87,10 +87,10 @@ int mailacct_ldap_search(struct mailacct_ldap_session *s, const char *base, cons
 
 /* Active Directory's uSNChanged (MS-ADTS 3.1.1.1.9): fn(ctx, entry) with
  * the objectGUID as key for every object under nc (a naming context) whose
- * uSNChanged is above usn (decimal), deleted ones (tombstones, under the
+ * uSNChanged is above since, deleted ones (tombstones, under the
  * Show Deleted control) included: every object that changed, moved away or
  * went since. 0 or -1 with err. */
-int mailacct_ldap_usn_touched(struct mailacct_ldap_session *s, const char *nc, const char *usn,
+int mailacct_ldap_usn_touched(struct mailacct_ldap_session *s, const char *nc, unsigned long long since,
                               int (*fn)(void *ctx, const struct mailacct_ldap_entry *e), void *ctx, size_t *count,
                               struct mailacct_ldap_error *err);
 
