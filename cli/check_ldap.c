@@ -166,11 +166,16 @@ int cli_check_ldap_online(const char *conf, const struct mailacct_ldap_conf *lc)
                 printf("online: %s: connected; TLS: %s; bind: %s; incremental: %s\n", lc->uri[i],
                        mailacct_ldap_session_tls(ses), mailacct_ldap_session_bind(ses), root.method);
                 /* uSNChanged sees deletions only through the tombstones */
-                for (size_t b = 0; strcmp(root.method, "usn") == 0 && b < lc->n_base; b++)
-                        if (mailacct_ldap_deleted_readable(ses, mailacct_ldap_naming_context(lc->base[b]), &err) != 1)
-                                printf("online: %s: warning: the bind may not read the deleted objects of %s: every "
-                                       "sync will be a full pull (let it list and read CN=Deleted Objects)\n",
-                                       lc->uri[i], mailacct_ldap_naming_context(lc->base[b]));
+                if (strcmp(root.method, "usn") == 0) {
+                        const char *ncs[MAILACCT_LDAP_BASES_MAX];
+                        size_t n_nc = mailacct_ldap_naming_contexts(lc, ncs);
+                        for (size_t k = 0; k < n_nc; k++)
+                                if (mailacct_ldap_deleted_readable(ses, ncs[k], &err) != 1)
+                                        printf("online: %s: warning: the bind may not read the deleted objects of %s: "
+                                               "every sync will be a full pull (let it list and read CN=Deleted "
+                                               "Objects)\n",
+                                               lc->uri[i], ncs[k]);
+                }
                 for (size_t b = 0; b < lc->n_base; b++) {
                         size_t nm = 0, nc = 0;
                         if (count_base(ses, lc->base[b], mfilter, "mailboxes", &nm, &err) < 0 ||

@@ -549,15 +549,11 @@ static int change_touched(void *ctx, const struct mailacct_ldap_entry *e)
  * run records, read before either). */
 static int changes_usn(struct pull *p, struct mailacct_ldap_changes *ch, const char *const *attrs, const char *key)
 {
-        size_t count;
+        const char *ncs[MAILACCT_LDAP_BASES_MAX];
+        size_t count, n_nc = mailacct_ldap_naming_contexts(p->c, ncs);
 
-        for (size_t j = 0; j < p->c->n_base; j++) {
-                const char *nc = mailacct_ldap_naming_context(p->c->base[j]);
-                bool seen = false;
-                for (size_t k = 0; k < j && !seen; k++)
-                        seen = strcasecmp(mailacct_ldap_naming_context(p->c->base[k]), nc) == 0;
-                if (!seen &&
-                    mailacct_ldap_usn_touched(p->session, nc, p->usn_in, change_touched, ch, &count, &p->err) < 0)
+        for (size_t j = 0; j < n_nc; j++) {
+                if (mailacct_ldap_usn_touched(p->session, ncs[j], p->usn_in, change_touched, ch, &count, &p->err) < 0)
                         return p->err.kind == MAILACCT_LDAP_STOPPED || p->err.kind == MAILACCT_LDAP_NOMEM ? -ENOMEM
                                                                                                           : -EIO;
         }
@@ -589,14 +585,16 @@ static int changes_usn(struct pull *p, struct mailacct_ldap_changes *ch, const c
  * NULL, or why not. */
 static const char *usn_usable(struct pull *p, const struct mailacct_ldap_store *old)
 {
+        const char *ncs[MAILACCT_LDAP_BASES_MAX];
+        size_t n_nc = mailacct_ldap_naming_contexts(p->c, ncs);
         struct timespec now;
 
         clock_gettime(CLOCK_REALTIME, &now);
         if ((long long)now.tv_sec - mailacct_ldap_store_pulled(old) / 1000000000LL > USN_STATE_MAX_AGE_S)
                 return "last sync over 30 days ago";
-        for (size_t j = 0; j < p->c->n_base; j++) {
+        for (size_t j = 0; j < n_nc; j++) {
                 struct mailacct_ldap_error err;
-                const char *nc = mailacct_ldap_naming_context(p->c->base[j]);
+                const char *nc = ncs[j];
                 if (mailacct_ldap_deleted_readable(p->session, nc, &err) != 1) {
                         fprintf(stderr,
                                 "mailacct: sync: %s: the bind may not read the deleted objects of %s (Show Deleted): "

@@ -814,3 +814,18 @@ const char *mailacct_ldap_naming_context(const char *dn)
         }
         return nc && *nc ? nc : dn;
 }
+
+size_t mailacct_ldap_naming_contexts(const struct mailacct_ldap_conf *c, const char **out)
+{
+        size_t n = 0;
+
+        for (size_t j = 0; j < c->n_base && j < MAILACCT_LDAP_BASES_MAX; j++) {
+                const char *nc = mailacct_ldap_naming_context(c->base[j]);
+                size_t k = 0;
+                while (k < n && strcasecmp(out[k], nc) != 0)
+                        k++;
+                if (k == n)
+                        out[n++] = nc;
+        }
+        return n;
+}

@@ -66,3 +66,6 @@ int mailacct_ldap_dn_domain(const char *dn, size_t dn_len, char *buf, size_t len
  * ("OU=Staff,DC=example,DC=com": "DC=example,DC=com"); the DN itself when
  * it ends in none. */
 const char *mailacct_ldap_naming_context(const char *dn);
+/* The naming contexts of c's bases, each once, in the bases' order, into
+ * out (MAILACCT_LDAP_BASES_MAX at most): how many. */
+size_t mailacct_ldap_naming_contexts(const struct mailacct_ldap_conf *c, const char **out);

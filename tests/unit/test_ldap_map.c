@@ -416,9 +416,18 @@ static void test_naming_context(void **state)
                 {"", ""},
         };
 
+        static char b0[] = "OU=Staff,DC=example,DC=com", b1[] = "ou=sales,dc=EXAMPLE,dc=com",
+                    b2[] = "CN=Users,DC=child,DC=example,DC=com";
+        struct mailacct_ldap_conf c = {.base = {b0, b1, b2}, .n_base = 3};
+        const char *ncs[MAILACCT_LDAP_BASES_MAX];
+
         (void)state;
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
                 assert_string_equal(mailacct_ldap_naming_context(cases[i].dn), cases[i].want);
+        /* each naming context once, compared without case, in order */
+        assert_int_equal(mailacct_ldap_naming_contexts(&c, ncs), 2);
+        assert_string_equal(ncs[0], "DC=example,DC=com");
+        assert_string_equal(ncs[1], "DC=child,DC=example,DC=com");
 }
 
 int main(void)
