@@ -503,6 +503,13 @@ static size_t search_of(const struct pull *p, const struct mailacct_ldap_entry *
         return SIZE_MAX;
 }
 
+/* A search of an incremental run failed: -ENOMEM when the callback stopped
+ * it (its own error) or memory ran out, else -EIO (p->err says why). */
+static int failed_search(const struct pull *p)
+{
+        return p->err.kind == MAILACCT_LDAP_STOPPED || p->err.kind == MAILACCT_LDAP_NOMEM ? -ENOMEM : -EIO;
+}
+
 /* RFC 4533: what changed since each search's cookie. 0, -ENOMEM, -EIO
  * (p->err). */
 static int changes_rfc4533(struct pull *p, struct mailacct_ldap_changes *ch, const char *const *attrs, const char *key)
@@ -516,8 +523,7 @@ static int changes_rfc4533(struct pull *p, struct mailacct_ldap_changes *ch, con
                         continue;
                 if (mailacct_ldap_sync(p->session, p->c->base[i / 2], search_filter(p, i), search_kind(i), attrs, key,
                                        p->cookie_in[i], p->cookie_in_len[i], &ops, &sc, &res, &p->err) < 0)
-                        return p->err.kind == MAILACCT_LDAP_STOPPED || p->err.kind == MAILACCT_LDAP_NOMEM ? -ENOMEM
-                                                                                                          : -EIO;
+                        return failed_search(p);
                 mailacct_ldap_changes_done(ch, i, res.refresh_deletes);
                 p->received += res.received;
                 /* no new cookie: the old one still stands */
@@ -552,11 +558,9 @@ static int changes_usn(struct pull *p, struct mailacct_ldap_changes *ch, const c
         const char *ncs[MAILACCT_LDAP_BASES_MAX];
         size_t count, n_nc = mailacct_ldap_naming_contexts(p->c, ncs);
 
-        for (size_t j = 0; j < n_nc; j++) {
+        for (size_t j = 0; j < n_nc; j++)
                 if (mailacct_ldap_usn_touched(p->session, ncs[j], p->usn_in, change_touched, ch, &count, &p->err) < 0)
-                        return p->err.kind == MAILACCT_LDAP_STOPPED || p->err.kind == MAILACCT_LDAP_NOMEM ? -ENOMEM
-                                                                                                          : -EIO;
-        }
+                        return failed_search(p);
         for (size_t i = 0; i < p->n_searches; i++) {
                 struct sync_ctx sc = {ch, i, search_kind(i)};
                 char *filter;
@@ -569,8 +573,7 @@ static int changes_usn(struct pull *p, struct mailacct_ldap_changes *ch, const c
                                          change_entry, &sc, &count, &p->err);
                 free(filter);
                 if (r < 0)
-                        return p->err.kind == MAILACCT_LDAP_STOPPED || p->err.kind == MAILACCT_LDAP_NOMEM ? -ENOMEM
-                                                                                                          : -EIO;
+                        return failed_search(p);
                 mailacct_ldap_changes_done(ch, i, true);
                 p->received += count;
         }
