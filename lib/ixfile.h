@@ -78,14 +78,18 @@ static inline const uint8_t *ix_filter_block(const uint8_t *filter, uint32_t blo
         return filter + (size_t)(((uint64_t)hi * blocks) >> 32) * IX_FILTER_BLOCK;
 }
 
+/* The k-th bit of h in its block. */
+static inline uint32_t ix_filter_bit(uint64_t h, int k)
+{
+        return (uint32_t)(h >> (9 * k)) & (IX_FILTER_BLOCK * 8 - 1);
+}
+
 static inline void ix_filter_add(uint8_t *filter, uint32_t blocks, enum mailacct_table t, uint64_t h)
 {
         uint8_t *b = (uint8_t *)ix_filter_block(filter, blocks, t, h);
 
-        for (int k = 0; k < IX_FILTER_K; k++) {
-                uint32_t pos = (uint32_t)(h >> (9 * k)) & (IX_FILTER_BLOCK * 8 - 1);
-                b[pos / 8] |= (uint8_t)(1u << (pos % 8));
-        }
+        for (int k = 0; k < IX_FILTER_K; k++)
+                b[ix_filter_bit(h, k) / 8] |= (uint8_t)(1u << (ix_filter_bit(h, k) % 8));
 }
 
 static inline bool ix_filter_maybe(const uint8_t *filter, uint32_t blocks, enum mailacct_table t, uint64_t h)
@@ -93,10 +97,8 @@ static inline bool ix_filter_maybe(const uint8_t *filter, uint32_t blocks, enum 
         const uint8_t *b = ix_filter_block(filter, blocks, t, h);
         unsigned all = 1;
 
-        for (int k = 0; k < IX_FILTER_K; k++) {
-                uint32_t pos = (uint32_t)(h >> (9 * k)) & (IX_FILTER_BLOCK * 8 - 1);
-                all &= (unsigned)b[pos / 8] >> (pos % 8);
-        }
+        for (int k = 0; k < IX_FILTER_K; k++)
+                all &= (unsigned)b[ix_filter_bit(h, k) / 8] >> (ix_filter_bit(h, k) % 8);
         return all & 1;
 }
 void ix_prefetch(const struct mailacct_index *ix, enum mailacct_table t, const char *key);
